@@ -1,0 +1,141 @@
+/*
+ * err.h -- the one list of moontls errors and TLS alerts.
+ *
+ * MT_ALERT_LIST gives every TLS alert description (RFC 8446 6, RFC 5246 7.2,
+ * RFC 6066, RFC 7301, RFC 7507). MT_ERROR_LIST gives every error code the core
+ * returns: its name (what `nil, message, code` shows in Lua), a message a user
+ * can act on, and the fatal alert we send when the error ends a connection.
+ * Functions return the negated code, so `-MT_E_DECODE` is "decode_error".
+ *
+ * To add an error, add a row; the enum, names, messages and alert mapping
+ * follow. Codes are positions in the list and are not stable across versions:
+ * compare names, not numbers, outside the core.
+ */
+#ifndef MT_ERR_H
+#define MT_ERR_H
+
+#include "mt.h"
+
+/* X(identifier, wire value, name) */
+#define MT_ALERT_LIST(X)                                                                           \
+    X(CLOSE_NOTIFY, 0, "close_notify")                                                             \
+    X(UNEXPECTED_MESSAGE, 10, "unexpected_message")                                                \
+    X(BAD_RECORD_MAC, 20, "bad_record_mac")                                                        \
+    X(DECRYPTION_FAILED, 21, "decryption_failed")                                                  \
+    X(RECORD_OVERFLOW, 22, "record_overflow")                                                      \
+    X(DECOMPRESSION_FAILURE, 30, "decompression_failure")                                          \
+    X(HANDSHAKE_FAILURE, 40, "handshake_failure")                                                  \
+    X(NO_CERTIFICATE, 41, "no_certificate")                                                        \
+    X(BAD_CERTIFICATE, 42, "bad_certificate")                                                      \
+    X(UNSUPPORTED_CERTIFICATE, 43, "unsupported_certificate")                                      \
+    X(CERTIFICATE_REVOKED, 44, "certificate_revoked")                                              \
+    X(CERTIFICATE_EXPIRED, 45, "certificate_expired")                                              \
+    X(CERTIFICATE_UNKNOWN, 46, "certificate_unknown")                                              \
+    X(ILLEGAL_PARAMETER, 47, "illegal_parameter")                                                  \
+    X(UNKNOWN_CA, 48, "unknown_ca")                                                                \
+    X(ACCESS_DENIED, 49, "access_denied")                                                          \
+    X(DECODE_ERROR, 50, "decode_error")                                                            \
+    X(DECRYPT_ERROR, 51, "decrypt_error")                                                          \
+    X(EXPORT_RESTRICTION, 60, "export_restriction")                                                \
+    X(PROTOCOL_VERSION, 70, "protocol_version")                                                    \
+    X(INSUFFICIENT_SECURITY, 71, "insufficient_security")                                          \
+    X(INTERNAL_ERROR, 80, "internal_error")                                                        \
+    X(INAPPROPRIATE_FALLBACK, 86, "inappropriate_fallback")                                        \
+    X(USER_CANCELED, 90, "user_canceled")                                                          \
+    X(NO_RENEGOTIATION, 100, "no_renegotiation")                                                   \
+    X(MISSING_EXTENSION, 109, "missing_extension")                                                 \
+    X(UNSUPPORTED_EXTENSION, 110, "unsupported_extension")                                         \
+    X(CERTIFICATE_UNOBTAINABLE, 111, "certificate_unobtainable")                                   \
+    X(UNRECOGNIZED_NAME, 112, "unrecognized_name")                                                 \
+    X(BAD_CERTIFICATE_STATUS_RESPONSE, 113, "bad_certificate_status_response")                     \
+    X(BAD_CERTIFICATE_HASH_VALUE, 114, "bad_certificate_hash_value")                               \
+    X(UNKNOWN_PSK_IDENTITY, 115, "unknown_psk_identity")                                           \
+    X(CERTIFICATE_REQUIRED, 116, "certificate_required")                                           \
+    X(NO_APPLICATION_PROTOCOL, 120, "no_application_protocol")
+
+enum mt_alert {
+#define MT_ALERT_ENUM_(id, value, name) MT_ALERT_##id = value,
+    MT_ALERT_LIST(MT_ALERT_ENUM_)
+#undef MT_ALERT_ENUM_
+};
+
+/* Marks an error that sends no alert (local failures, transient states). */
+#define MT_ALERT_NONE (-1)
+
+/*
+ * X(identifier, name, message, alert). The name is stable and short; the
+ * message says what went wrong in words a user can act on. Errors that are
+ * not about the peer (out of memory, misuse) map to internal_error or none.
+ */
+#define MT_ERROR_LIST(X)                                                                           \
+    X(NOMEM, "out_of_memory", "out of memory", INTERNAL_ERROR)                                     \
+    X(INVALID_ARG, "invalid_argument", "invalid argument", NONE)                                   \
+    X(INTERNAL, "internal_error", "internal error", INTERNAL_ERROR)                                \
+    X(RANDOM, "random_failure", "the random generator could not be seeded", INTERNAL_ERROR)        \
+    X(TRUNCATED, "truncated", "message truncated: a field runs past the end", DECODE_ERROR)        \
+    X(TRAILING, "trailing_data", "unexpected bytes after the end of a message", DECODE_ERROR)      \
+    X(BAD_LENGTH, "bad_length", "length field out of the allowed range", DECODE_ERROR)             \
+    X(BUFFER_FULL, "buffer_full", "output would exceed its size limit", INTERNAL_ERROR)            \
+    X(NESTING, "nesting_error", "length scopes opened and closed out of order", INTERNAL_ERROR)    \
+    X(DECODE, "decode_error", "malformed message", DECODE_ERROR)                                   \
+    X(ILLEGAL_PARAMETER, "illegal_parameter", "a field holds a value not allowed here",            \
+      ILLEGAL_PARAMETER)                                                                           \
+    X(UNEXPECTED_MESSAGE, "unexpected_message", "message not expected in this state",              \
+      UNEXPECTED_MESSAGE)                                                                          \
+    X(BAD_RECORD_MAC, "bad_record_mac", "record failed authentication", BAD_RECORD_MAC)            \
+    X(RECORD_OVERFLOW, "record_overflow", "record larger than the negotiated limit",               \
+      RECORD_OVERFLOW)                                                                             \
+    X(HANDSHAKE_FAILURE, "handshake_failure", "no acceptable parameters in common",                \
+      HANDSHAKE_FAILURE)                                                                           \
+    X(PROTOCOL_VERSION, "protocol_version", "no protocol version in common", PROTOCOL_VERSION)     \
+    X(INAPPROPRIATE_FALLBACK, "inappropriate_fallback",                                            \
+      "fallback to a lower version refused (downgrade attack?)", INAPPROPRIATE_FALLBACK)           \
+    X(DECRYPT_ERROR, "decrypt_error", "signature or Finished verification failed", DECRYPT_ERROR)  \
+    X(INSUFFICIENT_SECURITY, "insufficient_security", "peer parameters too weak",                  \
+      INSUFFICIENT_SECURITY)                                                                       \
+    X(BAD_CERTIFICATE, "bad_certificate", "certificate is malformed or its signature is bad",      \
+      BAD_CERTIFICATE)                                                                             \
+    X(UNSUPPORTED_CERTIFICATE, "unsupported_certificate", "certificate type not supported",        \
+      UNSUPPORTED_CERTIFICATE)                                                                     \
+    X(CERTIFICATE_EXPIRED, "certificate_expired", "certificate has expired or is not yet valid",   \
+      CERTIFICATE_EXPIRED)                                                                         \
+    X(CERTIFICATE_UNKNOWN, "certificate_unknown", "certificate could not be verified",             \
+      CERTIFICATE_UNKNOWN)                                                                         \
+    X(UNKNOWN_CA, "unknown_ca", "certificate chain does not lead to a trusted root", UNKNOWN_CA)   \
+    X(CERTIFICATE_REQUIRED, "certificate_required", "the peer sent no certificate",                \
+      CERTIFICATE_REQUIRED)                                                                        \
+    X(MISSING_EXTENSION, "missing_extension", "a required extension is missing",                   \
+      MISSING_EXTENSION)                                                                           \
+    X(UNSUPPORTED_EXTENSION, "unsupported_extension", "extension not offered or not allowed here", \
+      UNSUPPORTED_EXTENSION)                                                                       \
+    X(UNRECOGNIZED_NAME, "unrecognized_name", "no certificate for the requested server name",      \
+      UNRECOGNIZED_NAME)                                                                           \
+    X(NO_APPLICATION_PROTOCOL, "no_application_protocol", "no application protocol in common",     \
+      NO_APPLICATION_PROTOCOL)                                                                     \
+    X(NO_RENEGOTIATION, "no_renegotiation", "renegotiation refused", NO_RENEGOTIATION)             \
+    X(PEER_ALERT, "peer_alert", "the peer sent a fatal alert", NONE)                               \
+    X(CLOSED, "closed", "connection closed", NONE)                                                 \
+    X(WANT_READ, "wantread", "more input is needed", NONE)                                         \
+    X(WANT_WRITE, "wantwrite", "output must be flushed first", NONE)
+
+enum mt_err {
+    MT_OK = 0,
+#define MT_ERR_ENUM_(id, name, msg, alert) MT_E_##id,
+    MT_ERROR_LIST(MT_ERR_ENUM_)
+#undef MT_ERR_ENUM_
+        MT_E_COUNT_
+};
+
+/* Short stable name of error `code` (positive or negated); "unknown_error" if out of range. */
+const char *mt_err_name(int code);
+
+/* Human-readable message of error `code` (positive or negated); never NULL. */
+const char *mt_err_message(int code);
+
+/* Fatal alert to send for error `code`, or MT_ALERT_NONE when none is sent. */
+int mt_err_alert(int code);
+
+/* Name of alert `value` as the RFCs spell it ("decode_error"), or NULL if unknown. */
+const char *mt_alert_name(int value);
+
+#endif

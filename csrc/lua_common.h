@@ -1,0 +1,47 @@
+/*
+ * lua_common.h -- helpers shared by the binding files (csrc/lua_*.c), the only
+ * files that include lua.h.
+ *
+ * Object life cycle (STYLE.md): a constructor creates the userdata zeroed with
+ * its metatable already set -- a closed object -- and only then initialises
+ * it, so an error half-way leaves something __gc can collect. close(),
+ * __close and __gc all call one idempotent function per class.
+ */
+#ifndef MT_LUA_COMMON_H
+#define MT_LUA_COMMON_H
+
+#include <lauxlib.h>
+#include <lua.h>
+
+/* Metatable names, part of the API. */
+#define MT_CONTEXT_T "moontls.Context"
+#define MT_SESSION_T "moontls.Session"
+#define MT_FILE_T "moontls.File"
+
+/* Every class struct starts with this header. */
+typedef struct mt_lua_obj {
+    int open;
+} mt_lua_obj;
+
+/*
+ * Create metatable `tname` with __index = methods, __name, and the given
+ * metamethods (NULL-terminated luaL_Reg lists). Leaves nothing on the stack.
+ */
+void mt_lua_class(lua_State *L, const char *tname, const luaL_Reg *methods, const luaL_Reg *meta);
+
+/* A new zeroed (closed) userdata of `size` bytes with `nuv` user values and metatable `tname`. */
+void *mt_lua_new(lua_State *L, const char *tname, size_t size, int nuv);
+
+/* The object at `idx`, which must be of class `tname` and open; raises otherwise. */
+void *mt_lua_check_open(lua_State *L, int idx, const char *tname);
+
+/* Push `nil, message, name` for a core error code (negative) and return 3. */
+int mt_lua_fail(lua_State *L, int code);
+
+/* Registration functions of each class, called by luaopen_moontls_core with the module
+ * table on top of the stack: each creates its metatable and adds its constructor. */
+void mt_lua_context_register(lua_State *L);
+void mt_lua_session_register(lua_State *L);
+void mt_lua_file_register(lua_State *L);
+
+#endif
