@@ -270,6 +270,23 @@ int mt_wr_reserve(mt_wr *w, size_t n, uint8_t **out)
     return 0;
 }
 
+int mt_wr_insert(mt_wr *w, size_t at, const void *p, size_t n)
+{
+    if (w->err) {
+        return w->err;
+    }
+    if (at > w->len) {
+        return fail(w, -MT_E_INVALID_ARG);
+    }
+    GUARD(room(w, n));
+    if (n > 0) {
+        memmove(w->p + at + n, w->p + at, w->len - at);
+        memcpy(w->p + at, p, n);
+        w->len += n;
+    }
+    return 0;
+}
+
 int mt_wr_open(mt_wr *w, int lenbytes)
 {
     if (w->err) {

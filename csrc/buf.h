@@ -113,6 +113,10 @@ MT_WUR int mt_wr_bytes(mt_wr *w, const void *p, size_t n);
  * the next write (a later write may move a growable buffer). */
 MT_WUR int mt_wr_reserve(mt_wr *w, size_t n, uint8_t **out);
 
+/* Insert `n` bytes from `p` at offset `at` (<= len), moving what follows.
+ * Errors: -MT_E_BUFFER_FULL, -MT_E_NOMEM, -MT_E_INVALID_ARG (at past the end). */
+MT_WUR int mt_wr_insert(mt_wr *w, size_t at, const void *p, size_t n);
+
 /* Open a length field of `lenbytes` (1, 2 or 3) to be back-patched by mt_wr_close().
  * Errors: -MT_E_NESTING when MT_WR_MAX_OPEN fields are open, -MT_E_INVALID_ARG. */
 MT_WUR int mt_wr_open(mt_wr *w, int lenbytes);

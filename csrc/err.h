@@ -113,6 +113,44 @@ enum mt_alert {
     X(NO_APPLICATION_PROTOCOL, "no_application_protocol", "no application protocol in common",     \
       NO_APPLICATION_PROTOCOL)                                                                     \
     X(NO_RENEGOTIATION, "no_renegotiation", "renegotiation refused", NO_RENEGOTIATION)             \
+    X(ASN1, "asn1_error", "malformed DER encoding", DECODE_ERROR)                                  \
+    X(ASN1_DEPTH, "asn1_too_deep", "DER nesting deeper than allowed", DECODE_ERROR)                \
+    X(PEM, "pem_error", "malformed PEM armour", NONE)                                              \
+    X(PEM_NONE, "pem_not_found", "no PEM block with the expected label", NONE)                     \
+    X(KEY_UNSUPPORTED, "key_unsupported", "unsupported key type or parameters", NONE)              \
+    X(KEY_INVALID, "key_invalid", "the key is malformed or inconsistent", NONE)                    \
+    X(BAD_PASSWORD, "bad_password", "wrong password or corrupt encrypted key", NONE)               \
+    X(PASSWORD_NEEDED, "password_needed", "the key is encrypted: a password is needed", NONE)      \
+    X(SIGNATURE, "bad_signature", "signature verification failed", DECRYPT_ERROR)                  \
+    X(SIG_UNSUPPORTED, "signature_unsupported", "signature algorithm not supported for this key",  \
+      HANDSHAKE_FAILURE)                                                                           \
+    X(CERT_PARSE, "certificate_malformed", "certificate is malformed", BAD_CERTIFICATE)            \
+    X(CERT_EXPIRED, "certificate_expired_at", "certificate has expired", CERTIFICATE_EXPIRED)      \
+    X(CERT_NOT_YET_VALID, "certificate_not_yet_valid", "certificate is not yet valid",             \
+      CERTIFICATE_EXPIRED)                                                                         \
+    X(CERT_SIGNATURE, "certificate_signature_failure", "certificate signature failure",            \
+      BAD_CERTIFICATE)                                                                             \
+    X(CERT_WEAK_SIGNATURE, "weak_signature_algorithm",                                             \
+      "certificate signed with a weak algorithm (MD5 or SHA-1)", BAD_CERTIFICATE)                  \
+    X(CERT_NO_ISSUER, "unable_to_get_issuer", "unable to get local issuer certificate",            \
+      UNKNOWN_CA)                                                                                  \
+    X(CERT_UNTRUSTED_ROOT, "self_signed_in_chain", "self-signed certificate in certificate chain", \
+      UNKNOWN_CA)                                                                                  \
+    X(CERT_SELF_SIGNED, "self_signed_leaf", "self-signed certificate", UNKNOWN_CA)                 \
+    X(CERT_NOT_CA, "invalid_ca", "invalid CA certificate (basicConstraints CA is not set)",        \
+      BAD_CERTIFICATE)                                                                             \
+    X(CERT_PATHLEN, "path_length_exceeded", "path length constraint exceeded", BAD_CERTIFICATE)    \
+    X(CERT_KEY_USAGE, "key_usage", "key usage does not allow this use of the key",                 \
+      BAD_CERTIFICATE)                                                                             \
+    X(CERT_PURPOSE, "unsuitable_purpose", "unsuitable certificate purpose (extended key usage)",   \
+      UNSUPPORTED_CERTIFICATE)                                                                     \
+    X(CERT_CRITICAL, "unhandled_critical_extension", "unsupported critical extension",             \
+      UNSUPPORTED_CERTIFICATE)                                                                     \
+    X(CERT_NAME_CONSTRAINTS, "name_constraints", "name constraints violated", BAD_CERTIFICATE)     \
+    X(CERT_HOSTNAME, "hostname_mismatch", "host name mismatch", BAD_CERTIFICATE)                   \
+    X(CERT_IP, "ip_mismatch", "IP address mismatch", BAD_CERTIFICATE)                              \
+    X(CERT_CHAIN_TOO_LONG, "chain_too_long", "certificate chain too long", BAD_CERTIFICATE)        \
+    X(CERT_INVALID, "certificate_invalid", "certificate violates RFC 5280", BAD_CERTIFICATE)       \
     X(PEER_ALERT, "peer_alert", "the peer sent a fatal alert", NONE)                               \
     X(CLOSED, "closed", "connection closed", NONE)                                                 \
     X(WANT_READ, "wantread", "more input is needed", NONE)                                         \

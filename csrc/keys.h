@@ -1,0 +1,128 @@
+/*
+ * keys.h -- public and private keys: loading, generation, writing, signing.
+ *
+ * Formats read (DER or PEM, detected): RSA PKCS#1 (RSAPrivateKey,
+ * RSAPublicKey), EC SEC1 (ECPrivateKey, named curves P-256/P-384/P-521),
+ * DSA (OpenSSL's DSAPrivateKey), PKCS#8 PrivateKeyInfo / OneAsymmetricKey for
+ * every type incl. Ed25519/Ed448 (RFC 8410), encrypted PKCS#8 (PBES2 with
+ * PBKDF2-HMAC-SHA1/SHA-2 and AES-CBC) given a password, and
+ * SubjectPublicKeyInfo for every type. Written: PKCS#8 and SPKI DER (PEM via
+ * pem.h).
+ *
+ * Signing uses nettle's side-channel-silent calls (rsa_*_sign_tr with
+ * blinding from mt_rng, ECDSA/EdDSA/DSA in constant-time ecc code); private
+ * key material is wiped by mt_key_free().
+ */
+#ifndef MT_KEYS_H
+#define MT_KEYS_H
+
+#include "buf.h"
+#include "mt.h"
+
+typedef enum mt_key_type {
+    MT_KEY_NONE = 0,
+    MT_KEY_RSA,
+    MT_KEY_EC_P256,
+    MT_KEY_EC_P384,
+    MT_KEY_EC_P521,
+    MT_KEY_ED25519,
+    MT_KEY_ED448,
+    MT_KEY_DSA,
+} mt_key_type;
+
+typedef enum mt_hash_id {
+    MT_HASH_NONE = 0, /* EdDSA: the scheme hashes internally */
+    MT_HASH_MD5,      /* recognised so it can be refused */
+    MT_HASH_SHA1,
+    MT_HASH_SHA224,
+    MT_HASH_SHA256,
+    MT_HASH_SHA384,
+    MT_HASH_SHA512,
+} mt_hash_id;
+
+typedef enum mt_sig_kind {
+    MT_SIG_NONE = 0,
+    MT_SIG_RSA_PKCS1, /* RSASSA-PKCS1-v1_5 */
+    MT_SIG_RSA_PSS,   /* RSASSA-PSS, MGF1 with the same hash */
+    MT_SIG_ECDSA,     /* DER Ecdsa-Sig-Value */
+    MT_SIG_EDDSA,     /* Ed25519 / Ed448 (pure) */
+    MT_SIG_DSA,       /* DER Dss-Sig-Value */
+} mt_sig_kind;
+
+/* A signature algorithm: kind, hash and, for PSS, the salt length in bytes. */
+typedef struct mt_sig_alg {
+    uint8_t kind;      /* mt_sig_kind */
+    uint8_t hash;      /* mt_hash_id */
+    uint16_t salt_len; /* PSS only; signing normally uses the hash length */
+} mt_sig_alg;
+
+typedef struct mt_key mt_key;
+
+/* nettle's description of hash `id` (NULL for MT_HASH_NONE or unknown). */
+const struct nettle_hash *mt_hash_nettle(int id);
+
+/* Digest length of hash `id` in bytes (0 if none). */
+size_t mt_hash_len(int id);
+
+/* Hash id from its name ("md5", "sha1", "sha224", "sha256", "sha384", "sha512"), or
+ * MT_HASH_NONE. */
+int mt_hash_from_name(const char *name);
+
+/*
+ * Load a private or public key from PEM or DER. `password` (may be NULL) decrypts an
+ * encrypted PKCS#8 key. Errors: -MT_E_ASN1/-MT_E_PEM (malformed), -MT_E_KEY_UNSUPPORTED,
+ * -MT_E_KEY_INVALID, -MT_E_PASSWORD_NEEDED, -MT_E_BAD_PASSWORD, -MT_E_NOMEM.
+ */
+MT_WUR int mt_key_load(const uint8_t *data, size_t len, const char *password, size_t pwlen,
+                       mt_key **out);
+
+/* Public key from a DER SubjectPublicKeyInfo (as found in certificates). Points are checked
+ * to lie on their curve. Errors as mt_key_load. */
+MT_WUR int mt_key_from_spki(const uint8_t *der, size_t len, mt_key **out);
+
+/* Generate a key: RSA with `bits` in [2048, 4096] (e = 65537); EC and EdDSA ignore bits.
+ * Errors: -MT_E_INVALID_ARG, -MT_E_KEY_UNSUPPORTED, -MT_E_NOMEM, -MT_E_RANDOM. */
+MT_WUR int mt_key_generate(mt_key_type type, unsigned bits, mt_key **out);
+
+/* Wipe and free (NULL is fine). */
+void mt_key_free(mt_key *k);
+
+mt_key_type mt_key_type_of(const mt_key *k);
+int mt_key_is_private(const mt_key *k);
+
+/* Size in bits: RSA/DSA modulus, curve size (255 for Ed25519, 448 for Ed448). */
+unsigned mt_key_bits(const mt_key *k);
+
+/* A new key holding only the public half of k. */
+MT_WUR int mt_key_public(const mt_key *k, mt_key **out);
+
+/* 1 if a and b have the same public key, else 0. */
+int mt_key_public_eq(const mt_key *a, const mt_key *b);
+
+/* Append the DER SubjectPublicKeyInfo of k to out. */
+MT_WUR int mt_key_write_spki(const mt_key *k, mt_wr *out);
+
+/* Append the DER PKCS#8 PrivateKeyInfo of k to out. Errors: -MT_E_INVALID_ARG if public. */
+MT_WUR int mt_key_write_pkcs8(const mt_key *k, mt_wr *out);
+
+/* 1 if the key can make or check signatures of `alg` (kind and hash fit the key type). */
+int mt_key_supports(const mt_key *k, mt_sig_alg alg);
+
+/* Sign msg; the signature is appended to sig. Errors: -MT_E_INVALID_ARG (public key),
+ * -MT_E_SIG_UNSUPPORTED, -MT_E_NOMEM, -MT_E_RANDOM. */
+MT_WUR int mt_key_sign(const mt_key *k, mt_sig_alg alg, const uint8_t *msg, size_t len,
+                       mt_wr *sig);
+
+/* Verify sig over msg. Errors: -MT_E_SIGNATURE (bad signature, including malformed
+ * encodings), -MT_E_SIG_UNSUPPORTED. */
+MT_WUR int mt_key_verify(const mt_key *k, mt_sig_alg alg, const uint8_t *msg, size_t len,
+                         const uint8_t *sig, size_t siglen);
+
+/* As mt_key_sign / mt_key_verify for a precomputed digest (not EdDSA), for TLS 1.2's running
+ * transcript hash. digest_len must be the hash length of alg.hash. */
+MT_WUR int mt_key_sign_digest(const mt_key *k, mt_sig_alg alg, const uint8_t *digest,
+                              size_t digest_len, mt_wr *sig);
+MT_WUR int mt_key_verify_digest(const mt_key *k, mt_sig_alg alg, const uint8_t *digest,
+                                size_t digest_len, const uint8_t *sig, size_t siglen);
+
+#endif
