@@ -43,5 +43,6 @@ int mt_lua_fail(lua_State *L, int code);
 void mt_lua_context_register(lua_State *L);
 void mt_lua_session_register(lua_State *L);
 void mt_lua_file_register(lua_State *L);
+void mt_lua_crypto_register(lua_State *L);
 
 #endif
