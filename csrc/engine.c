@@ -1,0 +1,453 @@
+/*
+ * IMPLEMENTATION NOTES
+ *
+ * Buffers (all bounded):
+ *   rin[]   one incoming record: header, then fragment. After decryption a
+ *           record of application data stays in rin (app_off/app_len) until
+ *           the application has read it; no more input is taken meanwhile,
+ *           which is the read-side backpressure.
+ *   hs_in   handshake bytes received and not yet processed (messages may span
+ *           records and records may hold several messages); hs_off is the read
+ *           position. Capped at MT_HS_MAX.
+ *   out     whole records ready to send; out_sent counts what the transport
+ *           took. mt_conn_write refuses plaintext once more than OUT_HIGH bytes
+ *           wait (write-side backpressure).
+ *
+ * State: `hs` is the handshake state; the table in hs12.c says which message
+ * each state expects. `err` is sticky. A decision (verify the peer chain)
+ * stops handshake processing with the rest of hs_in kept; mt_conn_decide
+ * resumes it.
+ *
+ * Application data flows only when the handshake reached CONNECTED, which the
+ * handshake code sets only after the peer's Finished verified, and (client)
+ * after the chain verdict and the ServerKeyExchange signature (STYLE.md, rustls
+ * implvulns).
+ */
+#include "engine.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "ct.h"
+#include "engine_int.h"
+#include "err.h"
+#include "prf.h"
+
+#define OUT_HIGH (4 * MT_REC_MAX)
+
+void mt_config_defaults(mt_config *cfg)
+{
+    static const uint16_t groups[] = {MT_GROUP_X25519, MT_GROUP_SECP256R1, MT_GROUP_SECP384R1,
+                                      MT_GROUP_X448, MT_GROUP_SECP521R1};
+    static const uint16_t sigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804,
+                                       0x0805, 0x0806, 0x0401, 0x0501, 0x0601};
+    memset(cfg, 0, sizeof(*cfg));
+    cfg->min_version = MT_TLS12;
+    cfg->max_version = MT_TLS12;
+    for (size_t i = 0; mt_suites_default[i] && cfg->nsuites < MT_MAX_LIST; i++) {
+        cfg->suites[cfg->nsuites++] = mt_suites_default[i];
+    }
+    memcpy(cfg->groups, groups, sizeof(groups));
+    cfg->ngroups = sizeof(groups) / sizeof(groups[0]);
+    memcpy(cfg->sigalgs, sigalgs, sizeof(sigalgs));
+    cfg->nsigalgs = sizeof(sigalgs) / sizeof(sigalgs[0]);
+}
+
+int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_conn **out)
+{
+    *out = NULL;
+    ENSURE(cfg != NULL, INVALID_ARG);
+    ENSURE(!server_name || strlen(server_name) < sizeof(((mt_conn *)0)->sni), INVALID_ARG);
+    mt_conn *c = calloc(1, sizeof(*c));
+    ENSURE(c != NULL, NOMEM);
+    c->cfg = cfg;
+    c->server = server;
+    c->peer_alert = -1;
+    mt_wr_init_growable(&c->hs_in, MT_HS_MAX);
+    mt_wr_init_growable(&c->out, OUT_HIGH + 2 * MT_HS_MAX);
+    mt_wr_init_growable(&c->peer_certs, MT_HS_MAX);
+    sha256_init(&c->th256);
+    sha384_init(&c->th384);
+    if (server_name) {
+        strcpy(c->sni, server_name);
+    }
+    int rc = server ? mt_hs12_server_start(c) : mt_hs12_client_start(c);
+    if (rc < 0) {
+        mt_conn_free(c);
+        return rc;
+    }
+    *out = c;
+    return 0;
+}
+
+void mt_conn_free(mt_conn *c)
+{
+    if (!c) {
+        return;
+    }
+    mt_wr_free(&c->hs_in);
+    mt_wr_free(&c->out);
+    mt_wr_free(&c->peer_certs);
+    mt_kex_wipe(&c->kex);
+    mt_key_free(c->peer_key);
+    mt_rec_prot_clear(&c->rd);
+    mt_rec_prot_clear(&c->wr);
+    mt_wipe(c, sizeof(*c));
+    free(c);
+}
+
+int mt_conn_fail(mt_conn *c, int err)
+{
+    if (c->err) {
+        return c->err;
+    }
+    c->err = err < 0 ? err : -MT_E_INTERNAL;
+    c->decision = MT_DECIDE_NONE;
+    int alert = mt_err_alert(c->err);
+    if (alert != MT_ALERT_NONE && c->peer_alert < 0 && !c->sent_fatal) {
+        uint8_t a[2] = {2, (uint8_t)alert};
+        c->sent_fatal = 1;
+        /* best effort: the error is what matters if even the alert cannot be queued */
+        if (mt_rec_seal(&c->wr, MT_CT_ALERT, c->rec_version, a, 2, &c->out) < 0) {
+            mt_wr_reset(&c->out);
+            c->out_sent = 0;
+        }
+    }
+    return c->err;
+}
+
+int mt_conn_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t len)
+{
+    uint8_t hdr[4] = {type, (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
+    ENSURE(len <= 0xffffff, INTERNAL);
+    mt_conn_transcript(c, hdr, 4);
+    mt_conn_transcript(c, body, len);
+    /* Handshake messages may share records; here each message fills its own records. */
+    uint8_t first[MT_REC_MAX_PLAIN];
+    size_t n = len + 4 < sizeof(first) ? len + 4 : sizeof(first);
+    memcpy(first, hdr, 4);
+    memcpy(first + 4, body, n - 4);
+    GUARD(mt_rec_seal(&c->wr, MT_CT_HANDSHAKE, c->rec_version, first, n, &c->out));
+    for (size_t done = n - 4; done < len;) {
+        size_t k = len - done < MT_REC_MAX_PLAIN ? len - done : MT_REC_MAX_PLAIN;
+        GUARD(mt_rec_seal(&c->wr, MT_CT_HANDSHAKE, c->rec_version, body + done, k, &c->out));
+        done += k;
+    }
+    return 0;
+}
+
+int mt_conn_send_ccs(mt_conn *c)
+{
+    static const uint8_t one = 1;
+    return mt_rec_seal(&c->wr, MT_CT_CHANGE_CIPHER_SPEC, c->rec_version, &one, 1, &c->out);
+}
+
+void mt_conn_transcript(mt_conn *c, const uint8_t *p, size_t n)
+{
+    sha256_update(&c->th256, n, p);
+    sha384_update(&c->th384, n, p);
+}
+
+size_t mt_conn_transcript_hash(const mt_conn *c, uint8_t *out)
+{
+    if (c->suite && c->suite->prf == &nettle_sha384) {
+        struct sha512_ctx h = c->th384;
+        sha384_digest(&h, SHA384_DIGEST_SIZE, out);
+        return SHA384_DIGEST_SIZE;
+    }
+    struct sha256_ctx h = c->th256;
+    sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+    return SHA256_DIGEST_SIZE;
+}
+
+int mt_conn_status(const mt_conn *c)
+{
+    int st = 0;
+    if (c->out.len > c->out_sent) {
+        st |= MT_ST_HAS_OUTPUT;
+    }
+    if (c->err) {
+        return st | MT_ST_CLOSED;
+    }
+    if (c->app_len > 0) {
+        st |= MT_ST_READABLE;
+    }
+    if (c->decision) {
+        st |= MT_ST_DECISION;
+    }
+    if (c->hs == MT_HS_CONNECTED) {
+        st |= MT_ST_CONNECTED;
+        if (!c->local_closed && c->out.len - c->out_sent < OUT_HIGH) {
+            st |= MT_ST_WRITABLE;
+        }
+    }
+    if (c->peer_closed) {
+        st |= MT_ST_PEER_CLOSED;
+    } else if (!c->decision && c->app_len == 0) {
+        st |= MT_ST_WANT_INPUT;
+    }
+    if (c->peer_closed && c->local_closed) {
+        st |= MT_ST_CLOSED;
+    }
+    return st;
+}
+
+int mt_conn_error(const mt_conn *c)
+{
+    return c->err;
+}
+
+int mt_conn_peer_alert(const mt_conn *c)
+{
+    return c->peer_alert;
+}
+
+MT_WUR static int on_alert(mt_conn *c, const uint8_t *p, size_t n)
+{
+    /* RFC 5246 7.2 / RFC 8446 6: an alert is two bytes; fragmented alerts are refused. */
+    ENSURE(n == 2, DECODE);
+    if (p[1] == MT_ALERT_CLOSE_NOTIFY) {
+        c->peer_closed = 1;
+        return 0;
+    }
+    if (p[0] == 1) {
+        /* TLS 1.2 warnings other than close_notify are ignored, at most four in a row
+         * (BoringSSL's limit) so a peer cannot keep us busy with them. */
+        ENSURE(++c->warnings <= 4, UNEXPECTED_MESSAGE);
+        return 0;
+    }
+    c->peer_alert = p[1];
+    c->sent_fatal = 1; /* never answer a fatal alert */
+    return -MT_E_PEER_ALERT;
+}
+
+MT_WUR static int on_handshake_bytes(mt_conn *c, const uint8_t *p, size_t n)
+{
+    /* RFC 5246 6.2.1: no zero-length handshake fragments. */
+    ENSURE(n > 0, DECODE);
+    ENSURE(c->hs != MT_HS_CONNECTED, NO_RENEGOTIATION);
+    GUARD(mt_wr_bytes(&c->hs_in, p, n));
+    return mt_conn_run_handshake(c);
+}
+
+int mt_conn_run_handshake(mt_conn *c)
+{
+    while (!c->decision && !c->err) {
+        mt_rd r;
+        uint8_t type;
+        uint32_t len;
+        mt_rd_init(&r, c->hs_in.p + c->hs_off, c->hs_in.len - c->hs_off);
+        if (mt_rd_u8(&r, &type) < 0 || mt_rd_u24(&r, &len) < 0) {
+            break;
+        }
+        ENSURE(len <= MT_HS_MAX - 4, HANDSHAKE_FAILURE);
+        const uint8_t *body;
+        if (mt_rd_borrow(&r, len, &body) < 0) {
+            break;
+        }
+        const uint8_t *raw = c->hs_in.p + c->hs_off;
+        c->hs_off += 4 + len;
+        GUARD(mt_hs12_message(c, type, body, len, raw));
+    }
+    if (c->hs_off == c->hs_in.len) {
+        mt_wr_reset(&c->hs_in);
+        c->hs_off = 0;
+    }
+    return 0;
+}
+
+MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, uint8_t *frag, size_t len)
+{
+    size_t off, n;
+    GUARD(mt_rec_open(&c->rd, &type, version, frag, len, &off, &n));
+    switch (type) {
+    case MT_CT_ALERT:
+        return on_alert(c, frag + off, n);
+    case MT_CT_HANDSHAKE:
+        return on_handshake_bytes(c, frag + off, n);
+    case MT_CT_CHANGE_CIPHER_SPEC:
+        /* RFC 5246 7.1: one byte of value 1, at a message boundary. */
+        ENSURE(n == 1 && frag[off] == 1, DECODE);
+        ENSURE(c->hs_off == c->hs_in.len, UNEXPECTED_MESSAGE);
+        return mt_hs12_ccs(c);
+    case MT_CT_APPLICATION_DATA:
+        ENSURE(c->hs == MT_HS_CONNECTED && !c->peer_closed, UNEXPECTED_MESSAGE);
+        if (n == 0) {
+            ENSURE(++c->empty_records <= 32, UNEXPECTED_MESSAGE);
+            return 0;
+        }
+        c->empty_records = 0;
+        c->app_off = MT_REC_HEADER + off;
+        c->app_len = n;
+        return 0;
+    default:
+        return -MT_E_UNEXPECTED_MESSAGE;
+    }
+}
+
+int mt_conn_feed(mt_conn *c, const uint8_t *data, size_t len, size_t *used)
+{
+    *used = 0;
+    if (c->err) {
+        return c->err;
+    }
+    while (!c->decision && c->app_len == 0 && !c->peer_closed) {
+        size_t need = MT_REC_HEADER;
+        uint8_t type = 0;
+        uint16_t version = 0;
+        size_t flen = 0;
+        if (c->rin_len >= MT_REC_HEADER) {
+            int rc = mt_rec_header(c->rin, &c->rd, &type, &version, &flen);
+            if (rc < 0) {
+                return mt_conn_fail(c, rc);
+            }
+            need += flen;
+        }
+        if (c->rin_len < need) {
+            size_t k = need - c->rin_len < len - *used ? need - c->rin_len : len - *used;
+            if (k == 0) {
+                break;
+            }
+            memcpy(c->rin + c->rin_len, data + *used, k);
+            c->rin_len += k;
+            *used += k;
+            continue;
+        }
+        c->rin_len = 0;
+        int rc = on_record(c, type, version, c->rin + MT_REC_HEADER, flen);
+        if (rc < 0) {
+            return mt_conn_fail(c, rc);
+        }
+    }
+    return c->err;
+}
+
+const uint8_t *mt_conn_out(const mt_conn *c, size_t *len)
+{
+    *len = c->out.len - c->out_sent;
+    return *len ? c->out.p + c->out_sent : NULL;
+}
+
+void mt_conn_out_done(mt_conn *c, size_t n)
+{
+    size_t left = c->out.len - c->out_sent;
+    c->out_sent += n < left ? n : left;
+    if (c->out_sent == c->out.len) {
+        mt_wr_reset(&c->out);
+        c->out_sent = 0;
+    }
+}
+
+int mt_conn_read(mt_conn *c, uint8_t *buf, size_t cap, size_t *n)
+{
+    *n = 0;
+    if (c->app_len > 0) {
+        size_t k = cap < c->app_len ? cap : c->app_len;
+        memcpy(buf, c->rin + c->app_off, k);
+        c->app_off += k;
+        c->app_len -= k;
+        *n = k;
+        return 0;
+    }
+    if (c->err) {
+        return c->err;
+    }
+    return c->peer_closed ? -MT_E_CLOSED : -MT_E_WANT_READ;
+}
+
+int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len, size_t *n)
+{
+    *n = 0;
+    if (c->err) {
+        return c->err;
+    }
+    ENSURE(!c->local_closed, CLOSED);
+    ENSURE(c->hs == MT_HS_CONNECTED, WANT_WRITE);
+    while (*n < len && c->out.len - c->out_sent < OUT_HIGH) {
+        size_t k = len - *n < MT_REC_MAX_PLAIN ? len - *n : MT_REC_MAX_PLAIN;
+        int rc = mt_rec_seal(&c->wr, MT_CT_APPLICATION_DATA, c->rec_version, data + *n, k, &c->out);
+        if (rc < 0) {
+            return mt_conn_fail(c, rc);
+        }
+        *n += k;
+    }
+    return *n == 0 && len > 0 ? -MT_E_WANT_WRITE : 0;
+}
+
+int mt_conn_close(mt_conn *c)
+{
+    if (c->local_closed || c->err) {
+        return c->err;
+    }
+    static const uint8_t a[2] = {1, MT_ALERT_CLOSE_NOTIFY};
+    c->local_closed = 1;
+    int rc = mt_rec_seal(&c->wr, MT_CT_ALERT, c->rec_version, a, 2, &c->out);
+    return rc < 0 ? mt_conn_fail(c, rc) : 0;
+}
+
+int mt_conn_decision(const mt_conn *c)
+{
+    return c->decision;
+}
+
+int mt_conn_decide(mt_conn *c, int verdict)
+{
+    if (c->err) {
+        return c->err;
+    }
+    ENSURE(c->decision != MT_DECIDE_NONE, INVALID_ARG);
+    c->decision = MT_DECIDE_NONE;
+    if (verdict < 0) {
+        return mt_conn_fail(c, verdict);
+    }
+    c->chain_ok = 1;
+    int rc = mt_conn_run_handshake(c);
+    return rc < 0 ? mt_conn_fail(c, rc) : 0;
+}
+
+size_t mt_conn_peer_chain(const mt_conn *c, size_t i, const uint8_t **der, size_t *len)
+{
+    if (i < c->npeer) {
+        *der = c->peer_certs.p + c->peer_off[i];
+        *len = c->peer_len[i];
+    }
+    return c->npeer;
+}
+
+void mt_conn_get_info(const mt_conn *c, mt_conn_info *info)
+{
+    memset(info, 0, sizeof(*info));
+    info->version = c->version;
+    info->suite = c->suite ? c->suite->id : 0;
+    info->group = c->group;
+    info->sigalg = c->sigalg;
+    info->ems = c->ems;
+    info->alpn = c->alpn;
+    info->sni = c->sni;
+}
+
+int mt_conn_export(const mt_conn *c, const char *label, const uint8_t *context, size_t ctx_len,
+                   int use_context, uint8_t *out, size_t out_len)
+{
+    ENSURE(c->hs == MT_HS_CONNECTED && c->suite, INVALID_ARG);
+    ENSURE(ctx_len <= 0xffff, INVALID_ARG);
+    /* RFC 5705 4: seed = client_random || server_random [|| context_length || context]. */
+    mt_wr seed;
+    mt_wr_init_growable(&seed, 64 + 2 + 0xffff);
+    int rc = mt_wr_bytes(&seed, c->crand, 32);
+    if (rc == 0) {
+        rc = mt_wr_bytes(&seed, c->srand, 32);
+    }
+    if (rc == 0 && use_context) {
+        rc = mt_wr_u16(&seed, (uint16_t)ctx_len);
+        if (rc == 0) {
+            rc = mt_wr_bytes(&seed, context, ctx_len);
+        }
+    }
+    if (rc == 0) {
+        rc = mt_prf_tls12(c->suite->prf, c->master, sizeof(c->master), label, seed.p, seed.len,
+                          NULL, 0, out, out_len);
+    }
+    mt_wr_free(&seed);
+    return rc;
+}

@@ -1,0 +1,135 @@
+/*
+ * engine.h -- the sans-IO TLS engine (BearSSL's engine, rustls' Connection).
+ *
+ * Four channels: record bytes in (mt_conn_feed), record bytes out
+ * (mt_conn_out / mt_conn_out_done), plaintext in (mt_conn_read) and plaintext
+ * out (mt_conn_write). mt_conn_status() is the state word saying which
+ * channel can move and whether the engine waits for a decision from the
+ * application (verify this chain, ...). The engine never blocks, never does
+ * I/O and never calls back into the application: a decision is a pause that
+ * mt_conn_decide() resumes.
+ *
+ * Errors are sticky: the first fatal error is kept, a fatal alert is queued
+ * for the peer (when the error calls for one), and every later call returns
+ * it.
+ */
+#ifndef MT_ENGINE_H
+#define MT_ENGINE_H
+
+#include "keys.h"
+#include "mt.h"
+
+/* A certificate chain (leaf first, DER) with the private key of its leaf. */
+typedef struct mt_chain {
+    uint8_t **der;
+    size_t *der_len;
+    size_t n;
+    mt_key *key;
+} mt_chain;
+
+#define MT_MAX_CHAINS 8
+#define MT_MAX_LIST 64
+
+/* Policy shared by connections; owned by the application, must outlive its connections. */
+typedef struct mt_config {
+    uint16_t min_version, max_version;
+    uint16_t suites[MT_MAX_LIST]; /* preference order */
+    size_t nsuites;
+    uint16_t groups[MT_MAX_LIST];
+    size_t ngroups;
+    uint16_t sigalgs[MT_MAX_LIST]; /* SignatureScheme values, preference order */
+    size_t nsigalgs;
+    const mt_chain *chains[MT_MAX_CHAINS]; /* server certificates */
+    size_t nchains;
+    uint8_t alpn[512]; /* ALPN protocol_name_list body (u8-prefixed names), in preference order */
+    size_t alpn_len;
+    int verify_peer; /* client: pause at MT_DECIDE_VERIFY with the server's chain */
+} mt_config;
+
+/* Fill cfg with the secure defaults (TLS 1.2, AEAD suites with ECDHE, X25519/P-256/P-384). */
+void mt_config_defaults(mt_config *cfg);
+
+typedef struct mt_conn mt_conn;
+
+/* A new connection in the client or server role. Errors: -MT_E_NOMEM, -MT_E_INVALID_ARG.
+ * `server_name` (client, may be NULL) is sent as SNI. */
+MT_WUR int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_conn **out);
+
+/* Wipe all secrets and free. NULL is fine. */
+void mt_conn_free(mt_conn *c);
+
+/* State word bits. */
+enum {
+    MT_ST_WANT_INPUT = 1 << 0,  /* feed record bytes */
+    MT_ST_HAS_OUTPUT = 1 << 1,  /* mt_conn_out has bytes to send */
+    MT_ST_READABLE = 1 << 2,    /* plaintext waits in mt_conn_read */
+    MT_ST_WRITABLE = 1 << 3,    /* mt_conn_write accepts plaintext */
+    MT_ST_DECISION = 1 << 4,    /* waiting for mt_conn_decide */
+    MT_ST_CONNECTED = 1 << 5,   /* handshake done */
+    MT_ST_PEER_CLOSED = 1 << 6, /* close_notify received */
+    MT_ST_CLOSED = 1 << 7,      /* closed or failed: nothing more moves but output */
+};
+
+int mt_conn_status(const mt_conn *c);
+
+/* The sticky error (0 if none). */
+int mt_conn_error(const mt_conn *c);
+
+/* When the error came from a peer's alert: its description, else -1. */
+int mt_conn_peer_alert(const mt_conn *c);
+
+/* Feed received bytes; *used tells how many were taken (fewer while plaintext waits to be
+ * read). Errors: the sticky error. */
+MT_WUR int mt_conn_feed(mt_conn *c, const uint8_t *data, size_t len, size_t *used);
+
+/* Bytes to send now, or NULL and *len = 0. */
+const uint8_t *mt_conn_out(const mt_conn *c, size_t *len);
+
+/* Mark n bytes of mt_conn_out as sent. */
+void mt_conn_out_done(mt_conn *c, size_t n);
+
+/* Copy up to `cap` bytes of received plaintext. Returns -MT_E_WANT_READ when none waits,
+ * -MT_E_CLOSED after the peer's close_notify, else the sticky error or 0. */
+MT_WUR int mt_conn_read(mt_conn *c, uint8_t *buf, size_t cap, size_t *n);
+
+/* Queue plaintext; *n tells how much was taken (backpressure: less when output is full).
+ * Returns -MT_E_WANT_WRITE when nothing could be taken. */
+MT_WUR int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len, size_t *n);
+
+/* Queue close_notify; later writes fail with -MT_E_CLOSED. */
+MT_WUR int mt_conn_close(mt_conn *c);
+
+/* Decisions the engine may wait for. */
+enum {
+    MT_DECIDE_NONE = 0,
+    MT_DECIDE_VERIFY = 1, /* verify the peer chain: mt_conn_peer_chain */
+};
+
+int mt_conn_decision(const mt_conn *c);
+
+/* Answer the pending decision: 0 to accept, or a negative error to fail the handshake with. */
+MT_WUR int mt_conn_decide(mt_conn *c, int verdict);
+
+/* The peer's certificate chain as received (leaf first). Returns the count; *der and *len
+ * point into engine memory valid until the next call that feeds input. */
+size_t mt_conn_peer_chain(const mt_conn *c, size_t i, const uint8_t **der, size_t *len);
+
+/* Negotiated parameters (after the handshake). */
+typedef struct mt_conn_info {
+    uint16_t version;
+    uint16_t suite;
+    uint16_t group;
+    uint16_t sigalg;
+    int ems;
+    int resumed;
+    const char *alpn; /* NUL-terminated, "" if none */
+    const char *sni;  /* server: name the client asked for, "" if none */
+} mt_conn_info;
+
+void mt_conn_get_info(const mt_conn *c, mt_conn_info *info);
+
+/* RFC 5705 keying material exporter. Errors: -MT_E_INVALID_ARG before the handshake ends. */
+MT_WUR int mt_conn_export(const mt_conn *c, const char *label, const uint8_t *context,
+                          size_t ctx_len, int use_context, uint8_t *out, size_t out_len);
+
+#endif

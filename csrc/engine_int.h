@@ -1,0 +1,113 @@
+/*
+ * engine_int.h -- the connection struct and the calls between engine.c (buffers,
+ * records, alerts) and hs12.c (the TLS 1.2 handshake). Not for other files.
+ */
+#ifndef MT_ENGINE_INT_H
+#define MT_ENGINE_INT_H
+
+#include <nettle/sha2.h>
+
+#include "buf.h"
+#include "engine.h"
+#include "kex.h"
+#include "keys.h"
+#include "record.h"
+#include "suites.h"
+
+/* Largest handshake message we accept (a certificate chain of a few dozen kB fits easily). */
+#define MT_HS_MAX (128 * 1024)
+#define MT_MAX_PEER_CERTS 16
+
+/* Handshake states: what the next message must be. */
+enum {
+    MT_HS_C_WAIT_SH = 1,
+    MT_HS_C_WAIT_CERT,
+    MT_HS_C_WAIT_SKE,
+    MT_HS_C_WAIT_SHD,
+    MT_HS_C_WAIT_CCS,
+    MT_HS_C_WAIT_FIN,
+    MT_HS_S_WAIT_CH,
+    MT_HS_S_WAIT_CKE,
+    MT_HS_S_WAIT_CCS,
+    MT_HS_S_WAIT_FIN,
+    MT_HS_CONNECTED,
+};
+
+struct mt_conn {
+    const mt_config *cfg;
+    int server;
+    int hs;
+    int err;
+    int peer_alert;
+    int sent_fatal;
+    int decision;
+    int local_closed, peer_closed;
+    int warnings, empty_records;
+    /* flags that must all be set before application data (client) */
+    int chain_ok, ske_ok, fin_ok;
+
+    uint16_t rec_version; /* record-layer version we write */
+    uint16_t version;     /* negotiated */
+    const mt_suite *suite;
+    uint16_t group, sigalg;
+    int ems, secure_reneg;
+    int client_sent_alpn, client_sent_ecpf;
+    uint8_t crand[32], srand[32];
+    uint8_t sid[32];
+    size_t sid_len;
+    uint8_t pms[MT_KEX_MAX_SECRET]; /* client: premaster between SKE and CKE */
+    size_t pms_len;
+    uint8_t master[48];
+    uint8_t key_block[2 * 32 + 2 * 12];
+    char sni[256];
+    char alpn[256];
+
+    struct sha256_ctx th256;
+    struct sha512_ctx th384;
+    uint8_t session_hash[64];
+    size_t session_hash_len;
+
+    mt_kex_share kex;
+    const mt_chain *chain;
+    mt_key *peer_key;
+    mt_wr peer_certs;
+    size_t npeer;
+    size_t peer_off[MT_MAX_PEER_CERTS], peer_len[MT_MAX_PEER_CERTS];
+
+    uint8_t rin[MT_REC_MAX];
+    size_t rin_len;
+    size_t app_off, app_len;
+    mt_wr hs_in;
+    size_t hs_off;
+    mt_wr out;
+    size_t out_sent;
+    mt_rec_prot rd, wr;
+};
+
+/* Record the first fatal error, queue its alert; returns the sticky error. */
+int mt_conn_fail(mt_conn *c, int err);
+
+/* Send one handshake message (adds it to the transcript). */
+MT_WUR int mt_conn_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t len);
+
+/* Send ChangeCipherSpec. */
+MT_WUR int mt_conn_send_ccs(mt_conn *c);
+
+/* Add bytes to the running transcript hashes. */
+void mt_conn_transcript(mt_conn *c, const uint8_t *p, size_t n);
+
+/* Hash of the transcript so far under the suite's PRF hash (SHA-256 before a suite is
+ * chosen); returns its length. */
+size_t mt_conn_transcript_hash(const mt_conn *c, uint8_t *out);
+
+/* Process every complete handshake message in hs_in, unless a decision is pending. */
+MT_WUR int mt_conn_run_handshake(mt_conn *c);
+
+/* hs12.c */
+MT_WUR int mt_hs12_client_start(mt_conn *c);
+MT_WUR int mt_hs12_server_start(mt_conn *c);
+MT_WUR int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len,
+                           const uint8_t *raw);
+MT_WUR int mt_hs12_ccs(mt_conn *c);
+
+#endif

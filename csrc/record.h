@@ -1,0 +1,77 @@
+/*
+ * record.h -- TLS record framing and AEAD record protection (RFC 5246 6.2,
+ * RFC 5288 3, RFC 7905 2, RFC 8446 5).
+ *
+ * One mt_rec_prot per direction holds the negotiated AEAD, its key, the
+ * implicit IV and the 64-bit sequence number. With no AEAD set, records pass
+ * in the clear (the initial state). mt_rec_seal appends one whole record
+ * (header + fragment) to a writer; mt_rec_open authenticates and decrypts one
+ * record's fragment in place.
+ */
+#ifndef MT_RECORD_H
+#define MT_RECORD_H
+
+#include "buf.h"
+#include "cipher.h"
+#include "mt.h"
+
+enum {
+    MT_CT_CHANGE_CIPHER_SPEC = 20,
+    MT_CT_ALERT = 21,
+    MT_CT_HANDSHAKE = 22,
+    MT_CT_APPLICATION_DATA = 23,
+};
+
+#define MT_REC_HEADER 5
+#define MT_REC_MAX_PLAIN 16384
+/* RFC 5246 6.2.3: TLSCiphertext.length <= 2^14 + 2048; RFC 8446 5.2: 2^14 + 256. */
+#define MT_REC_MAX_CIPHER12 (16384 + 2048)
+#define MT_REC_MAX_CIPHER13 (16384 + 256)
+#define MT_REC_MAX (MT_REC_HEADER + MT_REC_MAX_CIPHER12)
+
+typedef struct mt_rec_prot {
+    const mt_aead *aead; /* NULL: no protection */
+    int tls13;
+    mt_aead_ctx ctx;
+    uint8_t iv[MT_AEAD_NONCE_LEN];
+    uint64_t seq;
+} mt_rec_prot;
+
+/* Start protecting with `a`: key of a->key_len bytes, iv of a->fixed_iv_len bytes (TLS 1.2) or
+ * 12 bytes (TLS 1.3). The sequence number restarts at 0. */
+void mt_rec_prot_set(mt_rec_prot *p, const mt_aead *a, int tls13, const uint8_t *key,
+                     const uint8_t *iv);
+
+/* Back to no protection, keys wiped, sequence number 0. */
+void mt_rec_prot_clear(mt_rec_prot *p);
+
+/* Bytes a record adds to its plaintext under p (header included), at most. */
+size_t mt_rec_overhead(const mt_rec_prot *p);
+
+/*
+ * Protect `len` (<= 2^14) bytes of content `type` and append the record to out. Under TLS 1.3
+ * protection the outer type is application_data and the real type goes inside.
+ * Errors: -MT_E_INVALID_ARG (too long), -MT_E_BUFFER_FULL/-MT_E_NOMEM from out,
+ * -MT_E_INTERNAL when the sequence number would wrap.
+ */
+MT_WUR int mt_rec_seal(mt_rec_prot *p, uint8_t type, uint16_t version, const uint8_t *in,
+                       size_t len, mt_wr *out);
+
+/*
+ * Parse a record header. *len is the fragment length. Errors: -MT_E_RECORD_OVERFLOW when the
+ * length exceeds the limit for protected or plain records, -MT_E_DECODE for an unknown
+ * content type, -MT_E_PROTOCOL_VERSION when the version's major byte is not 3.
+ */
+MT_WUR int mt_rec_header(const uint8_t hdr[MT_REC_HEADER], const mt_rec_prot *p, uint8_t *type,
+                         uint16_t *version, size_t *len);
+
+/*
+ * Authenticate and decrypt a fragment in place. `type` is the header's type on input and the
+ * real content type on output (TLS 1.3 inner type). The plaintext is frag[*off .. *off+*n).
+ * Errors: -MT_E_BAD_RECORD_MAC (any authentication failure), -MT_E_RECORD_OVERFLOW (plaintext
+ * over 2^14), -MT_E_UNEXPECTED_MESSAGE (TLS 1.3 record of only padding).
+ */
+MT_WUR int mt_rec_open(mt_rec_prot *p, uint8_t *type, uint16_t version, uint8_t *frag, size_t len,
+                       size_t *off, size_t *n);
+
+#endif

@@ -1,0 +1,419 @@
+/* Two engines wired together in memory: TLS 1.2 handshakes, data, alerts, negative cases. */
+#include <stdlib.h>
+
+#include "../asn1.h"
+#include "../engine.h"
+#include "../err.h"
+#include "../kex.h"
+#include "../keys.h"
+#include "../suites.h"
+#include "t.h"
+
+/* A structurally valid certificate around `key`'s SPKI (the engine does not judge the chain;
+ * that is the application's decision). */
+static void fake_cert(const mt_key *key, mt_wr *out)
+{
+    mt_asn1_mark cert, tbs, v, alg, name, validity, alg2;
+    int rc = mt_asn1_open(out, MT_ASN1_SEQUENCE, &cert);
+    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &tbs);
+    rc |= mt_asn1_open(out, 0xa0, &v);
+    rc |= mt_asn1_w_small(out, 2);
+    rc |= mt_asn1_close(out, &v);
+    rc |= mt_asn1_w_small(out, 1);
+    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &alg);
+    rc |= MT_ASN1_W_OID(out, "\x2a\x86\x48\xce\x3d\x04\x03\x02");
+    rc |= mt_asn1_close(out, &alg);
+    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &name);
+    rc |= mt_asn1_close(out, &name);
+    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &validity);
+    rc |= mt_asn1_w_time(out, 0);
+    rc |= mt_asn1_w_time(out, 4000000000LL);
+    rc |= mt_asn1_close(out, &validity);
+    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &name);
+    rc |= mt_asn1_close(out, &name);
+    rc |= mt_key_write_spki(key, out);
+    rc |= mt_asn1_close(out, &tbs);
+    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &alg2);
+    rc |= MT_ASN1_W_OID(out, "\x2a\x86\x48\xce\x3d\x04\x03\x02");
+    rc |= mt_asn1_close(out, &alg2);
+    rc |= mt_asn1_w_bits(out, (const uint8_t *)"sig", 3);
+    rc |= mt_asn1_close(out, &cert);
+    CHECK_EQ(rc, 0);
+}
+
+typedef struct server_id {
+    mt_key *key;
+    mt_wr cert;
+    uint8_t *der[1];
+    size_t der_len[1];
+    mt_chain chain;
+} server_id;
+
+static int make_id(server_id *id, mt_key_type type, unsigned bits)
+{
+    memset(id, 0, sizeof(*id));
+    int rc = mt_key_generate(type, bits, &id->key);
+    if (rc < 0) {
+        return rc;
+    }
+    mt_wr_init_growable(&id->cert, 1 << 16);
+    fake_cert(id->key, &id->cert);
+    id->der[0] = id->cert.p;
+    id->der_len[0] = id->cert.len;
+    id->chain.der = id->der;
+    id->chain.der_len = id->der_len;
+    id->chain.n = 1;
+    id->chain.key = id->key;
+    return 0;
+}
+
+static void free_id(server_id *id)
+{
+    mt_key_free(id->key);
+    mt_wr_free(&id->cert);
+}
+
+/* Move every pending byte from a to b until neither side moves; returns the first error. */
+static int pump(mt_conn *a, mt_conn *b)
+{
+    for (int round = 0; round < 1000; round++) {
+        int moved = 0;
+        mt_conn *from[2] = {a, b}, *to[2] = {b, a};
+        for (int i = 0; i < 2; i++) {
+            size_t len, used;
+            const uint8_t *p = mt_conn_out(from[i], &len);
+            if (len == 0) {
+                continue;
+            }
+            int rc = mt_conn_feed(to[i], p, len, &used);
+            mt_conn_out_done(from[i], used);
+            moved |= used > 0;
+            if (rc < 0) {
+                /* deliver the alert the failing side queued */
+                const uint8_t *q = mt_conn_out(to[i], &len);
+                if (len) {
+                    size_t u2;
+                    (void)mt_conn_feed(from[i], q, len, &u2);
+                }
+                return rc;
+            }
+        }
+        if (!moved) {
+            return 0;
+        }
+    }
+    return -MT_E_INTERNAL;
+}
+
+typedef struct pair {
+    mt_config ccfg, scfg;
+    mt_conn *c, *s;
+} pair;
+
+static int handshake(pair *p, server_id *id, uint16_t suite)
+{
+    mt_config_defaults(&p->ccfg);
+    mt_config_defaults(&p->scfg);
+    if (suite) {
+        p->ccfg.suites[0] = suite;
+        p->ccfg.nsuites = 1;
+    }
+    p->scfg.chains[0] = &id->chain;
+    p->scfg.nchains = 1;
+    p->c = p->s = NULL;
+    int rc = mt_conn_new(&p->ccfg, 0, "example.com", &p->c);
+    if (rc == 0) {
+        rc = mt_conn_new(&p->scfg, 1, NULL, &p->s);
+    }
+    if (rc == 0) {
+        rc = pump(p->c, p->s);
+    }
+    return rc;
+}
+
+static void free_pair(pair *p)
+{
+    mt_conn_free(p->c);
+    mt_conn_free(p->s);
+}
+
+/* Send len bytes from a to b through the engines, read them back, compare. */
+static int echo(mt_conn *a, mt_conn *b, size_t len)
+{
+    uint8_t *data = malloc(len + 1), *got = malloc(len + 1);
+    for (size_t i = 0; i < len; i++) {
+        data[i] = (uint8_t)(i * 31 + 7);
+    }
+    size_t sent = 0, recvd = 0;
+    int rc = 0;
+    while (rc == 0 && recvd < len) {
+        size_t n = 0;
+        if (sent < len) {
+            rc = mt_conn_write(a, data + sent, len - sent, &n);
+            if (rc == -MT_E_WANT_WRITE) {
+                rc = 0;
+            }
+            sent += n;
+        }
+        if (rc == 0) {
+            rc = pump(a, b);
+        }
+        while (rc == 0) {
+            size_t k;
+            int r = mt_conn_read(b, got + recvd, len - recvd, &k);
+            if (r == -MT_E_WANT_READ) {
+                break;
+            }
+            rc = r;
+            recvd += k;
+            if (rc == 0) {
+                rc = pump(a, b); /* taking plaintext frees room for the next record */
+            }
+        }
+    }
+    if (rc == 0 && (recvd != len || memcmp(data, got, len) != 0)) {
+        rc = -MT_E_INTERNAL;
+    }
+    free(data);
+    free(got);
+    return rc;
+}
+
+static void every_suite_and_key(void)
+{
+    static const struct {
+        mt_key_type type;
+        unsigned bits;
+        int rsa;
+    } keys[] = {{MT_KEY_EC_P256, 0, 0},
+                {MT_KEY_EC_P384, 0, 0},
+                {MT_KEY_ED25519, 0, 0},
+                {MT_KEY_RSA, 2048, 1}};
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        server_id id;
+        CHECK_EQ(make_id(&id, keys[k].type, keys[k].bits), 0);
+        for (size_t i = 0; mt_suites_all[i]; i++) {
+            const mt_suite *s = mt_suite_by_id(mt_suites_all[i]);
+            if (s->kx != MT_KX_ECDHE || (s->auth == MT_AUTH_RSA) != keys[k].rsa) {
+                continue;
+            }
+            pair p;
+            int rc = handshake(&p, &id, s->id);
+            if (rc != 0) {
+                printf("# %s with key %zu: %s\n", s->name, k, mt_err_name(rc));
+            }
+            CHECK_EQ(rc, 0);
+            CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
+            CHECK(mt_conn_status(p.s) & MT_ST_CONNECTED);
+            mt_conn_info ci, si;
+            mt_conn_get_info(p.c, &ci);
+            mt_conn_get_info(p.s, &si);
+            CHECK_EQ(ci.suite, s->id);
+            CHECK_EQ(si.suite, s->id);
+            CHECK_EQ(ci.version, MT_TLS12);
+            CHECK(ci.ems && si.ems);
+            CHECK(strcmp(si.sni, "example.com") == 0);
+            static const size_t sizes[] = {1, 16383, 16384, 0};
+            for (size_t j = 0; sizes[j]; j++) {
+                CHECK_EQ(echo(p.c, p.s, sizes[j]), 0);
+                CHECK_EQ(echo(p.s, p.c, sizes[j]), 0);
+            }
+            free_pair(&p);
+        }
+        free_id(&id);
+    }
+}
+
+static void one_mib_both_ways_and_close(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    CHECK_EQ(handshake(&p, &id, 0), 0);
+    CHECK_EQ(echo(p.c, p.s, 1 << 20), 0);
+    CHECK_EQ(echo(p.s, p.c, 1 << 20), 0);
+    uint8_t ek[32], sk[32];
+    CHECK_EQ(mt_conn_export(p.c, "EXPERIMENTAL test", (const uint8_t *)"ctx", 3, 1, ek, 32), 0);
+    CHECK_EQ(mt_conn_export(p.s, "EXPERIMENTAL test", (const uint8_t *)"ctx", 3, 1, sk, 32), 0);
+    CHECK(memcmp(ek, sk, 32) == 0);
+    CHECK_EQ(mt_conn_close(p.c), 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK(mt_conn_status(p.s) & MT_ST_PEER_CLOSED);
+    uint8_t b[4];
+    size_t n;
+    CHECK_EQ(mt_conn_read(p.s, b, sizeof(b), &n), -MT_E_CLOSED);
+    CHECK_EQ(mt_conn_write(p.c, b, 1, &n), -MT_E_CLOSED);
+    free_pair(&p);
+    free_id(&id);
+}
+
+static void no_common_suite(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    /* an RSA suite against an ECDSA-only server */
+    int rc = handshake(&p, &id, 0xc02f);
+    CHECK_EQ(rc, -MT_E_HANDSHAKE_FAILURE);
+    CHECK_EQ(mt_conn_error(p.c), -MT_E_PEER_ALERT);
+    CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_HANDSHAKE_FAILURE);
+    free_pair(&p);
+    free_id(&id);
+}
+
+static void corrupted_records_fail(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    CHECK_EQ(handshake(&p, &id, 0), 0);
+    size_t n, len, used;
+    CHECK_EQ(mt_conn_write(p.c, (const uint8_t *)"hello", 5, &n), 0);
+    const uint8_t *out = mt_conn_out(p.c, &len);
+    uint8_t *copy = malloc(len);
+    memcpy(copy, out, len);
+    copy[len - 1] ^= 1;
+    CHECK_EQ(mt_conn_feed(p.s, copy, len, &used), -MT_E_BAD_RECORD_MAC);
+    /* the server queued a bad_record_mac alert and stays failed */
+    const uint8_t *alert = mt_conn_out(p.s, &len);
+    CHECK(alert != NULL && len > 0);
+    CHECK_EQ(mt_conn_feed(p.s, copy, 1, &used), -MT_E_BAD_RECORD_MAC);
+    free(copy);
+    free_pair(&p);
+    free_id(&id);
+}
+
+static void verify_decision_pauses_client(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    mt_config_defaults(&p.ccfg);
+    mt_config_defaults(&p.scfg);
+    p.ccfg.verify_peer = 1;
+    p.scfg.chains[0] = &id.chain;
+    p.scfg.nchains = 1;
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, NULL, &p.c), 0);
+    CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK_EQ(mt_conn_decision(p.c), MT_DECIDE_VERIFY);
+    CHECK(!(mt_conn_status(p.c) & MT_ST_CONNECTED));
+    const uint8_t *der;
+    size_t len;
+    CHECK_EQ(mt_conn_peer_chain(p.c, 0, &der, &len), 1);
+    CHECK(len == id.cert.len && memcmp(der, id.cert.p, len) == 0);
+    /* refuse: the client fails with the verdict and tells the server */
+    CHECK_EQ(mt_conn_decide(p.c, -MT_E_UNKNOWN_CA), -MT_E_UNKNOWN_CA);
+    CHECK(pump(p.c, p.s) < 0);
+    CHECK_EQ(mt_conn_peer_alert(p.s), MT_ALERT_UNKNOWN_CA);
+    free_pair(&p);
+    /* accept: the handshake completes */
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, NULL, &p.c), 0);
+    CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK_EQ(mt_conn_decide(p.c, 0), 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
+    free_pair(&p);
+    free_id(&id);
+}
+
+/* Feeding the client's first flight to the server byte by byte, and every truncation of the
+ * ClientHello as a complete message, must never crash; truncations give decode errors. */
+static void client_hello_truncated_everywhere(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    mt_config cc, sc;
+    mt_config_defaults(&cc);
+    mt_config_defaults(&sc);
+    sc.chains[0] = &id.chain;
+    sc.nchains = 1;
+    mt_conn *c;
+    CHECK_EQ(mt_conn_new(&cc, 0, "example.com", &c), 0);
+    size_t len;
+    const uint8_t *rec = mt_conn_out(c, &len);
+    /* record header (5) + handshake header (4) + body */
+    size_t body = len - 9;
+    for (size_t cut = 0; cut < body; cut++) {
+        uint8_t *m = malloc(9 + cut);
+        memcpy(m, rec, 9 + cut);
+        /* fix the record and handshake lengths so the message is "complete" but short */
+        m[3] = (uint8_t)((4 + cut) >> 8);
+        m[4] = (uint8_t)(4 + cut);
+        m[6] = (uint8_t)(cut >> 16);
+        m[7] = (uint8_t)(cut >> 8);
+        m[8] = (uint8_t)cut;
+        mt_conn *s;
+        size_t used;
+        CHECK_EQ(mt_conn_new(&sc, 1, NULL, &s), 0);
+        int rc = mt_conn_feed(s, m, 9 + cut, &used);
+        if (!(rc == -MT_E_TRUNCATED || rc == -MT_E_BAD_LENGTH || rc == -MT_E_DECODE ||
+              rc == -MT_E_HANDSHAKE_FAILURE)) {
+            printf("# cut %zu: %s\n", cut, mt_err_name(rc));
+            CHECK(0);
+        }
+        CHECK_EQ(mt_err_alert(rc) >= 0, 1);
+        mt_conn_free(s);
+        free(m);
+    }
+    /* byte by byte: the whole hello arrives and the server answers */
+    mt_conn *s;
+    CHECK_EQ(mt_conn_new(&sc, 1, NULL, &s), 0);
+    for (size_t i = 0; i < len; i++) {
+        size_t used;
+        CHECK_EQ(mt_conn_feed(s, rec + i, 1, &used), 0);
+        CHECK_EQ(used, 1);
+    }
+    size_t olen;
+    CHECK(mt_conn_out(s, &olen) != NULL && olen > 0);
+    mt_conn_free(s);
+    mt_conn_free(c);
+    free_id(&id);
+}
+
+static void out_of_order_message(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    mt_config sc;
+    mt_config_defaults(&sc);
+    sc.chains[0] = &id.chain;
+    sc.nchains = 1;
+    mt_conn *s;
+    CHECK_EQ(mt_conn_new(&sc, 1, NULL, &s), 0);
+    /* a Finished before any hello */
+    static const uint8_t fin[] = {22, 3, 3, 0, 16, 20, 0, 0,  12, 1, 2,
+                                  3,  4, 5, 6, 7,  8,  9, 10, 11, 12};
+    size_t used;
+    CHECK_EQ(mt_conn_feed(s, fin, sizeof(fin), &used), -MT_E_UNEXPECTED_MESSAGE);
+    mt_conn_free(s);
+    CHECK_EQ(mt_conn_new(&sc, 1, NULL, &s), 0);
+    /* application data before the handshake */
+    static const uint8_t app[] = {23, 3, 3, 0, 1, 'x'};
+    CHECK_EQ(mt_conn_feed(s, app, sizeof(app), &used), -MT_E_UNEXPECTED_MESSAGE);
+    mt_conn_free(s);
+    CHECK_EQ(mt_conn_new(&sc, 1, NULL, &s), 0);
+    /* an oversized plaintext record */
+    static const uint8_t big[] = {22, 3, 3, 0x40, 0x01};
+    CHECK_EQ(mt_conn_feed(s, big, sizeof(big), &used), -MT_E_RECORD_OVERFLOW);
+    mt_conn_free(s);
+    CHECK_EQ(mt_conn_new(&sc, 1, NULL, &s), 0);
+    /* an unknown content type */
+    static const uint8_t odd[] = {99, 3, 3, 0, 1, 0};
+    CHECK_EQ(mt_conn_feed(s, odd, sizeof(odd), &used), -MT_E_UNEXPECTED_MESSAGE);
+    mt_conn_free(s);
+    free_id(&id);
+}
+
+int main(void)
+{
+    RUN(every_suite_and_key);
+    RUN(one_mib_both_ways_and_close);
+    RUN(no_common_suite);
+    RUN(corrupted_records_fail);
+    RUN(verify_decision_pauses_client);
+    RUN(client_hello_truncated_everywhere);
+    RUN(out_of_order_message);
+    return t_done();
+}
