@@ -4,6 +4,7 @@
 
 #include <nettle/nettle-meta.h>
 
+#include "../asn1.h"
 #include "../err.h"
 #include "../keys.h"
 #include "../pem.h"
@@ -356,6 +357,73 @@ static void inconsistent_keys(void)
     CHECK(k == NULL);
 }
 
+/* RFC 8410 10.3 / RFC 5958: a v2 OneAsymmetricKey carries the public key in [1]; it must
+ * match the private key, and v1 may not carry one. Built from s_ed25519 (a v1 key). */
+static int ed25519_v2(int version, int corrupt, mt_key **k)
+{
+    mt_key *base = NULL;
+    int rc = mt_key_load(s_ed25519, sizeof(s_ed25519), NULL, 0, &base);
+    if (rc < 0) {
+        return rc;
+    }
+    mt_wr spki, w;
+    mt_wr_init_growable(&spki, 1024);
+    mt_wr_init_growable(&w, 1024);
+    mt_rd r, seq, alg;
+    const uint8_t *priv, *pub;
+    size_t privlen, publen;
+    mt_asn1_mark m, b;
+    /* the private key OCTET STRING and the public key bytes, read back with asn1.h */
+    mt_rd_init(&r, s_ed25519, sizeof(s_ed25519));
+    rc = mt_asn1_expect(&r, MT_ASN1_SEQUENCE, &seq);
+    int64_t v;
+    rc = rc < 0 ? rc : mt_asn1_small(&seq, &v);
+    rc = rc < 0 ? rc : mt_asn1_expect(&seq, MT_ASN1_SEQUENCE, &alg);
+    rc = rc < 0 ? rc : mt_asn1_raw(&seq, MT_ASN1_OCTET_STRING, &priv, &privlen);
+    rc = rc < 0 ? rc : mt_key_write_spki(base, &spki);
+    mt_rd_init(&r, spki.p, spki.len);
+    rc = rc < 0 ? rc : mt_asn1_expect(&r, MT_ASN1_SEQUENCE, &seq);
+    rc = rc < 0 ? rc : mt_asn1_expect(&seq, MT_ASN1_SEQUENCE, &alg);
+    rc = rc < 0 ? rc : mt_asn1_bits_bytes(&seq, &pub, &publen);
+    uint8_t pk[32];
+    if (rc == 0 && publen == sizeof(pk)) {
+        memcpy(pk, pub, sizeof(pk));
+        pk[0] ^= (uint8_t)corrupt;
+    }
+    rc = rc < 0 ? rc : mt_asn1_open(&w, MT_ASN1_SEQUENCE, &m);
+    rc = rc < 0 ? rc : mt_asn1_w_small(&w, (uint64_t)version);
+    rc = rc < 0 ? rc : mt_asn1_open(&w, MT_ASN1_SEQUENCE, &b);
+    rc = rc < 0 ? rc : mt_asn1_w_oid(&w, "\x2b\x65\x70", 3);
+    rc = rc < 0 ? rc : mt_asn1_close(&w, &b);
+    rc = rc < 0 ? rc : mt_wr_bytes(&w, priv, privlen);
+    rc = rc < 0 ? rc : mt_asn1_open(&w, MT_ASN1_CONTEXT | 1, &b);
+    rc = rc < 0 ? rc : mt_wr_u8(&w, 0);
+    rc = rc < 0 ? rc : mt_wr_bytes(&w, pk, sizeof(pk));
+    rc = rc < 0 ? rc : mt_asn1_close(&w, &b);
+    rc = rc < 0 ? rc : mt_asn1_close(&w, &m);
+    rc = rc < 0 ? rc : mt_key_load(w.p, w.len, NULL, 0, k);
+    if (rc == 0 && !mt_key_public_eq(*k, base)) {
+        rc = -MT_E_INTERNAL;
+    }
+    mt_key_free(base);
+    mt_wr_free(&spki);
+    mt_wr_free(&w);
+    return rc;
+}
+
+static void eddsa_v2_public_key(void)
+{
+    mt_key *k = NULL;
+    CHECK_EQ(ed25519_v2(1, 0, &k), 0);
+    CHECK_EQ(mt_key_is_private(k), 1);
+    mt_key_free(k);
+    k = NULL;
+    CHECK_EQ(ed25519_v2(1, 0x01, &k), -MT_E_KEY_INVALID);
+    CHECK_EQ(ed25519_v2(0, 0, &k), -MT_E_KEY_INVALID);
+    CHECK_EQ(ed25519_v2(2, 0, &k), -MT_E_KEY_UNSUPPORTED);
+    CHECK(k == NULL);
+}
+
 int main(void)
 {
     RUN(loads_every_sample);
@@ -366,5 +434,6 @@ int main(void)
     RUN(ecdsa_strict_der);
     RUN(hostile_der);
     RUN(inconsistent_keys);
+    RUN(eddsa_v2_public_key);
     return t_done();
 }
