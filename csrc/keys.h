@@ -70,8 +70,12 @@ int mt_hash_from_name(const char *name);
 
 /*
  * Load a private or public key from PEM or DER. `password` (may be NULL) decrypts an
- * encrypted PKCS#8 key. Errors: -MT_E_ASN1/-MT_E_PEM (malformed), -MT_E_KEY_UNSUPPORTED,
- * -MT_E_KEY_INVALID, -MT_E_PASSWORD_NEEDED, -MT_E_BAD_PASSWORD, -MT_E_NOMEM.
+ * encrypted PKCS#8 key. For PEM the first block with a key label is used (PRIVATE KEY,
+ * ENCRYPTED PRIVATE KEY, PUBLIC KEY, RSA/EC/DSA PRIVATE KEY, RSA PUBLIC KEY); others such as
+ * EC PARAMETERS are skipped. Not supported: RSA-PSS-restricted keys (id-RSASSA-PSS),
+ * multi-prime RSA, compressed EC points, curves other than P-256/384/521.
+ * Errors: -MT_E_ASN1/-MT_E_PEM (malformed), -MT_E_KEY_UNSUPPORTED, -MT_E_KEY_INVALID,
+ * -MT_E_PASSWORD_NEEDED, -MT_E_BAD_PASSWORD, -MT_E_NOMEM.
  */
 MT_WUR int mt_key_load(const uint8_t *data, size_t len, const char *password, size_t pwlen,
                        mt_key **out);
@@ -88,6 +92,10 @@ MT_WUR int mt_key_generate(mt_key_type type, unsigned bits, mt_key **out);
 void mt_key_free(mt_key *k);
 
 mt_key_type mt_key_type_of(const mt_key *k);
+
+/* Short name of a key type: "rsa", "ec-p256", "ec-p384", "ec-p521", "ed25519", "ed448", "dsa"
+ * ("none" for anything else). */
+const char *mt_key_type_name(mt_key_type t);
 int mt_key_is_private(const mt_key *k);
 
 /* Size in bits: RSA/DSA modulus, curve size (255 for Ed25519, 448 for Ed448). */
