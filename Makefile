@@ -74,7 +74,8 @@ test: deps
 	@$(MAKE) --no-print-directory check
 
 check: all
-	@BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) SAN_PRELOAD="$(SAN_PRELOAD)" sh tools/run-tests
+	@BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) SAN_PRELOAD="$(SAN_PRELOAD)" \
+		C_TESTS="$(TESTS)" sh tools/run-tests
 
 # The same tests with AddressSanitizer and UndefinedBehaviorSanitizer.
 asan: deps
