@@ -65,7 +65,10 @@ struct alg_row {
     uint8_t null_ok; /* parameters may be NULL (RSA PKCS#1) */
 };
 
-#define ALG(oid, name, kind, hash, null_ok) {oid, sizeof(oid) - 1, name, kind, hash, null_ok}
+#define ALG(oid, name, kind, hash, null_ok)                                                        \
+    {                                                                                              \
+        oid, sizeof(oid) - 1, name, kind, hash, null_ok                                            \
+    }
 static const struct alg_row algs[] = {
     ALG(OID_RSA_MD5, "md5WithRSAEncryption", MT_SIG_RSA_PKCS1, MT_HASH_MD5, 1),
     ALG(OID_RSA_SHA1, "sha1WithRSAEncryption", MT_SIG_RSA_PKCS1, MT_HASH_SHA1, 1),
@@ -92,7 +95,10 @@ struct hash_row {
     uint8_t hash;
 };
 
-#define HASH(oid, hash) {oid, sizeof(oid) - 1, hash}
+#define HASH(oid, hash)                                                                            \
+    {                                                                                              \
+        oid, sizeof(oid) - 1, hash                                                                 \
+    }
 static const struct hash_row hashes[] = {
     HASH(OID_SHA1, MT_HASH_SHA1),     HASH(OID_SHA224, MT_HASH_SHA224),
     HASH(OID_SHA256, MT_HASH_SHA256), HASH(OID_SHA384, MT_HASH_SHA384),
@@ -107,7 +113,10 @@ struct ext_row {
     int handled; /* 1: we act on it (or it is informational), so critical is fine */
 };
 
-#define EXT(oid, name, bit, handled) {oid, sizeof(oid) - 1, name, bit, handled}
+#define EXT(oid, name, bit, handled)                                                               \
+    {                                                                                              \
+        oid, sizeof(oid) - 1, name, bit, handled                                                   \
+    }
 static const struct ext_row exts[] = {
     EXT("\x55\x1d\x13", "basicConstraints", MT_EXT_BC, 1),
     EXT("\x55\x1d\x0f", "keyUsage", MT_EXT_KU, 1),
@@ -132,7 +141,10 @@ struct eku_row {
     unsigned bit;
 };
 
-#define EKU(oid, name, bit) {oid, sizeof(oid) - 1, name, bit}
+#define EKU(oid, name, bit)                                                                        \
+    {                                                                                              \
+        oid, sizeof(oid) - 1, name, bit                                                            \
+    }
 static const struct eku_row ekus[] = {
     EKU("\x55\x1d\x25\x00", "anyExtendedKeyUsage", MT_EKU_ANY),
     EKU("\x2b\x06\x01\x05\x05\x07\x03\x01", "serverAuth", MT_EKU_SERVER),
@@ -149,7 +161,10 @@ struct attr_row {
     const char *name;
 };
 
-#define ATTR(oid, name) {oid, sizeof(oid) - 1, name}
+#define ATTR(oid, name)                                                                            \
+    {                                                                                              \
+        oid, sizeof(oid) - 1, name                                                                 \
+    }
 static const struct attr_row attrs[] = {
     ATTR(OID_AT_CN, "CN"),
     ATTR("\x55\x04\x04", "SN"),
@@ -507,8 +522,7 @@ static int parse_pss(mt_rd *params, mt_sig_alg *alg)
     return 0;
 }
 
-static int parse_sig_alg(mt_rd *r, const uint8_t **raw, size_t *raw_len, mt_sig_alg *alg,
-                         int *row)
+static int parse_sig_alg(mt_rd *r, const uint8_t **raw, size_t *raw_len, mt_sig_alg *alg, int *row)
 {
     mt_rd seq, all;
     const uint8_t *oid;

@@ -87,7 +87,7 @@ typedef struct mt_x509 {
     size_t der_len;
     const uint8_t *tbs; /* raw TBSCertificate TLV, the signed bytes */
     size_t tbs_len;
-    int version; /* 1, 2 or 3 */
+    int version;           /* 1, 2 or 3 */
     const uint8_t *serial; /* INTEGER contents as encoded (two's complement) */
     size_t serial_len;
     const uint8_t *sig_alg_raw; /* raw AlgorithmIdentifier TLV (outer) */
@@ -216,7 +216,7 @@ typedef struct mt_x509_ext {
 /* Next extension of c->exts (mt_rd_init over c->exts/c->exts_len): 1, or 0 at the end. */
 MT_WUR int mt_x509_ext_next(mt_rd *it, mt_x509_ext *e);
 
-/* Next OID of an extKeyUsage body (c->eku_body): 1 with *oid/*n, 0 at the end. */
+/* Next OID of an extKeyUsage body (c->eku_body): 1 with the OID in *oid and *n, 0 at the end. */
 MT_WUR int mt_x509_eku_next(mt_rd *it, const uint8_t **oid, size_t *n);
 
 /* Short name of an extension OID ("basicConstraints", ...) or NULL. */
@@ -279,19 +279,19 @@ size_t mt_x509_store_count(const mt_x509_store *s);
 /* ---- path validation ---- */
 
 /* Hard limits on the work one verification may do (hostile input stays cheap). */
-#define MT_X509_MAX_PATH 32       /* certificates in one path, anchor included */
-#define MT_X509_MAX_SIG_CHECKS 100 /* signature verifications per call */
+#define MT_X509_MAX_PATH 32              /* certificates in one path, anchor included */
+#define MT_X509_MAX_SIG_CHECKS 100       /* signature verifications per call */
 #define MT_X509_MAX_NC_CHECKS (1u << 20) /* name/constraint comparisons per path */
 
 typedef struct mt_x509_verify_opts {
-    int64_t time;      /* validation time, seconds since 1970 */
-    int purpose;       /* MT_X509_PURPOSE_* */
-    int allow_sha1;    /* accept SHA-1 signatures (MD5 is always refused) */
-    int max_depth;     /* non-self-issued intermediates allowed; < 0 means 10 */
-    const char *host;  /* DNS name to check (NULL: none) */
-    const char *ip;    /* IP address to check (NULL: none) */
+    int64_t time;       /* validation time, seconds since 1970 */
+    int purpose;        /* MT_X509_PURPOSE_* */
+    int allow_sha1;     /* accept SHA-1 signatures (MD5 is always refused) */
+    int max_depth;      /* non-self-issued intermediates allowed; < 0 means 10 */
+    const char *host;   /* DNS name to check (NULL: none) */
+    const char *ip;     /* IP address to check (NULL: none) */
     int no_cn_fallback; /* never match host against the subject CN */
-    int strict;        /* also enforce RFC 5280 profile rules (see mt_x509_verify) */
+    int strict;         /* also enforce RFC 5280 profile rules (see mt_x509_verify) */
 } mt_x509_verify_opts;
 
 /*
