@@ -667,26 +667,32 @@ static int check_nc(vctx *v, const mt_x509 *ca, const mt_x509 *c, int is_leaf)
 
 /* ---- per-certificate checks on a complete path ---- */
 
-static int strict_checks(const mt_x509 *c, int issuer, int self_signed)
+static int strict_checks(const mt_x509 *c, int issuer, int anchor)
 {
     mt_rd r;
     uint8_t first;
-    /* RFC 5280 4.1.2.2: serial positive, at most 20 octets. */
+    /* RFC 5280 4.1.2.2: serial positive, at most 20 octets (anchors are taken as given:
+     * some roots in use have serial 0). */
     mt_rd_init(&r, c->serial, c->serial_len);
-    ENSURE(c->serial_len <= 20 && mt_rd_u8(&r, &first) == 0 && !(first & 0x80), CERT_INVALID);
-    ENSURE(!(c->serial_len == 1 && first == 0), CERT_INVALID);
+    if (!anchor) {
+        ENSURE(c->serial_len <= 20 && mt_rd_u8(&r, &first) == 0 && !(first & 0x80),
+               CERT_INVALID);
+        ENSURE(!(c->serial_len == 1 && first == 0), CERT_INVALID);
+    }
     /* RFC 5280 4.1.2.4: the issuer field MUST contain a non-empty name. */
     ENSURE(c->issuer_len > 2, CERT_INVALID);
     /* RFC 5280 4.2.1.1 / 4.2.1.2: AKI and SKI non-critical; AKI keyIdentifier required
      * except in self-signed certificates; SKI required in CA certificates. */
     ENSURE(!(c->ext_critical & (MT_EXT_AKI | MT_EXT_SKI)), CERT_INVALID);
-    ENSURE(self_signed || c->aki, CERT_INVALID);
+    ENSURE(c->self_issued || anchor || c->aki, CERT_INVALID);
     ENSURE(!issuer || c->ski, CERT_INVALID);
     if (issuer) {
         /* RFC 5280 4.1.2.6: a CA's subject is non-empty; 4.2.1.9: BC critical in CAs. */
         ENSURE(c->subject_len > 2, CERT_INVALID);
         ENSURE(c->ext_critical & MT_EXT_BC, CERT_INVALID);
-        /* RFC 5280 4.2.1.11: policyConstraints MUST be critical. */
+        /* RFC 5280 4.2.1.10 and 4.2.1.11: nameConstraints and policyConstraints MUST be
+         * critical. */
+        ENSURE(!(c->ext_present & MT_EXT_NC) || (c->ext_critical & MT_EXT_NC), CERT_INVALID);
         ENSURE(!(c->ext_present & MT_EXT_PC) || (c->ext_critical & MT_EXT_PC), CERT_INVALID);
     } else {
         /* RFC 5280 4.2.1.10: nameConstraints MUST be used only in a CA certificate. */
@@ -736,7 +742,7 @@ static int check_cert(vctx *v, size_t i, size_t below)
     }
     GUARD(check_eku(v, c));
     if (v->o->strict) {
-        GUARD(strict_checks(c, i > 0, c->self_issued));
+        GUARD(strict_checks(c, i > 0, anchor && i > 0));
     }
     return 0;
 }
@@ -744,9 +750,8 @@ static int check_cert(vctx *v, size_t i, size_t below)
 static int check_leaf_key(const mt_x509 *c)
 {
     mt_key *k = NULL;
-    if (mt_key_from_spki(c->spki, c->spki_len, &k) < 0) {
-        return 0; /* an unusable key fails where it is used (the handshake) */
-    }
+    /* A key we cannot load (P-192, explicit curve parameters, ...) cannot be used. */
+    ENSURE(mt_key_from_spki(c->spki, c->spki_len, &k) == 0, KEY_UNSUPPORTED);
     int weak = weak_key(k);
     mt_key_free(k);
     ENSURE(!weak, CERT_WEAK_KEY);
