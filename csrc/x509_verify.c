@@ -675,8 +675,7 @@ static int strict_checks(const mt_x509 *c, int issuer, int anchor)
      * some roots in use have serial 0). */
     mt_rd_init(&r, c->serial, c->serial_len);
     if (!anchor) {
-        ENSURE(c->serial_len <= 20 && mt_rd_u8(&r, &first) == 0 && !(first & 0x80),
-               CERT_INVALID);
+        ENSURE(c->serial_len <= 20 && mt_rd_u8(&r, &first) == 0 && !(first & 0x80), CERT_INVALID);
         ENSURE(!(c->serial_len == 1 && first == 0), CERT_INVALID);
     }
     /* RFC 5280 4.1.2.4: the issuer field MUST contain a non-empty name. */
