@@ -7,11 +7,13 @@
 --   local ok, reason, depth = x509.verify(certs, {cafile = true, host = "example.org"})
 --
 -- Certificate methods:
---   subject(), issuer()  -> {{"CN", "example.com"}, {"O", "Example"}, ...}, "CN=example.com, O=Example"
---                           (attributes in encoding order; values UTF-8; unnamed types as dotted OIDs)
+--   subject(), issuer()  -> {{"CN", "example.com"}, {"O", "Example"}, ...} and the one-line
+--                           text "CN=example.com, O=Example" (attributes in encoding order;
+--                           values UTF-8; unnamed types as dotted OIDs)
 --   serial()             -> upper-case hex ("01AF"), as `openssl x509 -serial`
 --   not_before(), not_after() -> Unix times
---   san()                -> {dns={...}, ip={...}, email={...}, uri={...}, dirname={...}, other={...}}
+--   san()                -> {dns={...}, ip={...}, email={...}, uri={...}, dirname={...},
+--                           other={...}}
 --   public_key()         -> moontls.Key (or nil, message, code for key types we do not load)
 --   spki()               -> DER SubjectPublicKeyInfo
 --   fingerprint(hash)    -> "AB:CD:..." over the DER, hash "sha256" (default) | "sha1" | ...
