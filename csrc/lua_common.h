@@ -48,5 +48,6 @@ void mt_lua_session_register(lua_State *L);
 void mt_lua_file_register(lua_State *L);
 void mt_lua_keys_register(lua_State *L);
 void mt_lua_x509_register(lua_State *L);
+void mt_lua_crypto_register(lua_State *L);
 
 #endif
