@@ -92,6 +92,8 @@ install: module
 	install -d $(DESTDIR)$(LUA_LIBDIR)/moontls $(DESTDIR)$(LUA_DIR)/moontls $(DESTDIR)$(BINDIR)
 	install -m 755 $(MODULE) $(DESTDIR)$(LUA_LIBDIR)/moontls/core.so
 	install -m 644 lua/moontls/*.lua $(DESTDIR)$(LUA_DIR)/moontls/
+	install -d $(DESTDIR)$(LUA_DIR)/moontls/cli
+	install -m 644 lua/moontls/cli/*.lua $(DESTDIR)$(LUA_DIR)/moontls/cli/
 	install -m 755 bin/moontls $(DESTDIR)$(BINDIR)/moontls
 
 uninstall:

@@ -5,6 +5,7 @@
 #include "lua_common.h"
 #include "mt.h"
 #include "rng.h"
+#include "sys.h"
 
 /* Largest moontls.random() request: enough for any key or nonce, bounded for misuse. */
 #define RANDOM_MAX (16u << 20)
@@ -78,7 +79,24 @@ static int core_errors(lua_State *L)
     return 1;
 }
 
+/* core.write_private_file(path, data) -> true | nil, message: a file only its owner can read. */
+static int core_write_private_file(lua_State *L)
+{
+    const char *path = luaL_checkstring(L, 1);
+    size_t len;
+    const char *data = luaL_checklstring(L, 2, &len);
+    int sys_errno;
+    if (mt_sys_write_private(path, data, len, &sys_errno) < 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, strerror(sys_errno));
+        return 2;
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 static const luaL_Reg core_funcs[] = {
+    {"write_private_file", core_write_private_file},
     {"random", core_random},
     {"errors", core_errors},
     {NULL, NULL},
@@ -96,6 +114,7 @@ int luaopen_moontls_core(lua_State *L)
     mt_lua_session_register(L);
     mt_lua_file_register(L);
     mt_lua_keys_register(L);
+    mt_lua_x509_register(L);
     mt_lua_crypto_register(L);
     return 1;
 }

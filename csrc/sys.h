@@ -14,4 +14,8 @@ MT_WUR int mt_sys_getrandom(void *buf, size_t n);
 /* Current process id (never cached, so it changes in a forked child). */
 long mt_sys_getpid(void);
 
+/* Create or truncate `path` with mode 0600 (tightened if the file existed; symlinks refused)
+ * and write `len` bytes. On failure *sys_errno holds errno. Errors: -MT_E_INVALID_ARG. */
+MT_WUR int mt_sys_write_private(const char *path, const void *data, size_t len, int *sys_errno);
+
 #endif

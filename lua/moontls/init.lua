@@ -13,6 +13,13 @@ function moontls.random(n)
    return core.random(n)
 end
 
+--- Writes data to path as a file only its owner can read (mode 0600, symlinks refused):
+-- for private keys. Returns true or nil, message.
+function moontls.write_private_file(path, data)
+   return core.write_private_file(path, data)
+end
+
 moontls.keys = require "moontls.keys"
+moontls.x509 = require "moontls.x509"
 
 return moontls
