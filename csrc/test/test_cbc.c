@@ -783,7 +783,8 @@ static void hash_work_independent_of_padding(void)
                 int rc = traced_open(&mt_cbc_aes128, g, n, got, &ngot);
                 CHECK_EQ(rc, ok ? 0 : -MT_E_BAD_RECORD_MAC);
                 if (ngot != nref || memcmp(got, ref, sizeof(ref)) != 0) {
-                    printf("# %s version %04x n %zu variant %d: %zu hash calls, want %zu\n",
+                    printf("# %s version %04x n %zu variant %d: hash calls differ (%zu calls, want "
+                           "%zu)\n",
                            g->mac->name, g->version, n, variant, ngot, nref);
                     CHECK(0);
                 }
