@@ -127,7 +127,7 @@ size_t mt_cbc_sealed_len(const mt_cbc_state *st, uint16_t version, int etm, size
  * number, `type` the ContentType, `in` the plaintext fragment of `len` <= 2^14
  * bytes, `etm` nonzero when encrypt_then_mac (RFC 7366) was negotiated.
  * Writes the fragment to `out` (capacity `out_size`, at least
- * mt_cbc_sealed_len) and its length to `*out_len`. TLS 1.1+ draws a fresh
+ * mt_cbc_sealed_len; must not overlap in) and its length to `*out_len`. TLS 1.1+ draws a fresh
  * random IV; TLS 1.0 / SSL 3.0 use and advance the chained IV. TLS pads
  * minimally with bytes equal to padding_length; SSL 3.0 pads minimally with
  * random bytes.
@@ -144,8 +144,9 @@ MT_WUR int mt_cbc_seal(mt_cbc_state *st, uint16_t version, uint64_t seq, uint8_t
  * TLSCiphertext fragment, header excluded); arguments as for mt_cbc_seal.
  * `out` (capacity `out_size`) must hold the whole decrypted body: len minus
  * the explicit IV (and minus the MAC with etm); MT_CBC_MAX_CIPHERTEXT is
- * always enough. On success `*out_len` is the plaintext length and the bytes
- * of out past it are zero. MAC-then-encrypt is constant time (see top).
+ * always enough; out must not overlap in. On success the plaintext is
+ * out[0..*out_len) and the rest of the decrypted body (MAC, padding) is zeroed.
+ * MAC-then-encrypt is constant time (see top).
  * Errors: -MT_E_BAD_RECORD_MAC for every authentication failure: bad MAC, bad
  * padding, a length that is not a whole number of blocks or too short to hold
  * IV, MAC and padding (out is wiped, *out_len is 0); -MT_E_RECORD_OVERFLOW
