@@ -58,12 +58,9 @@ struct name_oid {
 
 /* RFC 5280 4.2.1.12 */
 static const struct name_oid eku_rows[] = {
-    {"serverAuth", "1.3.6.1.5.5.7.3.1"},
-    {"clientAuth", "1.3.6.1.5.5.7.3.2"},
-    {"codeSigning", "1.3.6.1.5.5.7.3.3"},
-    {"emailProtection", "1.3.6.1.5.5.7.3.4"},
-    {"timeStamping", "1.3.6.1.5.5.7.3.8"},
-    {"OCSPSigning", "1.3.6.1.5.5.7.3.9"},
+    {"serverAuth", "1.3.6.1.5.5.7.3.1"},    {"clientAuth", "1.3.6.1.5.5.7.3.2"},
+    {"codeSigning", "1.3.6.1.5.5.7.3.3"},   {"emailProtection", "1.3.6.1.5.5.7.3.4"},
+    {"timeStamping", "1.3.6.1.5.5.7.3.8"},  {"OCSPSigning", "1.3.6.1.5.5.7.3.9"},
     {"anyExtendedKeyUsage", "2.5.29.37.0"},
 };
 
@@ -635,8 +632,7 @@ MT_WUR static int ca_info(const uint8_t *der, size_t len, mt_x509w_ca *info)
     GUARD(mt_asn1_raw(&tbs, MT_ASN1_SEQUENCE, &info->spki, &info->spki_len));
     GUARD(mt_asn1_optional(&tbs, MT_ASN1_CONTEXT | 1, &skip, &present));
     GUARD(mt_asn1_optional(&tbs, MT_ASN1_CONTEXT | 2, &skip, &present));
-    GUARD(mt_asn1_optional(&tbs, MT_ASN1_CONTEXT | MT_ASN1_CONSTRUCTED | 3, &exts_outer,
-                           &present));
+    GUARD(mt_asn1_optional(&tbs, MT_ASN1_CONTEXT | MT_ASN1_CONSTRUCTED | 3, &exts_outer, &present));
     if (present) {
         GUARD(mt_asn1_expect(&exts_outer, MT_ASN1_SEQUENCE, &exts));
         GUARD(mt_rd_end(&exts_outer));
@@ -774,8 +770,7 @@ MT_WUR static int check_params(const mt_x509w_params *p)
 }
 
 /* Fill the issuer fields of `c` from the CA certificate and check the signing key is its key. */
-MT_WUR static int use_ca(const mt_x509w_params *p, struct tbs_ctx *c, mt_x509w_ca *ca,
-                         mt_wr *tmp)
+MT_WUR static int use_ca(const mt_x509w_params *p, struct tbs_ctx *c, mt_x509w_ca *ca, mt_wr *tmp)
 {
     GUARD(mt_x509w_ca_info(p->ca_der, p->ca_der_len, ca));
     c->issuer = ca->subject;
@@ -792,8 +787,7 @@ MT_WUR static int use_ca(const mt_x509w_params *p, struct tbs_ctx *c, mt_x509w_c
 /* A self-signed certificate is signed by the subject's own key. */
 MT_WUR static int check_self_signed(const mt_x509w_params *p)
 {
-    ENSURE(p->skip_ca_key_check || mt_key_public_eq(p->subject_key, p->signing_key),
-           INVALID_ARG);
+    ENSURE(p->skip_ca_key_check || mt_key_public_eq(p->subject_key, p->signing_key), INVALID_ARG);
     return 0;
 }
 

@@ -83,7 +83,7 @@ enum {
 /* Signature algorithm variants; the key type chooses the family. */
 enum {
     MT_X509W_SIG_DEFAULT = 0, /* RSA: PKCS#1 v1.5; ECDSA, EdDSA: their only scheme */
-    MT_X509W_SIG_PSS,         /* RSA only: RSASSA-PSS, MGF1 with the same hash, salt = hash length */
+    MT_X509W_SIG_PSS, /* RSA only: RSASSA-PSS, MGF1 with the same hash, salt = hash length */
 };
 
 typedef struct mt_x509w_params {
@@ -183,7 +183,6 @@ const char *mt_x509w_eku_oid(const char *name, size_t len);
 /* Parse an IPv4 or IPv6 address, or with `subnet` nonzero an address/prefix ("10.0.0.0/8"),
  * into iPAddress bytes: 4 or 16 bytes, followed by a 4- or 16-byte mask for a subnet.
  * Errors: -MT_E_INVALID_ARG. */
-MT_WUR int mt_x509w_parse_ip(const char *text, size_t len, int subnet, uint8_t out[32],
-                             size_t *n);
+MT_WUR int mt_x509w_parse_ip(const char *text, size_t len, int subnet, uint8_t out[32], size_t *n);
 
 #endif
