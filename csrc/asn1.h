@@ -72,7 +72,7 @@ MT_WUR int mt_asn1_optional(mt_rd *r, uint8_t tag, mt_rd *body, int *present);
 /* Read a TLV with `tag`, returning its raw encoding (tag and length included). */
 MT_WUR int mt_asn1_raw(mt_rd *r, uint8_t tag, const uint8_t **raw, size_t *raw_len);
 
-/* INTEGER with minimal encoding. Big-endian two's complement bytes in *p/*n as encoded. */
+/* INTEGER with minimal encoding. Big-endian two's complement bytes as encoded, in p and n. */
 MT_WUR int mt_asn1_integer(mt_rd *r, const uint8_t **p, size_t *n);
 
 /* Non-negative INTEGER as unsigned magnitude: leading 0x00 stripped (zero gives n = 0).

@@ -79,6 +79,20 @@ int mt_rd_skip(mt_rd *r, size_t n)
     return take(r, n, &b);
 }
 
+int mt_rd_until(mt_rd *r, uint8_t delim, const uint8_t **out, size_t *n)
+{
+    size_t left = mt_rd_left(r);
+    if (left == 0) {
+        return 0;
+    }
+    const uint8_t *rest = r->p + r->off;
+    const uint8_t *hit = memchr(rest, delim, left);
+    *out = rest;
+    *n = hit ? (size_t)(hit - rest) : left;
+    r->off += hit ? *n + 1 : *n;
+    return 1;
+}
+
 int mt_rd_vec(mt_rd *r, int lenbytes, size_t min, size_t max, mt_rd *sub)
 {
     ENSURE(lenbytes >= 1 && lenbytes <= 3, INVALID_ARG);
@@ -268,6 +282,14 @@ int mt_wr_reserve(mt_wr *w, size_t n, uint8_t **out)
     }
     w->len += n;
     return 0;
+}
+
+void mt_wr_truncate(mt_wr *w, size_t len)
+{
+    if (len < w->len) {
+        mt_wipe(w->p + len, w->len - len);
+        w->len = len;
+    }
 }
 
 int mt_wr_insert(mt_wr *w, size_t at, const void *p, size_t n)

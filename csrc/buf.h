@@ -46,6 +46,10 @@ MT_WUR int mt_rd_borrow(mt_rd *r, size_t n, const uint8_t **out);
 /* Copy the next `n` bytes to `dst`. Errors: -MT_E_TRUNCATED. */
 MT_WUR int mt_rd_copy(mt_rd *r, void *dst, size_t n);
 
+/* Borrow the bytes up to the next `delim` (excluded) and consume them and the delimiter;
+ * without a delimiter, everything left. Returns 1, or 0 when nothing is left. */
+int mt_rd_until(mt_rd *r, uint8_t delim, const uint8_t **out, size_t *n);
+
 /* Consume `n` bytes. Errors: -MT_E_TRUNCATED. */
 MT_WUR int mt_rd_skip(mt_rd *r, size_t n);
 
@@ -112,6 +116,9 @@ MT_WUR int mt_wr_bytes(mt_wr *w, const void *p, size_t n);
 /* Append `n` zero bytes and point `*out` at them, to be filled in place before
  * the next write (a later write may move a growable buffer). */
 MT_WUR int mt_wr_reserve(mt_wr *w, size_t n, uint8_t **out);
+
+/* Drop everything after the first `len` bytes (wiped); no-op if len >= the current length. */
+void mt_wr_truncate(mt_wr *w, size_t len);
 
 /* Insert `n` bytes from `p` at offset `at` (<= len), moving what follows.
  * Errors: -MT_E_BUFFER_FULL, -MT_E_NOMEM, -MT_E_INVALID_ARG (at past the end). */

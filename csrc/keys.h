@@ -110,8 +110,7 @@ int mt_key_supports(const mt_key *k, mt_sig_alg alg);
 
 /* Sign msg; the signature is appended to sig. Errors: -MT_E_INVALID_ARG (public key),
  * -MT_E_SIG_UNSUPPORTED, -MT_E_NOMEM, -MT_E_RANDOM. */
-MT_WUR int mt_key_sign(const mt_key *k, mt_sig_alg alg, const uint8_t *msg, size_t len,
-                       mt_wr *sig);
+MT_WUR int mt_key_sign(const mt_key *k, mt_sig_alg alg, const uint8_t *msg, size_t len, mt_wr *sig);
 
 /* Verify sig over msg. Errors: -MT_E_SIGNATURE (bad signature, including malformed
  * encodings), -MT_E_SIG_UNSUPPORTED. */

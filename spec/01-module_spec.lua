@@ -69,7 +69,7 @@ describe("the error table", function()
       local n = 0
       for name, e in pairs(errors) do
          n = n + 1
-         assert.matches("^[a-z_]+$", name)
+         assert.matches("^[a-z][a-z0-9_]+$", name)
          assert.is_string(e.message)
       end
       assert.is_true(n >= 30)
