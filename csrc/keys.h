@@ -88,6 +88,10 @@ MT_WUR int mt_key_generate(mt_key_type type, unsigned bits, mt_key **out);
 void mt_key_free(mt_key *k);
 
 mt_key_type mt_key_type_of(const mt_key *k);
+
+/* Short name of a key type: "rsa", "ec-p256", "ec-p384", "ec-p521", "ed25519", "ed448", "dsa"
+ * ("none" for anything else). */
+const char *mt_key_type_name(mt_key_type t);
 int mt_key_is_private(const mt_key *k);
 
 /* Size in bits: RSA/DSA modulus, curve size (255 for Ed25519, 448 for Ed448). */

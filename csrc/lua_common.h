@@ -17,6 +17,7 @@
 #define MT_CONTEXT_T "moontls.Context"
 #define MT_SESSION_T "moontls.Session"
 #define MT_FILE_T "moontls.File"
+#define MT_KEY_T "moontls.Key"
 
 /* Every class struct starts with this header. */
 typedef struct mt_lua_obj {
@@ -48,6 +49,7 @@ struct mt_key *mt_lua_check_key(lua_State *L, int idx);
 void mt_lua_context_register(lua_State *L);
 void mt_lua_session_register(lua_State *L);
 void mt_lua_file_register(lua_State *L);
+void mt_lua_keys_register(lua_State *L);
 /* core.x509_build (lua_x509write.c): certificate issuance for moontls.certgen. */
 void mt_lua_x509write_register(lua_State *L);
 

@@ -13,4 +13,6 @@ function moontls.random(n)
    return core.random(n)
 end
 
+moontls.keys = require "moontls.keys"
+
 return moontls
