@@ -308,6 +308,44 @@ static int get_ca(lua_State *L, int t, mt_x509w_params *p, scratch *s)
     }
 }
 
+/* nil, message, "invalid_argument" for the parameter errors a user makes most. */
+static int fail_arg(lua_State *L, const char *msg)
+{
+    lua_pushnil(L);
+    lua_pushstring(L, msg);
+    lua_pushstring(L, mt_err_name(MT_E_INVALID_ARG));
+    return 3;
+}
+
+/* Explain the common mistakes before mt_x509w_build reports a bare invalid_argument. */
+static const char *misuse(const mt_x509w_params *p, scratch *s)
+{
+    mt_x509w_ca ca;
+    if (!mt_key_is_private(p->signing_key)) {
+        return "the signing key is a public key";
+    }
+    if (p->not_before > p->not_after) {
+        return "not_after is before not_before";
+    }
+    if (p->skip_ca_key_check) {
+        return NULL;
+    }
+    if (p->ca_der == NULL) {
+        if (!mt_key_public_eq(p->subject_key, p->signing_key)) {
+            return "a self-signed certificate must be signed by its own key";
+        }
+        return NULL;
+    }
+    mt_wr_reset(&s->pem);
+    if (mt_x509w_ca_info(p->ca_der, p->ca_der_len, &ca) == 0 &&
+        mt_key_write_spki(p->signing_key, &s->pem) == 0 &&
+        !(s->pem.len == ca.spki_len && memcmp(s->pem.p, ca.spki, ca.spki_len) == 0)) {
+        return "ca_key is not the key of ca_cert";
+    }
+    mt_wr_reset(&s->pem);
+    return NULL;
+}
+
 /* core.x509_build(t) -> pem, der | nil, message, code */
 static int x509_build(lua_State *L)
 {
@@ -327,23 +365,22 @@ static int x509_build(lua_State *L)
     s->live = 1;
 
     int rc = get_ca(L, 1, &p, s);
-    if (rc == 0) {
-        rc = mt_x509w_build(&p, &s->der);
+    if (rc < 0) {
+        return mt_lua_fail(L, rc);
     }
+    const char *why = misuse(&p, s);
+    if (why != NULL) {
+        return fail_arg(L, why);
+    }
+    rc = mt_x509w_build(&p, &s->der);
     if (rc == 0) {
         rc = mt_pem_write(&s->pem, "CERTIFICATE", s->der.p, s->der.len);
     }
     if (rc < 0) {
-        lua_pushcfunction(L, scratch_gc);
-        lua_pushvalue(L, 3);
-        lua_call(L, 1, 0);
-        return mt_lua_fail(L, rc);
+        return mt_lua_fail(L, rc); /* the writers go with the scratch userdata */
     }
     lua_pushlstring(L, (const char *)s->pem.p, s->pem.len);
     lua_pushlstring(L, (const char *)s->der.p, s->der.len);
-    lua_pushcfunction(L, scratch_gc);
-    lua_pushvalue(L, 3);
-    lua_call(L, 1, 0);
     return 2;
 }
 
