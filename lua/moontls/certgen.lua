@@ -12,7 +12,8 @@
 --
 -- Fields (all optional except key, and ca_cert/ca_key for issue):
 --   key        the subject's moontls.Key (private or public); signs when self-signed
---   cn         common name (added as the last RDN unless subject has CN)
+--   cn         common name (unless subject has CN: in its place in a subject map, last
+--              after a subject list)
 --   subject    {{"O", "Acme"}, {"C", "DE"}} in order, or a map {O = "Acme", C = "DE"}
 --              (written C, ST, L, O, OU, CN, emailAddress, then the rest by name);
 --              an element may carry a third field "utf8" | "printable" | "ia5"
@@ -41,6 +42,7 @@ local certgen = {}
 
 local SAN_KINDS = { DNS = "DNS", IP = "IP", email = "email", URI = "URI" }
 local SAN_KEYS = { dns = "DNS", ip = "IP", email = "email", uri = "URI" }
+local SAN_KEY_ORDER = { "dns", "ip", "email", "uri" }
 local SUBJECT_ORDER = { "C", "ST", "L", "O", "OU", "CN", "emailAddress" }
 
 local function argerror(msg)
@@ -66,8 +68,8 @@ local function general_names(list, what)
       end
       out[#out + 1] = { SAN_KINDS[kind], value }
    end
-   for key, kind in pairs(SAN_KEYS) do
-      local l = list[key]
+   for _, key in ipairs(SAN_KEY_ORDER) do
+      local kind, l = SAN_KEYS[key], list[key]
       if l ~= nil then
          if type(l) ~= "table" then
             argerror(what .. "." .. key .. " must be a list")
@@ -100,6 +102,13 @@ local function subject_list(o)
          out[#out + 1] = { a[1], a[2], a[3] }
       end
    else
+      if o.cn ~= nil and subject.CN == nil then
+         local copy = { CN = o.cn }
+         for k, v in pairs(subject) do
+            copy[k] = v
+         end
+         subject = copy
+      end
       local done = {}
       for _, name in ipairs(SUBJECT_ORDER) do
          if subject[name] ~= nil then
