@@ -151,6 +151,8 @@ enum mt_alert {
     X(CERT_IP, "ip_mismatch", "IP address mismatch", BAD_CERTIFICATE)                              \
     X(CERT_CHAIN_TOO_LONG, "chain_too_long", "certificate chain too long", BAD_CERTIFICATE)        \
     X(CERT_INVALID, "certificate_invalid", "certificate violates RFC 5280", BAD_CERTIFICATE)       \
+    X(CERT_WEAK_KEY, "weak_key", "certificate key too weak (RSA or DSA below 2048 bits)",          \
+      INSUFFICIENT_SECURITY)                                                                       \
     X(PEER_ALERT, "peer_alert", "the peer sent a fatal alert", NONE)                               \
     X(CLOSED, "closed", "connection closed", NONE)                                                 \
     X(WANT_READ, "wantread", "more input is needed", NONE)                                         \

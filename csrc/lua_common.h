@@ -18,6 +18,8 @@
 #define MT_SESSION_T "moontls.Session"
 #define MT_FILE_T "moontls.File"
 #define MT_KEY_T "moontls.Key"
+#define MT_CERTIFICATE_T "moontls.Certificate"
+#define MT_TRUSTSTORE_T "moontls.TrustStore"
 
 /* Every class struct starts with this header. */
 typedef struct mt_lua_obj {
@@ -50,6 +52,7 @@ void mt_lua_context_register(lua_State *L);
 void mt_lua_session_register(lua_State *L);
 void mt_lua_file_register(lua_State *L);
 void mt_lua_keys_register(lua_State *L);
+void mt_lua_x509_register(lua_State *L);
 /* core.x509_build (lua_x509write.c): certificate issuance for moontls.certgen. */
 void mt_lua_x509write_register(lua_State *L);
 

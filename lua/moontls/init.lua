@@ -14,5 +14,6 @@ function moontls.random(n)
 end
 
 moontls.keys = require "moontls.keys"
+moontls.x509 = require "moontls.x509"
 
 return moontls
