@@ -109,12 +109,18 @@ typedef struct {
     const struct ecc_curve *(*get)(void);
     size_t bytes;
     unsigned bits;
+    const char *order; /* group order q in hex (SEC 2), for ecdsa_doubling_case() */
 } curve_row;
 
 static const curve_row curves[] = {
-    {MT_KEY_EC_P256, OID_ROW(OID_P256), nettle_get_secp_256r1, 32, 256},
-    {MT_KEY_EC_P384, OID_ROW(OID_P384), nettle_get_secp_384r1, 48, 384},
-    {MT_KEY_EC_P521, OID_ROW(OID_P521), nettle_get_secp_521r1, 66, 521},
+    {MT_KEY_EC_P256, OID_ROW(OID_P256), nettle_get_secp_256r1, 32, 256,
+     "ffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551"},
+    {MT_KEY_EC_P384, OID_ROW(OID_P384), nettle_get_secp_384r1, 48, 384,
+     "ffffffffffffffffffffffffffffffffffffffffffffffffc7634d81f4372ddf"
+     "581a0db248b0a77aecec196accc52973"},
+    {MT_KEY_EC_P521, OID_ROW(OID_P521), nettle_get_secp_521r1, 66, 521,
+     "01ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+     "fa51868783bf2f966b7fcc0148f709a5d03bb5c9b8899c47aebb6fb71e91386409"},
 };
 
 typedef struct {
@@ -1652,6 +1658,70 @@ static MT_WUR int dsa_like_sign(const mt_key *k, const uint8_t *digest, size_t n
     return rc;
 }
 
+/* 1 if points a and b are equal. */
+static int point_eq(const struct ecc_point *a, const struct ecc_point *b)
+{
+    mpz_t xa, ya, xb, yb;
+    mpz_inits(xa, ya, xb, yb, NULL);
+    ecc_point_get(a, xa, ya);
+    ecc_point_get(b, xb, yb);
+    int eq = mpz_cmp(xa, xb) == 0 && mpz_cmp(ya, yb) == 0;
+    mpz_clears(xa, ya, xb, yb, NULL);
+    return eq;
+}
+
+/*
+ * nettle's ecc_ecdsa_verify adds u1*G and u2*Q with a formula that gives garbage when the
+ * two points are equal (its source says so), so it rejects the valid signatures of
+ * Wycheproof's "point duplication" vectors. After nettle has rejected a signature, this
+ * checks that one case with nettle's scalar multiplications (SEC 1 4.1.4, public data only):
+ * if u1*G == u2*Q, then R = (2*u1)*G and the signature is valid when R.x mod q == r.
+ */
+static int ecdsa_doubling_case(const mt_key *k, const uint8_t *digest, size_t n,
+                               const struct dsa_signature *rs)
+{
+    const curve_row *c = curve_by_type(k->type);
+    mpz_t q, e, w, u1, u2, y;
+    struct ecc_scalar s1, s2;
+    struct ecc_point p1, p2;
+    int ok = 0;
+    mpz_inits(q, e, w, u1, u2, y, NULL);
+    ecc_scalar_init(&s1, k->curve);
+    ecc_scalar_init(&s2, k->curve);
+    ecc_point_init(&p1, k->curve);
+    ecc_point_init(&p2, k->curve);
+    mpz_set_str(q, c->order, 16);
+    nettle_mpz_set_str_256_u(e, n, digest);
+    if (8 * n > c->bits) {
+        mpz_tdiv_q_2exp(e, e, 8 * n - c->bits); /* SEC 1 4.1.3 step 5: leftmost bits */
+    }
+    if (mpz_sgn(rs->r) > 0 && mpz_cmp(rs->r, q) < 0 && mpz_invert(w, rs->s, q)) {
+        mpz_mul(u1, e, w);
+        mpz_mod(u1, u1, q);
+        mpz_mul(u2, rs->r, w);
+        mpz_mod(u2, u2, q);
+        if (ecc_scalar_set(&s1, u1) && ecc_scalar_set(&s2, u2)) {
+            ecc_point_mul_g(&p1, &s1);
+            ecc_point_mul(&p2, &s2, &k->ec_pub);
+            if (point_eq(&p1, &p2)) {
+                mpz_mul_2exp(u1, u1, 1);
+                mpz_mod(u1, u1, q);
+                ok = ecc_scalar_set(&s1, u1);
+                ecc_point_mul_g(&p1, &s1);
+                ecc_point_get(&p1, e, y);
+                mpz_mod(e, e, q);
+                ok = ok && mpz_cmp(e, rs->r) == 0;
+            }
+        }
+    }
+    ecc_point_clear(&p1);
+    ecc_point_clear(&p2);
+    ecc_scalar_clear(&s1);
+    ecc_scalar_clear(&s2);
+    mpz_clears(q, e, w, u1, u2, y, NULL);
+    return ok;
+}
+
 static MT_WUR int dsa_like_verify(const mt_key *k, const uint8_t *digest, size_t n,
                                   const uint8_t *sig, size_t siglen)
 {
@@ -1662,7 +1732,7 @@ static MT_WUR int dsa_like_verify(const mt_key *k, const uint8_t *digest, size_t
     if (ok && k->type == MT_KEY_DSA) {
         ok = dsa_verify(&k->dsa, k->dsa_y, n, digest, &rs);
     } else if (ok) {
-        ok = ecdsa_verify(&k->ec_pub, n, digest, &rs);
+        ok = ecdsa_verify(&k->ec_pub, n, digest, &rs) || ecdsa_doubling_case(k, digest, n, &rs);
     }
     dsa_signature_clear(&rs);
     ENSURE(ok, SIGNATURE);
@@ -1734,6 +1804,22 @@ int mt_key_sign(const mt_key *k, mt_sig_alg alg, const uint8_t *msg, size_t len,
     return mt_key_sign_digest(k, alg, digest, mt_hash_len(alg.hash), sig);
 }
 
+/* RFC 8032 5.2.7: S must be below L < 2^446, so the last octet of an Ed448 signature is zero.
+ * nettle ignores that octet (Wycheproof ed448 tcId 76), so it is checked here. */
+static MT_WUR int ed448_s_top(const mt_key *k, const uint8_t *sig, size_t siglen)
+{
+    if (k->type != MT_KEY_ED448) {
+        return 0;
+    }
+    mt_rd r;
+    uint8_t top;
+    mt_rd_init(&r, sig, siglen);
+    GUARD(mt_rd_skip(&r, siglen - 1));
+    GUARD(mt_rd_u8(&r, &top));
+    ENSURE(top == 0, SIGNATURE);
+    return 0;
+}
+
 int mt_key_verify(const mt_key *k, mt_sig_alg alg, const uint8_t *msg, size_t len,
                   const uint8_t *sig, size_t siglen)
 {
@@ -1743,6 +1829,7 @@ int mt_key_verify(const mt_key *k, mt_sig_alg alg, const uint8_t *msg, size_t le
         const ed_row *e = ed_by_type(k->type);
         int ok;
         ENSURE(siglen == e->sig_len, SIGNATURE);
+        GUARD(ed448_s_top(k, sig, siglen));
         if (k->type == MT_KEY_ED25519) {
             ok = ed25519_sha512_verify(k->ed_pub, len, msg, sig);
         } else {

@@ -70,8 +70,12 @@ int mt_hash_from_name(const char *name);
 
 /*
  * Load a private or public key from PEM or DER. `password` (may be NULL) decrypts an
- * encrypted PKCS#8 key. Errors: -MT_E_ASN1/-MT_E_PEM (malformed), -MT_E_KEY_UNSUPPORTED,
- * -MT_E_KEY_INVALID, -MT_E_PASSWORD_NEEDED, -MT_E_BAD_PASSWORD, -MT_E_NOMEM.
+ * encrypted PKCS#8 key. For PEM the first block with a key label is used (PRIVATE KEY,
+ * ENCRYPTED PRIVATE KEY, PUBLIC KEY, RSA/EC/DSA PRIVATE KEY, RSA PUBLIC KEY); others such as
+ * EC PARAMETERS are skipped. Not supported: RSA-PSS-restricted keys (id-RSASSA-PSS),
+ * multi-prime RSA, compressed EC points, curves other than P-256/384/521.
+ * Errors: -MT_E_ASN1/-MT_E_PEM (malformed), -MT_E_KEY_UNSUPPORTED, -MT_E_KEY_INVALID,
+ * -MT_E_PASSWORD_NEEDED, -MT_E_BAD_PASSWORD, -MT_E_NOMEM.
  */
 MT_WUR int mt_key_load(const uint8_t *data, size_t len, const char *password, size_t pwlen,
                        mt_key **out);

@@ -52,6 +52,7 @@ void mt_lua_context_register(lua_State *L);
 void mt_lua_session_register(lua_State *L);
 void mt_lua_file_register(lua_State *L);
 void mt_lua_keys_register(lua_State *L);
+void mt_lua_crypto_register(lua_State *L);
 void mt_lua_x509_register(lua_State *L);
 /* core.x509_build (lua_x509write.c): certificate issuance for moontls.certgen. */
 void mt_lua_x509write_register(lua_State *L);

@@ -46,8 +46,9 @@ describe("packaging", function()
       assert.is_true(rok, rout)
       assert.matches("^moontls %d+%.%d+%.%d+\t8\t", rout)
       local vok, _, vout = helpers.run(string.format(
-         "cd / && LUA_PATH='%s/usr/share/lua/5.4/?/init.lua;;' "
-            .. "LUA_CPATH='%s/usr/lib/lua/5.4/?.so;;' %s/usr/bin/moontls version", dir, dir, dir))
+         "cd / && LUA_PATH='%s/usr/share/lua/5.4/?.lua;%s/usr/share/lua/5.4/?/init.lua;;' "
+            .. "LUA_CPATH='%s/usr/lib/lua/5.4/?.so;;' %s/usr/bin/moontls version",
+         dir, dir, dir, dir))
       assert.is_true(vok, vout)
       assert.matches("^moontls %d", vout)
    end)

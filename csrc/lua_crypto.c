@@ -1,0 +1,247 @@
+/*
+ * moontls.core.crypto -- the record-protection, PRF/HKDF and key-exchange
+ * primitives of the core, exposed for known-answer tests (Wycheproof, RFC
+ * vectors) and diagnostics. Not part of the stable API.
+ */
+#include <string.h>
+
+#include "cipher.h"
+#include "ct.h"
+#include "err.h"
+#include "kex.h"
+#include "lua_common.h"
+#include "prf.h"
+
+static const struct nettle_hash *check_hash(lua_State *L, int idx)
+{
+    static const char *const names[] = {"md5",    "sha1",   "sha224", "sha256",
+                                        "sha384", "sha512", NULL};
+    static const struct nettle_hash *const hashes[] = {
+        &nettle_md5, &nettle_sha1, &nettle_sha224, &nettle_sha256, &nettle_sha384, &nettle_sha512,
+    };
+    return hashes[luaL_checkoption(L, idx, NULL, names)];
+}
+
+static const mt_aead *check_aead(lua_State *L, int idx, const uint8_t **key)
+{
+    const mt_aead *a = mt_aead_by_name(luaL_checkstring(L, idx));
+    luaL_argcheck(L, a != NULL, idx, "unknown AEAD");
+    size_t klen, nlen;
+    *key = (const uint8_t *)luaL_checklstring(L, idx + 1, &klen);
+    luaL_argcheck(L, klen == a->key_len, idx + 1, "wrong key length");
+    luaL_checklstring(L, idx + 2, &nlen);
+    luaL_argcheck(L, nlen == MT_AEAD_NONCE_LEN, idx + 2, "nonce must be 12 bytes");
+    return a;
+}
+
+/* aead_seal(name, key, nonce, ad, plaintext) -> ciphertext || tag */
+static int l_aead_seal(lua_State *L)
+{
+    const uint8_t *key;
+    const mt_aead *a = check_aead(L, 1, &key);
+    size_t adlen, len;
+    const uint8_t *nonce = (const uint8_t *)lua_tostring(L, 3);
+    const uint8_t *ad = (const uint8_t *)luaL_checklstring(L, 4, &adlen);
+    const uint8_t *in = (const uint8_t *)luaL_checklstring(L, 5, &len);
+    mt_aead_ctx ctx;
+    luaL_Buffer b;
+    uint8_t *out = (uint8_t *)luaL_buffinitsize(L, &b, len + a->tag_len);
+    mt_aead_set_key(a, &ctx, key);
+    int rc = mt_aead_seal(a, &ctx, nonce, ad, adlen, in, len, out, len + a->tag_len);
+    mt_wipe(&ctx, sizeof(ctx));
+    if (rc < 0) {
+        return mt_lua_fail(L, rc);
+    }
+    luaL_pushresultsize(&b, len + a->tag_len);
+    return 1;
+}
+
+/* aead_open(name, key, nonce, ad, ciphertext || tag) -> plaintext | nil, message, code */
+static int l_aead_open(lua_State *L)
+{
+    const uint8_t *key;
+    const mt_aead *a = check_aead(L, 1, &key);
+    size_t adlen, len, n;
+    const uint8_t *nonce = (const uint8_t *)lua_tostring(L, 3);
+    const uint8_t *ad = (const uint8_t *)luaL_checklstring(L, 4, &adlen);
+    const uint8_t *in = (const uint8_t *)luaL_checklstring(L, 5, &len);
+    mt_aead_ctx ctx;
+    luaL_Buffer b;
+    uint8_t *out = (uint8_t *)luaL_buffinitsize(L, &b, len);
+    mt_aead_set_key(a, &ctx, key);
+    int rc = mt_aead_open(a, &ctx, nonce, ad, adlen, in, len, out, len, &n);
+    mt_wipe(&ctx, sizeof(ctx));
+    if (rc < 0) {
+        return mt_lua_fail(L, rc);
+    }
+    luaL_pushresultsize(&b, n);
+    return 1;
+}
+
+/* hmac(hash, key, data) -> tag */
+static int l_hmac(lua_State *L)
+{
+    const struct nettle_hash *h = check_hash(L, 1);
+    size_t klen, dlen;
+    const uint8_t *key = (const uint8_t *)luaL_checklstring(L, 2, &klen);
+    const uint8_t *data = (const uint8_t *)luaL_checklstring(L, 3, &dlen);
+    uint8_t out[MT_HASH_MAX_LEN];
+    mt_hmac_oneshot(h, key, klen, data, dlen, out);
+    lua_pushlstring(L, (const char *)out, h->digest_size);
+    return 1;
+}
+
+/* hkdf_extract(hash, salt, ikm) -> prk */
+static int l_hkdf_extract(lua_State *L)
+{
+    const struct nettle_hash *h = check_hash(L, 1);
+    size_t slen, ilen;
+    const uint8_t *salt = (const uint8_t *)luaL_checklstring(L, 2, &slen);
+    const uint8_t *ikm = (const uint8_t *)luaL_checklstring(L, 3, &ilen);
+    uint8_t prk[MT_HASH_MAX_LEN];
+    mt_hkdf_extract(h, salt, slen, ikm, ilen, prk);
+    lua_pushlstring(L, (const char *)prk, h->digest_size);
+    mt_wipe(prk, sizeof(prk));
+    return 1;
+}
+
+static uint8_t *out_buffer(lua_State *L, int idx, luaL_Buffer *b, size_t *n)
+{
+    lua_Integer len = luaL_checkinteger(L, idx);
+    luaL_argcheck(L, len >= 0 && len <= 65535, idx, "length must be between 0 and 65535");
+    *n = (size_t)len;
+    return (uint8_t *)luaL_buffinitsize(L, b, *n);
+}
+
+static int push_result(lua_State *L, luaL_Buffer *b, size_t n, int rc)
+{
+    if (rc < 0) {
+        return mt_lua_fail(L, rc);
+    }
+    luaL_pushresultsize(b, n);
+    return 1;
+}
+
+/* hkdf_expand(hash, prk, info, length) -> okm | nil, message, code */
+static int l_hkdf_expand(lua_State *L)
+{
+    const struct nettle_hash *h = check_hash(L, 1);
+    size_t plen, ilen, n;
+    const uint8_t *prk = (const uint8_t *)luaL_checklstring(L, 2, &plen);
+    const uint8_t *info = (const uint8_t *)luaL_checklstring(L, 3, &ilen);
+    luaL_Buffer b;
+    uint8_t *out = out_buffer(L, 4, &b, &n);
+    return push_result(L, &b, n, mt_hkdf_expand(h, prk, plen, info, ilen, out, n));
+}
+
+/* hkdf_expand_label(hash, secret, label, context, length) -> bytes */
+static int l_hkdf_expand_label(lua_State *L)
+{
+    const struct nettle_hash *h = check_hash(L, 1);
+    size_t slen, clen, n, llen;
+    const uint8_t *secret = (const uint8_t *)luaL_checklstring(L, 2, &slen);
+    const char *label = luaL_checklstring(L, 3, &llen);
+    const uint8_t *context = (const uint8_t *)luaL_checklstring(L, 4, &clen);
+    luaL_argcheck(L, slen == h->digest_size, 2, "secret must be one hash long");
+    luaL_argcheck(L, llen <= 249 && clen <= 255, 3, "label or context too long");
+    luaL_Buffer b;
+    uint8_t *out = out_buffer(L, 5, &b, &n);
+    return push_result(L, &b, n, mt_hkdf_expand_label(h, secret, label, context, clen, out, n));
+}
+
+/* prf(version, hash, secret, label, seed, length): version "tls1.2" (hash used) or "tls1.0" */
+static int l_prf(lua_State *L)
+{
+    static const char *const versions[] = {"tls1.0", "tls1.2", NULL};
+    int v = luaL_checkoption(L, 1, NULL, versions);
+    const struct nettle_hash *h = check_hash(L, 2);
+    size_t slen, seedlen, n;
+    const uint8_t *secret = (const uint8_t *)luaL_checklstring(L, 3, &slen);
+    const char *label = luaL_checkstring(L, 4);
+    const uint8_t *seed = (const uint8_t *)luaL_checklstring(L, 5, &seedlen);
+    luaL_Buffer b;
+    uint8_t *out = out_buffer(L, 6, &b, &n);
+    int rc = v == 1 ? mt_prf_tls12(h, secret, slen, label, seed, seedlen, NULL, 0, out, n)
+                    : mt_prf_tls10(secret, slen, label, seed, seedlen, NULL, 0, out, n);
+    return push_result(L, &b, n, rc);
+}
+
+static uint16_t check_group(lua_State *L, int idx)
+{
+    static const char *const names[] = {"secp256r1", "secp384r1", "secp521r1",
+                                        "x25519",    "x448",      NULL};
+    static const uint16_t groups[] = {MT_GROUP_SECP256R1, MT_GROUP_SECP384R1, MT_GROUP_SECP521R1,
+                                      MT_GROUP_X25519, MT_GROUP_X448};
+    return groups[luaL_checkoption(L, idx, NULL, names)];
+}
+
+/* kex_derive(group, private, peer_public) -> shared, own_public | nil, message, code */
+static int l_kex_derive(lua_State *L)
+{
+    uint16_t g = check_group(L, 1);
+    size_t plen, qlen, n;
+    const uint8_t *priv = (const uint8_t *)luaL_checklstring(L, 2, &plen);
+    const uint8_t *peer = (const uint8_t *)luaL_checklstring(L, 3, &qlen);
+    mt_kex_share s;
+    uint8_t out[MT_KEX_MAX_SECRET];
+    int rc = mt_kex_set_private(&s, g, priv, plen);
+    if (rc == 0) {
+        rc = mt_kex_derive(&s, peer, qlen, out, &n);
+    }
+    if (rc < 0) {
+        mt_kex_wipe(&s);
+        return mt_lua_fail(L, rc);
+    }
+    lua_pushlstring(L, (const char *)out, n);
+    lua_pushlstring(L, (const char *)s.pub, s.pub_len);
+    mt_wipe(out, sizeof(out));
+    mt_kex_wipe(&s);
+    return 2;
+}
+
+/* kex_pair(group) -> public_a, public_b, agreed: two fresh shares derive the same secret */
+static int l_kex_pair(lua_State *L)
+{
+    uint16_t g = check_group(L, 1);
+    mt_kex_share a, b;
+    uint8_t sa[MT_KEX_MAX_SECRET], sb[MT_KEX_MAX_SECRET];
+    size_t na = 0, nb = 0;
+    int rc = mt_kex_generate(&a, g);
+    int rc2 = mt_kex_generate(&b, g);
+    if (rc == 0 && rc2 == 0) {
+        rc = mt_kex_derive(&a, b.pub, b.pub_len, sa, &na);
+        rc2 = mt_kex_derive(&b, a.pub, a.pub_len, sb, &nb);
+    }
+    if (rc < 0 || rc2 < 0) {
+        mt_kex_wipe(&a);
+        mt_kex_wipe(&b);
+        return mt_lua_fail(L, rc < 0 ? rc : rc2);
+    }
+    lua_pushlstring(L, (const char *)a.pub, a.pub_len);
+    lua_pushlstring(L, (const char *)b.pub, b.pub_len);
+    lua_pushboolean(L, na == nb && na > 0 && mt_ct_eq(sa, sb, na));
+    mt_wipe(sa, sizeof(sa));
+    mt_wipe(sb, sizeof(sb));
+    mt_kex_wipe(&a);
+    mt_kex_wipe(&b);
+    return 3;
+}
+
+static const luaL_Reg funcs[] = {
+    {"aead_seal", l_aead_seal},
+    {"aead_open", l_aead_open},
+    {"hmac", l_hmac},
+    {"hkdf_extract", l_hkdf_extract},
+    {"hkdf_expand", l_hkdf_expand},
+    {"hkdf_expand_label", l_hkdf_expand_label},
+    {"prf", l_prf},
+    {"kex_derive", l_kex_derive},
+    {"kex_pair", l_kex_pair},
+    {NULL, NULL},
+};
+
+void mt_lua_crypto_register(lua_State *L)
+{
+    luaL_newlib(L, funcs);
+    lua_setfield(L, -2, "crypto");
+}
