@@ -193,6 +193,49 @@ describe("moontls.certgen", function()
       assert.matches("unhandled critical extension", out)
    end)
 
+   it("is moontls.x509.selfsigned/issue, takes a Certificate as ca_cert, and re-parses", function()
+      local x509 = require "moontls.x509"
+      local ca_pem = assert(x509.selfsigned { key = K["ec-p256"], cn = "Obj CA", ca = true,
+         pathlen = 0 })
+      local ca = assert(x509.load(ca_pem))[1]
+      local pem, der = x509.issue { key = K["ed448"], ca_cert = ca, ca_key = K["ec-p256"],
+         cn = "obj leaf", subject = { O = "Objects" }, san = { "DNS:obj.example", "IP:192.0.2.9" },
+         eku = { "clientAuth" }, serial = "0badc0de", not_before = 1800000000, days = 2 }
+      assert.is_string(pem, der)
+      local c = assert(x509.load(der))[1]
+      assert.equals(der, c:der())
+      assert.same({ { "O", "Objects" }, { "CN", "obj leaf" } }, (c:subject()))
+      assert.same({ { "CN", "Obj CA" } }, (c:issuer()))
+      assert.equals("0BADC0DE", c:serial())
+      assert.equals(1800000000, c:not_before())
+      assert.equals(1800000000 + 2 * 86400, c:not_after())
+      assert.equals(3, c:version())
+      assert.same({ "obj.example" }, c:san().dns)
+      assert.same({ "192.0.2.9" }, c:san().ip)
+      local ext = {}
+      for _, e in ipairs(c:extensions()) do
+         ext[e.name or e.oid] = e
+      end
+      assert.is_true(ext.basicConstraints.critical)
+      assert.is_false(ext.basicConstraints.value.ca)
+      assert.is_true(ext.keyUsage.critical)
+      assert.same({ "digitalSignature" }, ext.keyUsage.value)
+      assert.same({ "clientAuth" }, ext.extendedKeyUsage.value)
+      local ca_ext = {}
+      for _, e in ipairs(ca:extensions()) do
+         ca_ext[e.name or e.oid] = e
+      end
+      assert.equals(ca_ext.subjectKeyIdentifier.value, ext.authorityKeyIdentifier.value.keyid)
+      assert.same({ ca = true, pathlen = 0 }, ca_ext.basicConstraints.value)
+      assert.same({ "keyCertSign", "cRLSign" }, ca_ext.keyUsage.value)
+      assert.is_true(x509.verify(pem, { ca = ca_pem, host = "obj.example", ip = "192.0.2.9",
+         purpose = "client", time = 1800000000 + 60 }))
+      local ok, _, _, code = x509.verify(pem, { ca = ca_pem, purpose = "server",
+         time = 1800000000 + 60 })
+      assert.is_nil(ok)
+      assert.equals("unsuitable_purpose", code)
+   end)
+
    it("returns nil, message, code for bad parameters and raises on misuse", function()
       local ca = assert(certgen.selfsigned { key = K["ec-p256"], cn = "ca", ca = true })
       local pem, msg, code = certgen.issue { key = K["ed448"], ca_cert = ca,
