@@ -253,8 +253,10 @@ static void get_params(lua_State *L, int t, mt_x509w_params *p, int anchor)
     p->not_before = (int64_t)opt_int(L, t, "not_before", 0);
     p->not_after = (int64_t)opt_int(L, t, "not_after", 0);
     p->ca = opt_bool(L, t, "ca");
-    p->pathlen = (int)opt_int(L, t, "pathlen", -1);
-    luaL_argcheck(L, p->pathlen >= -1 && p->pathlen <= 1000, 1, "pathlen out of range");
+    lua_Integer pathlen = opt_int(L, t, "pathlen", -1);
+    luaL_argcheck(L, pathlen >= -1 && pathlen <= 1000, 1, "pathlen out of range");
+    p->has_pathlen = pathlen >= 0;
+    p->pathlen = p->has_pathlen ? (int)pathlen : 0;
     p->no_basic_constraints = opt_bool(L, t, "no_basic_constraints");
     get_key_usage(L, t, p);
     get_eku(L, t, p, anchor);

@@ -325,7 +325,7 @@ MT_WUR static int w_basic_constraints(mt_wr *w, const mt_x509w_params *p)
     GUARD(mt_asn1_open(w, MT_ASN1_SEQUENCE, &seq));
     if (p->ca) {
         GUARD(mt_asn1_w_bool(w, 1));
-        if (p->pathlen >= 0) {
+        if (p->has_pathlen) {
             GUARD(mt_asn1_w_small(w, (uint64_t)p->pathlen));
         }
     }
@@ -755,7 +755,7 @@ MT_WUR static int check_params(const mt_x509w_params *p)
     ENSURE(p->nc_permitted != NULL || p->n_nc_permitted == 0, INVALID_ARG);
     ENSURE(p->nc_excluded != NULL || p->n_nc_excluded == 0, INVALID_ARG);
     ENSURE(p->extra != NULL || p->n_extra == 0, INVALID_ARG);
-    ENSURE(p->ca || p->pathlen < 0, INVALID_ARG);
+    ENSURE(!p->has_pathlen || (p->ca && p->pathlen >= 0), INVALID_ARG);
     /* RFC 5280 4.1.2.6: an empty subject needs a subjectAltName. */
     ENSURE(p->n_subject > 0 || p->n_san > 0, INVALID_ARG);
     if (p->serial != NULL) {

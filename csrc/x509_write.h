@@ -107,9 +107,10 @@ typedef struct mt_x509w_params {
 
     int64_t not_before, not_after; /* seconds since 1970, UTC; not_before <= not_after */
 
-    /* basicConstraints (critical): ca nonzero makes a CA; pathlen >= 0 sets pathLenConstraint
-     * (CA only), pass -1 for none. no_basic_constraints omits the extension (v1-like leaf). */
+    /* basicConstraints (critical): ca nonzero makes a CA; has_pathlen sets its
+     * pathLenConstraint to pathlen (>= 0, CA only). no_basic_constraints omits the extension. */
     int ca;
+    int has_pathlen;
     int pathlen;
     int no_basic_constraints;
 

@@ -133,7 +133,6 @@ static void base_params(mt_x509w_params *p, const mt_key *k, const mt_x509w_attr
     p->n_subject = n;
     p->not_before = NB;
     p->not_after = NA;
-    p->pathlen = -1;
 }
 
 /* Build into a fresh writer; returns rc; *der/len point into w (caller frees w). */
@@ -302,6 +301,7 @@ static void constraints_and_usage(void)
 
     base_params(&p, k_p256, subj, 1);
     p.ca = 1;
+    p.has_pathlen = 1;
     p.pathlen = 2;
     CHECK_EQ(build(&p, &w), 0);
     CHECK_EQ(parse_cert(w.p, w.len, &c), 0);
@@ -360,10 +360,23 @@ static void constraints_and_usage(void)
     CHECK_EQ(mt_rd_left(&c.exts), 0);
     mt_wr_free(&w);
 
-    /* pathLen on a leaf is refused */
+    /* pathLen on a leaf, or negative, is refused; pathLen 0 is written */
     base_params(&p, k_p256, subj, 1);
-    p.pathlen = 0;
+    p.has_pathlen = 1;
     CHECK_EQ(build(&p, &w), -MT_E_INVALID_ARG);
+    mt_wr_free(&w);
+    p.ca = 1;
+    p.pathlen = -1;
+    CHECK_EQ(build(&p, &w), -MT_E_INVALID_ARG);
+    mt_wr_free(&w);
+    p.pathlen = 0;
+    CHECK_EQ(build(&p, &w), 0);
+    CHECK_EQ(parse_cert(w.p, w.len, &c), 0);
+    CHECK_EQ(find_ext(&c, "2.5.29.19", &crit, &v), 1);
+    CHECK_EQ(mt_asn1_expect(&v, MT_ASN1_SEQUENCE, &seq), 0);
+    CHECK_EQ(mt_asn1_bool(&seq, &ca), 0);
+    CHECK_EQ(mt_asn1_small(&seq, &pl), 0);
+    CHECK_EQ(pl, 0);
     mt_wr_free(&w);
 }
 
@@ -600,9 +613,29 @@ static void ca_signed(void)
     CHECK_EQ(build(&p, &w), 0);
     mt_wr_free(&w);
 
-    /* a truncated or damaged CA certificate */
-    for (size_t n = 0; n < caw.len; n += 7) {
+    /* a truncated, extended or damaged CA certificate */
+    for (size_t n = 0; n < caw.len; n++) {
         CHECK_EQ(mt_x509w_ca_info(caw.p, n, &info), -MT_E_CERT_PARSE);
+        CHECK(info.subject == NULL && info.spki == NULL);
+    }
+    uint8_t *copy = malloc(caw.len + 1);
+    if (copy != NULL) {
+        memcpy(copy, caw.p, caw.len);
+        copy[caw.len] = 0;
+        CHECK_EQ(mt_x509w_ca_info(copy, caw.len + 1, &info), -MT_E_CERT_PARSE);
+        /* the tag and length bytes of Certificate, tbsCertificate and version [0]:
+         * 30 82 LL LL 30 82 LL LL a0 03 (the version's contents are not read) */
+        CHECK(copy[0] == 0x30 && copy[4] == 0x30 && copy[8] == 0xa0);
+        for (size_t i = 0; i < 10; i++) {
+            uint8_t saved = copy[i];
+            copy[i] ^= 0x40;
+            CHECK_EQ(mt_x509w_ca_info(copy, caw.len, &info), -MT_E_CERT_PARSE);
+            copy[i] = saved;
+        }
+        CHECK_EQ(mt_x509w_ca_info(copy, caw.len, &info), 0);
+        copy[0] = MT_ASN1_SET; /* not a SEQUENCE */
+        CHECK_EQ(mt_x509w_ca_info(copy, caw.len, &info), -MT_E_CERT_PARSE);
+        free(copy);
     }
     p.skip_ca_key_check = 0;
     p.signing_key = k_rsa;
