@@ -41,13 +41,20 @@ void *mt_lua_check_open(lua_State *L, int idx, const char *tname);
 /* Push `nil, message, name` for a core error code (negative) and return 3. */
 int mt_lua_fail(lua_State *L, int code);
 
+/* The key of the moontls.Key object at `idx` (open); raises otherwise. Implemented in
+ * lua_keys.c. The pointer stays valid while the object is reachable and not closed. */
+struct mt_key;
+struct mt_key *mt_lua_check_key(lua_State *L, int idx);
+
 /* Registration functions of each class, called by luaopen_moontls_core with the module
  * table on top of the stack: each creates its metatable and adds its constructor. */
 void mt_lua_context_register(lua_State *L);
 void mt_lua_session_register(lua_State *L);
 void mt_lua_file_register(lua_State *L);
 void mt_lua_keys_register(lua_State *L);
-void mt_lua_x509_register(lua_State *L);
 void mt_lua_crypto_register(lua_State *L);
+void mt_lua_x509_register(lua_State *L);
+/* core.x509_build (lua_x509write.c): certificate issuance for moontls.certgen. */
+void mt_lua_x509write_register(lua_State *L);
 
 #endif

@@ -114,7 +114,8 @@ int luaopen_moontls_core(lua_State *L)
     mt_lua_session_register(L);
     mt_lua_file_register(L);
     mt_lua_keys_register(L);
-    mt_lua_x509_register(L);
     mt_lua_crypto_register(L);
+    mt_lua_x509_register(L);
+    mt_lua_x509write_register(L);
     return 1;
 }

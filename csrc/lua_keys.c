@@ -80,6 +80,11 @@ static mt_key *check_key(lua_State *L, int idx)
     return o->k;
 }
 
+struct mt_key *mt_lua_check_key(lua_State *L, int idx)
+{
+    return check_key(L, idx);
+}
+
 static int key_type(lua_State *L)
 {
     lua_pushstring(L, mt_key_type_name(mt_key_type_of(check_key(L, 1))));

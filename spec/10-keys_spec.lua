@@ -4,7 +4,7 @@ local helpers = require "helpers"
 local keys = require "moontls.keys"
 local json = require "dkjson"
 
-local WYCHEPROOF = "/work/shared/testdata/wycheproof/"
+local WYCHEPROOF = require("helpers").testdata("wycheproof") .. "/"
 
 local function readfile(path)
    local f = assert(io.open(path, "rb"))

@@ -67,7 +67,7 @@ describe("moontls keygen", function()
       local ok, code, out = cli("keygen --type ec-p256 --out " .. dir .. "/missing/k.pem")
       assert.is_false(ok)
       assert.equals(1, code)
-      assert.matches("^moontls: cannot write ", out)
+      assert.matches("^moontls keygen: cannot write ", out)
    end)
 
    it("lists keygen in the usage text", function()

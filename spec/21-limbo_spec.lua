@@ -6,7 +6,7 @@ local json = require "dkjson"
 local x509 = require "moontls.x509"
 local exceptions = require "limbo-exceptions"
 
-local LIMBO = "/work/shared/testdata/x509-limbo/limbo.json"
+local LIMBO = require("helpers").testdata("x509-limbo/limbo.json")
 
 local function read(path)
    local f = assert(io.open(path, "rb"))

@@ -21,6 +21,22 @@ function helpers.rmtree(dir)
    os.execute("rm -rf '" .. dir .. "'")
 end
 
+--- Path of the external test data (shared/testdata, never edited): $MOONTLS_TESTDATA, or
+-- shared/ beside the checkout (as CI lays it out), or the workplace copy.
+function helpers.testdata(sub)
+   for _, d in ipairs { os.getenv("MOONTLS_TESTDATA") or false, "../shared/testdata",
+      "/work/shared/testdata" } do
+      if d then
+         local f = io.open(d .. "/MANIFEST.md")
+         if f then
+            f:close()
+            return d .. "/" .. sub
+         end
+      end
+   end
+   error("external test data not found: set MOONTLS_TESTDATA or put shared/ beside the checkout")
+end
+
 --- The Lua interpreter running the specs.
 helpers.lua = os.getenv("LUA") or "lua5.4"
 

@@ -3,18 +3,7 @@ local json = require "dkjson"
 
 local wycheproof = {}
 
-local function find_dir()
-   for _, d in ipairs { "../shared/testdata/wycheproof", "../../shared/testdata/wycheproof" } do
-      local f = io.open(d .. "/LICENSE")
-      if f then
-         f:close()
-         return d
-      end
-   end
-   error("Wycheproof vectors not found next to the checkout (../shared/testdata/wycheproof)")
-end
-
-wycheproof.dir = find_dir()
+wycheproof.dir = require("helpers").testdata("wycheproof")
 
 function wycheproof.load(name)
    local f = assert(io.open(wycheproof.dir .. "/" .. name))

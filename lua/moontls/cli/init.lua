@@ -6,7 +6,7 @@ local moontls = require "moontls"
 
 local cli = {}
 
-local commands = { "keygen", "x509" }
+local commands = { "keygen", "x509", "cert" }
 
 --- An error the user made on the command line: raised, caught by main (exit 2).
 local UsageError = {}
@@ -61,7 +61,8 @@ local function usage()
    local parts = { "usage: moontls COMMAND [ARGS]", "", "commands:",
       "  version    print the moontls version", "  help       print this text" }
    for _, name in ipairs(commands) do
-      parts[#parts + 1] = require("moontls.cli." .. name).usage
+      local m = require("moontls.cli." .. name)
+      parts[#parts + 1] = m.summary or m.usage
    end
    parts[#parts + 1] = ""
    parts[#parts + 1] = "exit status: 0 on success, 1 on a failure (reason on stderr), "
@@ -88,11 +89,15 @@ function cli.main(args)
       io.stderr:write("moontls: unknown command '", tostring(cmd), "'\n", usage(), "\n")
       return 2
    end
-   local ok, status = pcall(require("moontls.cli." .. cmd).run, cli, { table.unpack(args, 2) })
+   local m = require("moontls.cli." .. cmd)
+   local ok, status = pcall(m.run, cli, { table.unpack(args, 2) })
    if ok then return status or 0 end
    if getmetatable(status) == UsageError then
-      io.stderr:write("moontls: ", status.msg, "\n")
-      if not status.status then io.stderr:write(usage(), "\n") end
+      io.stderr:write("moontls ", cmd, ": ", status.msg, "\n")
+      if not status.status then
+         -- a command with a usage text of its own shows it; the others show the list
+         io.stderr:write(m.summary and m.usage or usage(), "\n")
+      end
       return status.status or 2
    end
    error(status, 0)
