@@ -1,6 +1,7 @@
 #include "err.h"
 
 #include <stddef.h>
+#include <string.h>
 
 struct err_row {
     const char *name;
@@ -53,4 +54,14 @@ const char *mt_alert_name(int value)
     default:
         return NULL;
     }
+}
+
+int mt_err_by_name(const char *name)
+{
+    for (int i = 1; i < MT_E_COUNT_; i++) {
+        if (strcmp(rows[i].name, name) == 0) {
+            return i;
+        }
+    }
+    return 0;
 }

@@ -175,6 +175,9 @@ const char *mt_err_message(int code);
 /* Fatal alert to send for error `code`, or MT_ALERT_NONE when none is sent. */
 int mt_err_alert(int code);
 
+/* The error code (positive) whose name is `name`, or 0 when there is none. */
+int mt_err_by_name(const char *name);
+
 /* Name of alert `value` as the RFCs spell it ("decode_error"), or NULL if unknown. */
 const char *mt_alert_name(int value);
 

@@ -46,6 +46,12 @@ int mt_lua_fail(lua_State *L, int code);
 struct mt_key;
 struct mt_key *mt_lua_check_key(lua_State *L, int idx);
 
+/* Take a use of the open Context at idx (raises otherwise): its engine configuration stays
+ * valid, even across ctx:close(), until mt_lua_context_unref(returned pointer). */
+struct mt_config;
+void *mt_lua_context_acquire(lua_State *L, int idx, const struct mt_config **cfg, int *server);
+void mt_lua_context_unref(void *ctx);
+
 /* Registration functions of each class, called by luaopen_moontls_core with the module
  * table on top of the stack: each creates its metatable and adds its constructor. */
 void mt_lua_context_register(lua_State *L);

@@ -1,30 +1,243 @@
 /*
- * moontls.Context -- configuration and policy (Pike SSL.Context).
- * Skeleton: holds the mode; versions, suites, certificates and trust arrive
- * with the engine and X.509 work.
+ * moontls.Context -- configuration and policy (Pike SSL.Context): the engine's
+ * mt_config plus the certificate chains and keys it points to, owned here and
+ * wiped on close. Connections (moontls.File) keep their Context alive through a
+ * user value.
  */
+#include <stdlib.h>
 #include <string.h>
 
+#include "engine.h"
+#include "err.h"
+#include "kex.h"
+#include "keys.h"
 #include "lua_common.h"
+#include "pem.h"
+#include "suites.h"
+
+#define MAX_CHAIN_CERTS 10
 
 typedef struct {
     mt_lua_obj h;
+    int users;        /* Files using cfg: freeing waits for them */
+    int free_pending; /* closed while Files still used it */
     int server;
+    mt_config cfg;
+    mt_chain chains[MT_MAX_CHAINS];
+    uint8_t *der[MT_MAX_CHAINS][MAX_CHAIN_CERTS];
+    size_t der_len[MT_MAX_CHAINS][MAX_CHAIN_CERTS];
 } context;
 
+/* Frees the chains and keys now. */
+static void context_free(context *c)
+{
+    for (size_t i = 0; i < MT_MAX_CHAINS; i++) {
+        for (size_t j = 0; j < MAX_CHAIN_CERTS; j++) {
+            free(c->der[i][j]);
+            c->der[i][j] = NULL;
+        }
+        mt_key_free(c->chains[i].key);
+        c->chains[i].key = NULL;
+    }
+    c->cfg.nchains = 0;
+    c->h.open = 0;
+    c->free_pending = 0;
+}
+
+/* close/__close/__gc: no new Files from here on; keys are wiped once no File uses them. */
 static void context_release(context *c)
 {
     c->h.open = 0;
+    if (c->users > 0) {
+        c->free_pending = 1;
+    } else {
+        context_free(c);
+    }
 }
 
-/* core.context_new(mode) with mode "client" or "server". */
+void *mt_lua_context_acquire(lua_State *L, int idx, const struct mt_config **cfg, int *server)
+{
+    context *c = mt_lua_check_open(L, idx, MT_CONTEXT_T);
+    c->users++;
+    *cfg = &c->cfg;
+    *server = c->server;
+    return c;
+}
+
+void mt_lua_context_unref(void *ctx)
+{
+    context *c = ctx;
+    if (c && --c->users == 0 && c->free_pending) {
+        context_free(c);
+    }
+}
+
+/* Load chain k from the PEM certificates and key at the top of opts.chains[k]. */
+static int load_chain(context *c, size_t k, const char *certs, size_t clen, const char *key,
+                      size_t klen, const char *pw, size_t pwlen)
+{
+    mt_chain *ch = &c->chains[k];
+    mt_rd r;
+    mt_wr der;
+    char label[MT_PEM_MAX_LABEL + 1];
+    int rc;
+    mt_rd_init(&r, certs, clen);
+    mt_wr_init_growable(&der, 1 << 20);
+    ch->der = c->der[k];
+    ch->der_len = c->der_len[k];
+    ch->n = 0;
+    while ((rc = mt_pem_next(&r, label, &der)) == 1) {
+        if (strcmp(label, "CERTIFICATE") != 0) {
+            mt_wr_reset(&der);
+            continue;
+        }
+        if (ch->n == MAX_CHAIN_CERTS) {
+            rc = -MT_E_INVALID_ARG;
+            break;
+        }
+        size_t n;
+        uint8_t *p = mt_wr_take(&der, &n);
+        if (!p) {
+            rc = -MT_E_PEM;
+            break;
+        }
+        c->der[k][ch->n] = p;
+        c->der_len[k][ch->n] = n;
+        ch->n++;
+    }
+    mt_wr_free(&der);
+    if (rc < 0) {
+        return rc;
+    }
+    if (ch->n == 0) {
+        return -MT_E_PEM_NONE;
+    }
+    return mt_key_load((const uint8_t *)key, klen, pw, pwlen, &ch->key);
+}
+
+/* Reads a list of strings at opts[field] into names (or leaves it empty); raises on a
+ * non-string entry. Returns the count. */
+static size_t string_list(lua_State *L, int opts, const char *field, const char **names, size_t max)
+{
+    size_t n = 0;
+    if (lua_getfield(L, opts, field) == LUA_TTABLE) {
+        for (lua_Integer i = 1; lua_geti(L, -1, i) != LUA_TNIL; i++) {
+            if (lua_type(L, -1) != LUA_TSTRING || n == max) {
+                luaL_error(L, "%s: expected at most %d strings", field, (int)max);
+            }
+            names[n++] = lua_tostring(L, -1);
+            lua_pop(L, 1); /* the string stays alive in the table */
+        }
+        lua_pop(L, 1);
+    } else if (!lua_isnil(L, -1)) {
+        luaL_error(L, "%s must be a list of strings", field);
+    }
+    lua_pop(L, 1);
+    return n;
+}
+
+static void set_suites(lua_State *L, context *c, int opts)
+{
+    const char *names[MT_MAX_LIST];
+    size_t n = string_list(L, opts, "ciphers", names, MT_MAX_LIST);
+    if (n == 0) {
+        return;
+    }
+    c->cfg.nsuites = 0;
+    for (size_t i = 0; i < n; i++) {
+        const mt_suite *s = mt_suite_by_name(names[i]);
+        if (!s) {
+            luaL_error(L, "unknown cipher suite '%s' (use IANA names)", names[i]);
+        }
+        c->cfg.suites[c->cfg.nsuites++] = s->id;
+    }
+}
+
+static void set_groups(lua_State *L, context *c, int opts)
+{
+    static const uint16_t all[] = {MT_GROUP_X25519, MT_GROUP_SECP256R1, MT_GROUP_SECP384R1,
+                                   MT_GROUP_X448, MT_GROUP_SECP521R1};
+    const char *names[MT_MAX_LIST];
+    size_t n = string_list(L, opts, "groups", names, MT_MAX_LIST);
+    if (n == 0) {
+        return;
+    }
+    c->cfg.ngroups = 0;
+    for (size_t i = 0; i < n; i++) {
+        size_t j = 0;
+        while (j < sizeof(all) / sizeof(all[0]) && strcmp(mt_kex_group_name(all[j]), names[i])) {
+            j++;
+        }
+        if (j == sizeof(all) / sizeof(all[0])) {
+            luaL_error(L, "unknown group '%s'", names[i]);
+        }
+        c->cfg.groups[c->cfg.ngroups++] = all[j];
+    }
+}
+
+static void set_alpn(lua_State *L, context *c, int opts)
+{
+    const char *names[32];
+    size_t n = string_list(L, opts, "alpn", names, 32);
+    mt_wr w;
+    mt_wr_init_fixed(&w, c->cfg.alpn, sizeof(c->cfg.alpn));
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(names[i]);
+        /* RFC 7301 3.1: names of 1..255 bytes */
+        if (len == 0 || len > 255 || mt_wr_u8(&w, (uint8_t)len) < 0 ||
+            mt_wr_bytes(&w, names[i], len) < 0) {
+            luaL_error(L, "alpn: protocol names must be 1 to 255 bytes, 500 bytes in all");
+        }
+    }
+    c->cfg.alpn_len = w.len;
+}
+
+/* core.context_new(mode, opts) -> Context | nil, message, code
+ * opts: chains = {{cert = PEM, key = PEM, password = s}, ...}, ciphers = {IANA names},
+ * groups = {names}, alpn = {names}, verify = bool (client: pause to verify the chain). */
 static int context_new(lua_State *L)
 {
     static const char *const modes[] = {"client", "server", NULL};
     int mode = luaL_checkoption(L, 1, NULL, modes);
+    int opts = lua_istable(L, 2) ? 2 : 0;
+    if (!opts) {
+        lua_newtable(L);
+        opts = lua_gettop(L);
+    }
     context *c = mt_lua_new(L, MT_CONTEXT_T, sizeof(*c), 1);
     c->server = mode == 1;
+    mt_config_defaults(&c->cfg);
     c->h.open = 1;
+    set_suites(L, c, opts);
+    set_groups(L, c, opts);
+    set_alpn(L, c, opts);
+    lua_getfield(L, opts, "verify");
+    c->cfg.verify_peer = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    if (lua_getfield(L, opts, "chains") == LUA_TTABLE) {
+        for (lua_Integer i = 1; lua_geti(L, -1, i) == LUA_TTABLE; i++) {
+            size_t clen, klen, pwlen = 0;
+            if (c->cfg.nchains == MT_MAX_CHAINS) {
+                return luaL_error(L, "at most %d certificate chains", MT_MAX_CHAINS);
+            }
+            lua_getfield(L, -1, "cert");
+            lua_getfield(L, -2, "key");
+            lua_getfield(L, -3, "password");
+            const char *cert = luaL_checklstring(L, -3, &clen);
+            const char *key = luaL_checklstring(L, -2, &klen);
+            const char *pw = lua_isnil(L, -1) ? NULL : luaL_checklstring(L, -1, &pwlen);
+            int rc = load_chain(c, c->cfg.nchains, cert, clen, key, klen, pw, pwlen);
+            if (rc < 0) {
+                context_free(c);
+                return mt_lua_fail(L, rc);
+            }
+            c->cfg.chains[c->cfg.nchains] = &c->chains[c->cfg.nchains];
+            c->cfg.nchains++;
+            lua_pop(L, 4);
+        }
+        lua_pop(L, 1);
+    }
+    lua_pop(L, 1);
     return 1;
 }
 
@@ -54,7 +267,8 @@ static int context_tostring(lua_State *L)
     if (!c->h.open) {
         lua_pushstring(L, MT_CONTEXT_T " (closed)");
     } else {
-        lua_pushfstring(L, MT_CONTEXT_T " (%s): %p", c->server ? "server" : "client", (void *)c);
+        lua_pushfstring(L, MT_CONTEXT_T " (%s, %d certificate chains): %p",
+                        c->server ? "server" : "client", (int)c->cfg.nchains, (void *)c);
     }
     return 1;
 }

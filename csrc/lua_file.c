@@ -1,34 +1,286 @@
 /*
- * moontls.File -- engine + transport (Pike SSL.File).
- * Skeleton: an object with the File life cycle and no transport yet; the
- * engine, buffers and socket I/O arrive with the engine and File work.
+ * moontls.File (C part) -- one TLS connection's engine (engine.h). The Lua
+ * module moontls.file adds the transport and the waiting; these methods never
+ * block and never do I/O:
+ *   feed(bytes) -> used             records received from the peer
+ *   pending() -> bytes              records to send (not consumed)
+ *   sent(n)                         n bytes of pending() went out
+ *   read(max) -> bytes              plaintext received
+ *   write(bytes) -> n               plaintext to send
+ *   status() -> {flags}             the engine's state word
+ *   decision() -> "verify" | nil; decide(ok, code_name)
+ *   peer_chain() -> {der, ...}; info() -> {...}; close_notify(); export(label, ctx, n)
+ * Transient results are `nil, "wantread"` / `nil, "wantwrite"` / `nil, "closed"`;
+ * failures `nil, message, code`.
  */
+#include <string.h>
+
+#include "engine.h"
+#include "err.h"
+#include "kex.h"
 #include "lua_common.h"
+#include "suites.h"
 
 typedef struct {
     mt_lua_obj h;
-    size_t buffered; /* bytes waiting to be written; always 0 until a transport exists */
+    mt_conn *conn;
+    void *ctx; /* the Context's use count, released on close */
 } file;
 
 static void file_release(file *f)
 {
+    mt_conn_free(f->conn);
+    f->conn = NULL;
+    mt_lua_context_unref(f->ctx);
+    f->ctx = NULL;
     f->h.open = 0;
-    f->buffered = 0;
 }
 
-/* core.file_new() -> a File with nothing attached. */
+/* nil, name for transient states; nil, message, name for failures (peer alerts named). */
+static int push_error(lua_State *L, int rc, mt_conn *c)
+{
+    if (rc == -MT_E_WANT_READ || rc == -MT_E_WANT_WRITE || rc == -MT_E_CLOSED) {
+        lua_pushnil(L);
+        lua_pushstring(L, mt_err_name(rc));
+        return 2;
+    }
+    if (rc == -MT_E_PEER_ALERT && c && mt_conn_peer_alert(c) >= 0) {
+        const char *name = mt_alert_name(mt_conn_peer_alert(c));
+        lua_pushnil(L);
+        lua_pushfstring(L, "%s alert received", name ? name : "unknown");
+        lua_pushstring(L, mt_err_name(rc));
+        return 3;
+    }
+    return mt_lua_fail(L, rc);
+}
+
+/* core.file_new(ctx, server_name) -> File */
 static int file_new(lua_State *L)
 {
-    file *f = mt_lua_new(L, MT_FILE_T, sizeof(*f), 2);
-    f->h.open = 1;
+    const char *sni = luaL_optstring(L, 2, NULL);
+    file *f = mt_lua_new(L, MT_FILE_T, sizeof(*f), 1);
+    const struct mt_config *cfg;
+    int server;
+    f->ctx = mt_lua_context_acquire(L, 1, &cfg, &server);
+    lua_pushvalue(L, 1);
+    lua_setiuservalue(L, -2, 1);
+    f->h.open = 1; /* from here on, release() undoes the acquire */
+    int rc = mt_conn_new(cfg, server, server ? NULL : sni, &f->conn);
+    if (rc < 0) {
+        file_release(f);
+        return mt_lua_fail(L, rc);
+    }
     return 1;
 }
 
-/* f:dirty() -> true when buffered data waits to be sent (LuaSocket's dirty). */
+static file *check(lua_State *L)
+{
+    return mt_lua_check_open(L, 1, MT_FILE_T);
+}
+
+static int file_feed(lua_State *L)
+{
+    file *f = check(L);
+    size_t len, used;
+    const char *data = luaL_checklstring(L, 2, &len);
+    int rc = mt_conn_feed(f->conn, (const uint8_t *)data, len, &used);
+    if (rc < 0) {
+        return push_error(L, rc, f->conn);
+    }
+    lua_pushinteger(L, (lua_Integer)used);
+    return 1;
+}
+
+static int file_pending(lua_State *L)
+{
+    file *f = check(L);
+    size_t len;
+    const uint8_t *p = mt_conn_out(f->conn, &len);
+    lua_pushlstring(L, p ? (const char *)p : "", len);
+    return 1;
+}
+
+static int file_sent(lua_State *L)
+{
+    file *f = check(L);
+    lua_Integer n = luaL_checkinteger(L, 2);
+    luaL_argcheck(L, n >= 0, 2, "negative count");
+    mt_conn_out_done(f->conn, (size_t)n);
+    return 0;
+}
+
+static int file_read(lua_State *L)
+{
+    file *f = check(L);
+    lua_Integer max = luaL_optinteger(L, 2, 16384);
+    luaL_argcheck(L, max > 0 && max <= (1 << 24), 2, "size must be between 1 and 16777216");
+    luaL_Buffer b;
+    uint8_t *p = (uint8_t *)luaL_buffinitsize(L, &b, (size_t)max);
+    size_t n;
+    int rc = mt_conn_read(f->conn, p, (size_t)max, &n);
+    if (rc < 0) {
+        return push_error(L, rc, f->conn);
+    }
+    luaL_pushresultsize(&b, n);
+    return 1;
+}
+
+static int file_write(lua_State *L)
+{
+    file *f = check(L);
+    size_t len, n;
+    const char *data = luaL_checklstring(L, 2, &len);
+    int rc = mt_conn_write(f->conn, (const uint8_t *)data, len, &n);
+    if (rc < 0) {
+        return push_error(L, rc, f->conn);
+    }
+    lua_pushinteger(L, (lua_Integer)n);
+    return 1;
+}
+
+static int file_status(lua_State *L)
+{
+    file *f = check(L);
+    static const struct {
+        int bit;
+        const char *name;
+    } bits[] = {
+        {MT_ST_WANT_INPUT, "want_input"},   {MT_ST_HAS_OUTPUT, "has_output"},
+        {MT_ST_READABLE, "readable"},       {MT_ST_WRITABLE, "writable"},
+        {MT_ST_DECISION, "decision"},       {MT_ST_CONNECTED, "connected"},
+        {MT_ST_PEER_CLOSED, "peer_closed"}, {MT_ST_CLOSED, "closed"},
+    };
+    int st = mt_conn_status(f->conn);
+    lua_createtable(L, 0, 8);
+    for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
+        lua_pushboolean(L, (st & bits[i].bit) != 0);
+        lua_setfield(L, -2, bits[i].name);
+    }
+    return 1;
+}
+
+static int file_error(lua_State *L)
+{
+    file *f = check(L);
+    int rc = mt_conn_error(f->conn);
+    if (rc == 0) {
+        return 0;
+    }
+    int n = push_error(L, rc, f->conn); /* nil, message [, code] */
+    lua_remove(L, -n);                  /* drop the nil */
+    return n - 1;
+}
+
+static int file_decision(lua_State *L)
+{
+    file *f = check(L);
+    if (mt_conn_decision(f->conn) == MT_DECIDE_VERIFY) {
+        lua_pushstring(L, "verify");
+        return 1;
+    }
+    return 0;
+}
+
+/* decide(true) accepts; decide(false, code_name) fails the handshake with that error. */
+static int file_decide(lua_State *L)
+{
+    file *f = check(L);
+    int verdict = 0;
+    if (!lua_toboolean(L, 2)) {
+        int code = mt_err_by_name(luaL_optstring(L, 3, "certificate_unknown"));
+        verdict = -(code ? code : MT_E_CERTIFICATE_UNKNOWN);
+    }
+    int rc = mt_conn_decide(f->conn, verdict);
+    if (rc < 0) {
+        return push_error(L, rc, f->conn);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+static int file_peer_chain(lua_State *L)
+{
+    file *f = check(L);
+    const uint8_t *der;
+    size_t len;
+    size_t n = mt_conn_peer_chain(f->conn, 0, &der, &len);
+    lua_createtable(L, (int)n, 0);
+    for (size_t i = 0; i < n; i++) {
+        mt_conn_peer_chain(f->conn, i, &der, &len);
+        lua_pushlstring(L, (const char *)der, len);
+        lua_rawseti(L, -2, (lua_Integer)i + 1);
+    }
+    return 1;
+}
+
+static int file_info(lua_State *L)
+{
+    file *f = check(L);
+    mt_conn_info in;
+    mt_conn_get_info(f->conn, &in);
+    const mt_suite *s = mt_suite_by_id(in.suite);
+    lua_createtable(L, 0, 8);
+    lua_pushstring(L, in.version == 0x0303 ? "TLSv1.2" : in.version == 0x0304 ? "TLSv1.3" : "");
+    lua_setfield(L, -2, "version");
+    lua_pushstring(L, s ? s->name : "");
+    lua_setfield(L, -2, "cipher");
+    const char *g = mt_kex_group_name(in.group);
+    lua_pushstring(L, g ? g : "");
+    lua_setfield(L, -2, "group");
+    lua_pushinteger(L, in.sigalg);
+    lua_setfield(L, -2, "sigalg");
+    lua_pushboolean(L, in.ems);
+    lua_setfield(L, -2, "ems");
+    lua_pushboolean(L, in.resumed);
+    lua_setfield(L, -2, "resumed");
+    if (in.alpn[0]) {
+        lua_pushstring(L, in.alpn);
+        lua_setfield(L, -2, "alpn");
+    }
+    if (in.sni[0]) {
+        lua_pushstring(L, in.sni);
+        lua_setfield(L, -2, "sni");
+    }
+    return 1;
+}
+
+static int file_close_notify(lua_State *L)
+{
+    file *f = check(L);
+    int rc = mt_conn_close(f->conn);
+    if (rc < 0) {
+        return push_error(L, rc, f->conn);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* export(label, context_or_nil, length) -> keying material (RFC 5705) */
+static int file_export(lua_State *L)
+{
+    file *f = check(L);
+    const char *label = luaL_checkstring(L, 2);
+    size_t clen = 0;
+    const char *ctx = luaL_optlstring(L, 3, NULL, &clen);
+    lua_Integer n = luaL_checkinteger(L, 4);
+    luaL_argcheck(L, n > 0 && n <= 4096, 4, "length must be between 1 and 4096");
+    luaL_Buffer b;
+    uint8_t *p = (uint8_t *)luaL_buffinitsize(L, &b, (size_t)n);
+    int rc = mt_conn_export(f->conn, label, (const uint8_t *)ctx, clen, ctx != NULL, p, (size_t)n);
+    if (rc < 0) {
+        return push_error(L, rc, f->conn);
+    }
+    luaL_pushresultsize(&b, (size_t)n);
+    return 1;
+}
+
+/* f:dirty() -> true when records wait to be sent (LuaSocket's dirty). */
 static int file_dirty(lua_State *L)
 {
-    file *f = mt_lua_check_open(L, 1, MT_FILE_T);
-    lua_pushboolean(L, f->buffered > 0);
+    file *f = check(L);
+    size_t len;
+    mt_conn_out(f->conn, &len);
+    lua_pushboolean(L, len > 0);
     return 1;
 }
 
@@ -57,6 +309,19 @@ static int file_tostring(lua_State *L)
 }
 
 static const luaL_Reg methods[] = {
+    {"feed", file_feed},
+    {"pending", file_pending},
+    {"sent", file_sent},
+    {"read", file_read},
+    {"write", file_write},
+    {"status", file_status},
+    {"error", file_error},
+    {"decision", file_decision},
+    {"decide", file_decide},
+    {"peer_chain", file_peer_chain},
+    {"info", file_info},
+    {"close_notify", file_close_notify},
+    {"export", file_export},
     {"dirty", file_dirty},
     {"close", file_close},
     {"closed", file_closed},

@@ -81,8 +81,18 @@ static void names_used_by_lua(void)
     CHECK(strcmp(mt_err_name(-MT_E_DECODE), "decode_error") == 0);
 }
 
+static void lookup_by_name(void)
+{
+    for (int i = 1; i < MT_E_COUNT_; i++) {
+        CHECK_EQ(mt_err_by_name(mt_err_name(i)), i);
+    }
+    CHECK_EQ(mt_err_by_name("no such error"), 0);
+    CHECK_EQ(mt_err_by_name("ok"), 0);
+}
+
 int main(void)
 {
+    RUN(lookup_by_name);
     RUN(every_error_has_name_and_message);
     RUN(out_of_range_codes);
     RUN(alert_mapping);

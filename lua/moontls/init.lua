@@ -22,4 +22,13 @@ end
 moontls.keys = require "moontls.keys"
 moontls.x509 = require "moontls.x509"
 
+local context = require "moontls.context"
+local file = require "moontls.file"
+
+--- moontls.context{...}: see moontls.context.new.
+moontls.context = context.new
+moontls.wrap = file.wrap
+moontls.connect = file.connect
+moontls.listen = file.listen
+
 return moontls

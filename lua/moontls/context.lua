@@ -1,0 +1,98 @@
+--- moontls.context{...}: configuration and policy (Pike SSL.Context).
+-- The C Context (moontls.core) holds the engine configuration, chains and keys;
+-- this Lua table adds what the Lua layer decides: trust anchors and the
+-- verification policy, and the hooks users set as fields.
+local core = require "moontls.core"
+
+local M = {}
+
+local Context = {}
+Context.__index = Context
+M.Context = Context
+
+--- A PEM string, or the contents of the file it names.
+local function pem_or_file(v, what)
+   if type(v) ~= "string" then
+      error(what .. " must be a path or a PEM string", 3)
+   end
+   if v:find("-----BEGIN", 1, true) then return v end
+   local f, err = io.open(v, "rb")
+   if not f then return nil, what .. ": " .. err end
+   local s = f:read("a")
+   f:close()
+   return s
+end
+
+--- Creates a context. Options (all optional but a server's certificate):
+--   mode = "client" | "server"
+--   certificate = path or PEM (leaf first, then intermediates), key = path or PEM,
+--     password = for an encrypted key; or certificates = {{certificate=, key=, password=}, ...}
+--   cafile = true (system store, the client default) | path | PEM string
+--   verify = "peer" (client default) | "none"
+--   ciphers = {IANA suite names}, groups = {"x25519", ...}, alpn = {"h2", "http/1.1"}
+--   min_version / max_version = "tls1.2" (TLS 1.3 arrives with its issue)
+-- Raises on misuse; returns nil, message on unreadable files or bad keys.
+function M.new(opts)
+   opts = opts or {}
+   if type(opts) ~= "table" then error("context options must be a table", 2) end
+   local mode = opts.mode or "client"
+   if mode ~= "client" and mode ~= "server" then
+      error("mode must be 'client' or 'server'", 2)
+   end
+   local list = opts.certificates
+   if not list and opts.certificate then
+      list = { { certificate = opts.certificate, key = opts.key, password = opts.password } }
+   end
+   local chains = {}
+   for i, c in ipairs(list or {}) do
+      if not c.certificate or not c.key then
+         error("each certificate needs certificate and key", 2)
+      end
+      local cert, err = pem_or_file(c.certificate, "certificate")
+      if not cert then return nil, err end
+      local key, kerr = pem_or_file(c.key, "key")
+      if not key then return nil, kerr end
+      chains[i] = { cert = cert, key = key, password = c.password }
+   end
+   if mode == "server" and #chains == 0 then
+      error("a server context needs certificate and key", 2)
+   end
+   local verify = opts.verify or (mode == "client" and "peer" or "none")
+   if verify ~= "peer" and verify ~= "none" then
+      error("verify must be 'peer' or 'none' (client certificates arrive later)", 2)
+   end
+   for _, v in ipairs { opts.min_version or "tls1.2", opts.max_version or "tls1.2" } do
+      if v ~= "tls1.2" and v ~= "tls1.3" then error("unsupported version '" .. v .. "'", 2) end
+   end
+   local c, err, code = core.context_new(mode, { chains = chains, ciphers = opts.ciphers,
+      groups = opts.groups, alpn = opts.alpn, verify = mode == "client" and verify == "peer" })
+   if not c then return nil, err, code end
+   local cafile = opts.cafile
+   if cafile == nil and mode == "client" then cafile = true end
+   return setmetatable({ core = c, mode = mode, verify = verify, cafile = cafile }, Context)
+end
+
+--- The trust options for moontls.x509.verify.
+function Context:trust()
+   local t = {}
+   if self.cafile == true then
+      t.cafile = true
+   elseif type(self.cafile) == "string" and self.cafile:find("-----BEGIN", 1, true) then
+      t.ca = self.cafile
+   else
+      t.cafile = self.cafile
+   end
+   return t
+end
+
+function Context:close()
+   self.core:close()
+end
+
+Context.__close = Context.close
+
+function Context:__tostring()
+   return tostring(self.core)
+end
+
+return M

@@ -1,0 +1,58 @@
+-- A moontls TLS server for interop specs, run as its own process:
+--   lua5.4 spec/support/tls_server.lua PORTFILE CERT KEY COUNT [MODE] [CIPHERS] [ALPN]
+-- Listens on 127.0.0.1 (port 0: the kernel picks; the port is written to PORTFILE), serves
+-- COUNT connections one after another, then exits. MODE "echo" (default) echoes lines and
+-- ends a connection on a line "quit" or close; MODE "www" answers one HTTP request with a page
+-- naming version, cipher, group, ALPN and SNI. Every connection's outcome is printed as a line
+-- "conn N ok|fail ..." on stdout.
+package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+package.cpath = (os.getenv("MOONTLS_BUILD") or "build") .. "/?.so;" .. package.cpath
+local tls = require "moontls"
+
+local portfile, cert, key, count, mode, ciphers, alpn = table.unpack(arg)
+count = tonumber(count) or 1
+mode = mode or "echo"
+local function list(s)
+   if not s or s == "" or s == "-" then return nil end
+   local t = {}
+   for x in s:gmatch("[^,]+") do t[#t + 1] = x end
+   return t
+end
+local ctx = assert(tls.context { mode = "server", certificate = cert, key = key,
+   ciphers = list(ciphers), alpn = list(alpn) })
+local port = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 10 }))
+local _, p = port:getsockname()
+local f = assert(io.open(portfile .. ".tmp", "w"))
+f:write(p)
+f:close()
+os.rename(portfile .. ".tmp", portfile)
+port:settimeout(15)
+
+for n = 1, count do
+   local conn, err = port:accept()
+   if not conn then
+      print("conn " .. n .. " fail " .. tostring(err))
+   else
+      local info = conn:info()
+      print(("conn %d ok %s %s %s alpn=%s sni=%s"):format(n, info.version, info.cipher,
+         info.group, info.alpn or "-", info.sni or "-"))
+      if mode == "www" then
+         conn:receive("*l")
+         repeat local line = conn:receive("*l") until not line or line == ""
+         local body = ("<html><body><pre>version: %s\ncipher: %s\ngroup: %s\nalpn: %s\n"
+            .. "sni: %s\n</pre></body></html>\n"):format(info.version, info.cipher, info.group,
+            info.alpn or "-", info.sni or "-")
+         conn:send("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: " .. #body
+            .. "\r\nConnection: close\r\n\r\n" .. body)
+      else
+         while true do
+            local line = conn:receive("*l")
+            if not line or line == "quit" then break end
+            conn:send(line .. "\n")
+         end
+      end
+      conn:close()
+   end
+   io.stdout:flush()
+end
+port:close()
