@@ -52,6 +52,7 @@ struct mt_conn {
     uint16_t group, sigalg;
     int ems, secure_reneg;
     int client_sent_alpn, client_sent_ecpf;
+    int cert_requested; /* client: the server sent CertificateRequest */
     uint8_t crand[32], srand[32];
     uint8_t sid[32];
     size_t sid_len;

@@ -499,9 +499,33 @@ MT_WUR static int on_server_key_exchange(mt_conn *c, const uint8_t *body, size_t
     return 0;
 }
 
+/* RFC 5246 7.4.4. Client certificates are not offered yet: we answer with an empty
+ * Certificate (7.4.6), which the server may accept or refuse. */
+MT_WUR static int on_certificate_request(mt_conn *c, const uint8_t *body, size_t len)
+{
+    mt_rd r, types, algs, cas;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_vec(&r, 1, 1, 255, &types));
+    GUARD(mt_rd_vec(&r, 2, 2, 0xfffe, &algs));
+    ENSURE(mt_rd_left(&algs) % 2 == 0, DECODE);
+    GUARD(mt_rd_vec16(&r, &cas));
+    while (mt_rd_left(&cas) > 0) {
+        mt_rd dn;
+        GUARD(mt_rd_vec(&cas, 2, 1, 0xffff, &dn));
+    }
+    GUARD(mt_rd_end(&r));
+    ENSURE(!c->cert_requested, UNEXPECTED_MESSAGE);
+    c->cert_requested = 1;
+    return 0;
+}
+
 MT_WUR static int on_server_hello_done(mt_conn *c, size_t len)
 {
     ENSURE(len == 0, DECODE);
+    if (c->cert_requested) {
+        static const uint8_t empty[3] = {0, 0, 0};
+        GUARD(mt_conn_send_hs(c, HT_CERTIFICATE, empty, sizeof(empty)));
+    }
     uint8_t cke[1 + MT_KEX_MAX_PUB];
     cke[0] = (uint8_t)c->kex.pub_len;
     memcpy(cke + 1, c->kex.pub, c->kex.pub_len);
@@ -843,6 +867,7 @@ static const struct {
     {MT_HS_C_WAIT_CERT, HT_CERTIFICATE},
     {MT_HS_C_WAIT_SKE, HT_SERVER_KEY_EXCHANGE},
     {MT_HS_C_WAIT_SHD, HT_SERVER_HELLO_DONE},
+    {MT_HS_C_WAIT_SHD, HT_CERTIFICATE_REQUEST},
     {MT_HS_C_WAIT_FIN, HT_FINISHED},
     {MT_HS_S_WAIT_CH, HT_CLIENT_HELLO},
     {MT_HS_S_WAIT_CKE, HT_CLIENT_KEY_EXCHANGE},
@@ -867,6 +892,9 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
     case MT_HS_C_WAIT_SKE:
         return on_server_key_exchange(c, body, len);
     case MT_HS_C_WAIT_SHD:
+        if (type == HT_CERTIFICATE_REQUEST) {
+            return on_certificate_request(c, body, len);
+        }
         return on_server_hello_done(c, len);
     case MT_HS_C_WAIT_FIN:
         GUARD(check_finished(c, body, len, raw));
