@@ -1,0 +1,297 @@
+/* The TLS 1.2 handshake, client role (RFC 5246 7.3, RFC 8422). */
+#include <string.h>
+
+#include "asn1.h"
+#include "ct.h"
+#include "err.h"
+#include "hs12_int.h"
+#include "prf.h"
+#include "rng.h"
+
+/* ---- client ---- */
+
+MT_WUR static int build_client_hello(mt_conn *c, mt_wr *w)
+{
+    const mt_config *cfg = c->cfg;
+    GUARD(mt_wr_u16(w, MT_TLS12));
+    GUARD(mt_wr_bytes(w, c->crand, 32));
+    GUARD(mt_wr_u8(w, 0)); /* empty session id: no resumption yet */
+    GUARD(mt_wr_open(w, 2));
+    for (size_t i = 0; i < cfg->nsuites; i++) {
+        const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
+        if (s && mt_suite_allows(s, MT_TLS12) && s->kx == MT_KX_ECDHE) {
+            GUARD(mt_wr_u16(w, s->id));
+        }
+    }
+    GUARD(mt_wr_close(w));
+    GUARD(mt_wr_u8(w, 1));
+    GUARD(mt_wr_u8(w, 0)); /* null compression only */
+    GUARD(mt_wr_open(w, 2));
+    if (c->sni[0]) {
+        /* RFC 6066 3 */
+        GUARD(mt_wr_u16(w, EXT_SERVER_NAME));
+        GUARD(mt_wr_open(w, 2));
+        GUARD(mt_wr_open(w, 2));
+        GUARD(mt_wr_u8(w, 0));
+        GUARD(mt_wr_open(w, 2));
+        GUARD(mt_wr_bytes(w, c->sni, strlen(c->sni)));
+        GUARD(mt_wr_close(w));
+        GUARD(mt_wr_close(w));
+        GUARD(mt_wr_close(w));
+    }
+    GUARD(mt_wr_u16(w, EXT_SUPPORTED_GROUPS));
+    GUARD(mt_wr_open(w, 2));
+    GUARD(mt_wr_open(w, 2));
+    for (size_t i = 0; i < cfg->ngroups; i++) {
+        GUARD(mt_wr_u16(w, cfg->groups[i]));
+    }
+    GUARD(mt_wr_close(w));
+    GUARD(mt_wr_close(w));
+    /* RFC 8422 5.1.2: uncompressed points only */
+    static const uint8_t ecpf[] = {0x00, EXT_EC_POINT_FORMATS, 0x00, 0x02, 0x01, 0x00};
+    GUARD(mt_wr_bytes(w, ecpf, sizeof(ecpf)));
+    GUARD(mt_wr_u16(w, EXT_SIGNATURE_ALGORITHMS));
+    GUARD(mt_wr_open(w, 2));
+    GUARD(mt_wr_open(w, 2));
+    for (size_t i = 0; i < cfg->nsigalgs; i++) {
+        GUARD(mt_wr_u16(w, cfg->sigalgs[i]));
+    }
+    GUARD(mt_wr_close(w));
+    GUARD(mt_wr_close(w));
+    if (cfg->alpn_len) {
+        GUARD(mt_wr_u16(w, EXT_ALPN));
+        GUARD(mt_wr_open(w, 2));
+        GUARD(mt_wr_open(w, 2));
+        GUARD(mt_wr_bytes(w, cfg->alpn, cfg->alpn_len));
+        GUARD(mt_wr_close(w));
+        GUARD(mt_wr_close(w));
+    }
+    /* RFC 7627 5.1 and RFC 5746 3.4 (empty renegotiated_connection on the first hello) */
+    static const uint8_t tail[] = {0x00, EXT_EMS, 0x00, 0x00, 0xff, 0x01, 0x00, 0x01, 0x00};
+    GUARD(mt_wr_bytes(w, tail, sizeof(tail)));
+    GUARD(mt_wr_close(w));
+    return mt_wr_finish(w);
+}
+
+int mt_hs12_client_start(mt_conn *c)
+{
+    GUARD(mt_rng_bytes(c->crand, sizeof(c->crand)));
+    c->rec_version = MT_TLS10; /* RFC 5246 E.1: the first record may say 1.0 */
+    mt_wr w;
+    mt_wr_init_growable(&w, MT_HS_MAX);
+    int rc = build_client_hello(c, &w);
+    if (rc == 0) {
+        rc = mt_conn_send_hs(c, HT_CLIENT_HELLO, w.p, w.len);
+    }
+    mt_wr_free(&w);
+    c->hs = MT_HS_C_WAIT_SH;
+    return rc;
+}
+
+int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
+{
+    mt_rd r, sid;
+    uint16_t version, suite;
+    uint8_t comp;
+    ext_list e;
+    const uint8_t *random;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_u16(&r, &version));
+    GUARD(mt_rd_borrow(&r, 32, &random));
+    GUARD(mt_rd_vec(&r, 1, 0, 32, &sid));
+    GUARD(mt_rd_u16(&r, &suite));
+    GUARD(mt_rd_u8(&r, &comp));
+    GUARD(mt_hs12_parse_exts(&r, &e));
+    GUARD(mt_rd_end(&r));
+    ENSURE(version == MT_TLS12, PROTOCOL_VERSION);
+    const mt_suite *s = mt_suite_by_id(suite);
+    /* RFC 5246 7.4.1.3: the suite and compression must be ones we offered. */
+    ENSURE(s && mt_hs12_in_list(c->cfg->suites, c->cfg->nsuites, suite) && s->kx == MT_KX_ECDHE &&
+               mt_suite_allows(s, MT_TLS12),
+           ILLEGAL_PARAMETER);
+    ENSURE(comp == 0, ILLEGAL_PARAMETER);
+    for (size_t i = 0; i < e.n; i++) {
+        mt_rd d = e.data[i];
+        switch (e.type[i]) {
+        case EXT_RENEGOTIATION_INFO: {
+            mt_rd inner;
+            /* RFC 5746 3.4: empty on the initial handshake */
+            GUARD(mt_rd_vec8(&d, &inner));
+            ENSURE(mt_rd_left(&inner) == 0, HANDSHAKE_FAILURE);
+            GUARD(mt_rd_end(&d));
+            c->secure_reneg = 1;
+            break;
+        }
+        case EXT_EMS:
+            GUARD(mt_rd_end(&d));
+            c->ems = 1;
+            break;
+        case EXT_EC_POINT_FORMATS: {
+            mt_rd f;
+            GUARD(mt_rd_vec(&d, 1, 1, 255, &f));
+            GUARD(mt_rd_end(&d));
+            break;
+        }
+        case EXT_SERVER_NAME:
+            ENSURE(c->sni[0], UNSUPPORTED_EXTENSION);
+            GUARD(mt_rd_end(&d));
+            break;
+        case EXT_ALPN: {
+            mt_rd list, name;
+            const uint8_t *p;
+            ENSURE(c->cfg->alpn_len, UNSUPPORTED_EXTENSION);
+            /* RFC 7301 3.1: exactly one protocol, one we offered */
+            GUARD(mt_rd_vec16(&d, &list));
+            GUARD(mt_rd_end(&d));
+            GUARD(mt_rd_vec(&list, 1, 1, 255, &name));
+            GUARD(mt_rd_end(&list));
+            size_t n = mt_rd_left(&name);
+            GUARD(mt_rd_borrow(&name, n, &p));
+            int found = 0;
+            mt_rd ours;
+            mt_rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
+            while (!found && mt_rd_left(&ours) > 0) {
+                mt_rd o;
+                const uint8_t *op;
+                GUARD(mt_rd_vec8(&ours, &o));
+                size_t on = mt_rd_left(&o);
+                GUARD(mt_rd_borrow(&o, on, &op));
+                found = on == n && memcmp(op, p, n) == 0;
+            }
+            ENSURE(found, ILLEGAL_PARAMETER);
+            memcpy(c->alpn, p, n);
+            c->alpn[n] = '\0';
+            break;
+        }
+        default:
+            /* RFC 5246 7.4.1.4: an extension we did not offer */
+            return -MT_E_UNSUPPORTED_EXTENSION;
+        }
+    }
+    memcpy(c->srand, random, 32);
+    c->sid_len = mt_rd_left(&sid);
+    GUARD(mt_rd_copy(&sid, c->sid, c->sid_len));
+    c->version = version;
+    c->rec_version = version;
+    c->suite = s;
+    c->hs = MT_HS_C_WAIT_CERT;
+    return 0;
+}
+
+int mt_hs12_on_server_certificate(mt_conn *c, const uint8_t *body, size_t len)
+{
+    GUARD(mt_hs12_take_certificates(c, body, len));
+    /* RFC 5246 7.4.2: the server must send a chain for these suites */
+    ENSURE(c->npeer > 0, BAD_CERTIFICATE);
+    const uint8_t *spki;
+    size_t n;
+    int rc = mt_hs12_cert_spki(c->peer_certs.p, c->peer_len[0], &spki, &n);
+    ENSURE(rc == 0, BAD_CERTIFICATE);
+    rc = mt_key_from_spki(spki, n, &c->peer_key);
+    ENSURE(rc == 0, UNSUPPORTED_CERTIFICATE);
+    mt_key_type t = mt_key_type_of(c->peer_key);
+    int rsa = t == MT_KEY_RSA;
+    int ec = t == MT_KEY_EC_P256 || t == MT_KEY_EC_P384 || t == MT_KEY_EC_P521 ||
+             t == MT_KEY_ED25519 || t == MT_KEY_ED448;
+    /* RFC 8422 5.3 / RFC 5246 7.4.2: the key must fit the suite's authentication */
+    ENSURE(c->suite->auth == MT_AUTH_RSA ? rsa : ec, UNSUPPORTED_CERTIFICATE);
+    c->hs = MT_HS_C_WAIT_SKE;
+    if (c->cfg->verify_peer) {
+        c->decision = MT_DECIDE_VERIFY;
+    } else {
+        c->chain_ok = 1;
+    }
+    return 0;
+}
+
+int mt_hs12_on_server_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
+{
+    mt_rd r, point, sig;
+    uint8_t curve_type;
+    uint16_t group, scheme;
+    const uint8_t *pt, *sg;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_u8(&r, &curve_type));
+    GUARD(mt_rd_u16(&r, &group));
+    GUARD(mt_rd_vec(&r, 1, 1, 255, &point));
+    size_t params_len = r.off;
+    GUARD(mt_rd_u16(&r, &scheme));
+    GUARD(mt_rd_vec16(&r, &sig));
+    GUARD(mt_rd_end(&r));
+    /* RFC 8422 5.4: named_curve (3) with a group we offered */
+    ENSURE(curve_type == 3 && mt_hs12_in_list(c->cfg->groups, c->cfg->ngroups, group) &&
+               mt_kex_supported(group),
+           ILLEGAL_PARAMETER);
+    /* RFC 5246 7.4.1.4.1: a signature scheme we offered */
+    mt_sig_alg alg;
+    ENSURE(mt_hs12_in_list(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) &&
+               mt_hs12_sigalg_of(scheme, &alg),
+           ILLEGAL_PARAMETER);
+    ENSURE(mt_hs12_key_fits(c->peer_key, scheme), ILLEGAL_PARAMETER);
+    /* RFC 8422 5.4: signed over client_random || server_random || ServerECDHParams */
+    mt_wr m;
+    mt_wr_init_growable(&m, 64 + params_len);
+    int rc = mt_wr_bytes(&m, c->crand, 32);
+    rc = rc < 0 ? rc : mt_wr_bytes(&m, c->srand, 32);
+    rc = rc < 0 ? rc : mt_wr_bytes(&m, body, params_len);
+    size_t slen = mt_rd_left(&sig);
+    if (rc == 0) {
+        rc = mt_rd_borrow(&sig, slen, &sg);
+    }
+    if (rc == 0) {
+        rc = mt_key_verify(c->peer_key, alg, m.p, m.len, sg, slen) < 0 ? -MT_E_DECRYPT_ERROR : 0;
+    }
+    mt_wr_free(&m);
+    GUARD(rc);
+    size_t plen = mt_rd_left(&point);
+    GUARD(mt_rd_borrow(&point, plen, &pt));
+    GUARD(mt_kex_generate(&c->kex, group));
+    /* the premaster waits until ClientKeyExchange is in the transcript (RFC 7627 4) */
+    GUARD(mt_kex_derive(&c->kex, pt, plen, c->pms, &c->pms_len));
+    c->group = group;
+    c->sigalg = scheme;
+    c->ske_ok = 1;
+    c->hs = MT_HS_C_WAIT_SHD;
+    return 0;
+}
+
+/* RFC 5246 7.4.4. Client certificates are not offered yet: we answer with an empty
+ * Certificate (7.4.6), which the server may accept or refuse. */
+int mt_hs12_on_certificate_request(mt_conn *c, const uint8_t *body, size_t len)
+{
+    mt_rd r, types, algs, cas;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_vec(&r, 1, 1, 255, &types));
+    GUARD(mt_rd_vec(&r, 2, 2, 0xfffe, &algs));
+    ENSURE(mt_rd_left(&algs) % 2 == 0, DECODE);
+    GUARD(mt_rd_vec16(&r, &cas));
+    while (mt_rd_left(&cas) > 0) {
+        mt_rd dn;
+        GUARD(mt_rd_vec(&cas, 2, 1, 0xffff, &dn));
+    }
+    GUARD(mt_rd_end(&r));
+    ENSURE(!c->cert_requested, UNEXPECTED_MESSAGE);
+    c->cert_requested = 1;
+    return 0;
+}
+
+int mt_hs12_on_server_hello_done(mt_conn *c, size_t len)
+{
+    ENSURE(len == 0, DECODE);
+    if (c->cert_requested) {
+        static const uint8_t empty[3] = {0, 0, 0};
+        GUARD(mt_conn_send_hs(c, HT_CERTIFICATE, empty, sizeof(empty)));
+    }
+    uint8_t cke[1 + MT_KEX_MAX_PUB];
+    cke[0] = (uint8_t)c->kex.pub_len;
+    memcpy(cke + 1, c->kex.pub, c->kex.pub_len);
+    GUARD(mt_conn_send_hs(c, HT_CLIENT_KEY_EXCHANGE, cke, 1 + c->kex.pub_len));
+    c->session_hash_len = mt_conn_transcript_hash(c, c->session_hash);
+    int rc = mt_hs12_derive_keys(c, c->pms, c->pms_len);
+    mt_wipe(c->pms, sizeof(c->pms));
+    mt_kex_wipe(&c->kex);
+    GUARD(rc);
+    GUARD(mt_hs12_send_finished(c));
+    c->hs = MT_HS_C_WAIT_CCS;
+    return 0;
+}

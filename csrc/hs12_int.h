@@ -1,0 +1,69 @@
+/*
+ * hs12_int.h -- what the TLS 1.2 handshake files share: message and extension
+ * numbers, signature schemes, extension lists, the key schedule and Finished.
+ * hs12.c holds the shared parts and the dispatch, hs12_client.c and
+ * hs12_server.c the two roles.
+ */
+#ifndef MT_HS12_INT_H
+#define MT_HS12_INT_H
+
+#include "engine_int.h"
+
+enum {
+    HT_HELLO_REQUEST = 0,
+    HT_CLIENT_HELLO = 1,
+    HT_SERVER_HELLO = 2,
+    HT_CERTIFICATE = 11,
+    HT_SERVER_KEY_EXCHANGE = 12,
+    HT_CERTIFICATE_REQUEST = 13,
+    HT_SERVER_HELLO_DONE = 14,
+    HT_CERTIFICATE_VERIFY = 15,
+    HT_CLIENT_KEY_EXCHANGE = 16,
+    HT_FINISHED = 20,
+};
+
+enum {
+    EXT_SERVER_NAME = 0,
+    EXT_SUPPORTED_GROUPS = 10,
+    EXT_EC_POINT_FORMATS = 11,
+    EXT_SIGNATURE_ALGORITHMS = 13,
+    EXT_ALPN = 16,
+    EXT_EMS = 23,
+    EXT_RENEGOTIATION_INFO = 0xff01,
+};
+
+/* A message's extensions, parsed once with duplicates refused (RFC 5246 7.4.1.4). */
+
+#define MAX_EXTS 64
+
+typedef struct ext_list {
+    uint16_t type[MAX_EXTS];
+    mt_rd data[MAX_EXTS];
+    size_t n;
+} ext_list;
+
+int mt_hs12_sigalg_of(uint16_t code, mt_sig_alg *alg);
+int mt_hs12_key_fits(const mt_key *key, uint16_t code);
+int mt_hs12_in_list(const uint16_t *list, size_t n, uint16_t v);
+int mt_hs12_has_u16(mt_rd r, uint16_t v);
+MT_WUR int mt_hs12_cert_spki(const uint8_t *der, size_t len, const uint8_t **spki, size_t *n);
+MT_WUR int mt_hs12_derive_keys(mt_conn *c, const uint8_t *pms, size_t pms_len);
+void mt_hs12_activate(mt_conn *c, int for_write);
+MT_WUR int mt_hs12_finished_data(mt_conn *c, int from_client, uint8_t out[12]);
+MT_WUR int mt_hs12_send_finished(mt_conn *c);
+MT_WUR int mt_hs12_check_finished(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw);
+MT_WUR int mt_hs12_parse_exts(mt_rd *r, ext_list *e);
+MT_WUR int mt_hs12_take_certificates(mt_conn *c, const uint8_t *body, size_t len);
+
+/* client (hs12_client.c) */
+MT_WUR int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len);
+MT_WUR int mt_hs12_on_server_certificate(mt_conn *c, const uint8_t *body, size_t len);
+MT_WUR int mt_hs12_on_server_key_exchange(mt_conn *c, const uint8_t *body, size_t len);
+MT_WUR int mt_hs12_on_certificate_request(mt_conn *c, const uint8_t *body, size_t len);
+MT_WUR int mt_hs12_on_server_hello_done(mt_conn *c, size_t len);
+
+/* server (hs12_server.c) */
+MT_WUR int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len);
+MT_WUR int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len);
+
+#endif
