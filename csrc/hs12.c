@@ -27,6 +27,7 @@
 #include "prf.h"
 #include "rng.h"
 
+/* TLS SignatureScheme values (RFC 8446 4.2.3) and what they mean for keys.h. */
 static const struct {
     uint16_t code;
     mt_sig_alg alg;
