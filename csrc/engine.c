@@ -27,6 +27,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ct.h"
 #include "engine_int.h"
@@ -92,6 +93,7 @@ void mt_conn_free(mt_conn *c)
     mt_key_free(c->peer_key);
     mt_rec_prot_clear(&c->rd);
     mt_rec_prot_clear(&c->wr);
+    mt_session_wipe(&c->resume);
     mt_wipe(c, sizeof(*c));
     free(c);
 }
@@ -103,6 +105,10 @@ int mt_conn_fail(mt_conn *c, int err)
     }
     c->err = err < 0 ? err : -MT_E_INTERNAL;
     c->decision = MT_DECIDE_NONE;
+    /* RFC 5246 7.2.2: a session ended by a fatal alert must not be resumed */
+    if (c->server && c->cfg->cache && c->sid_len) {
+        mt_cache_remove(c->cfg->cache, c->sid, c->sid_len);
+    }
     int alert = mt_err_alert(c->err);
     if (alert != MT_ALERT_NONE && c->peer_alert < 0 && !c->sent_fatal) {
         uint8_t a[2] = {2, (uint8_t)alert};
@@ -422,8 +428,62 @@ void mt_conn_get_info(const mt_conn *c, mt_conn_info *info)
     info->group = c->group;
     info->sigalg = c->sigalg;
     info->ems = c->ems;
+    info->resumed = c->resumed;
     info->alpn = c->alpn;
     info->sni = c->sni;
+}
+
+int mt_conn_resume(mt_conn *c, const mt_session *s)
+{
+    ENSURE(!c->server && c->hs == MT_HS_C_WAIT_SH && c->out_sent == 0 && !c->err, INVALID_ARG);
+    ENSURE(s->sid_len > 0 && s->sid_len <= sizeof(s->sid), INVALID_ARG);
+    /* nothing left yet: start over with a ClientHello that offers the session */
+    mt_wr_reset(&c->out);
+    sha256_init(&c->th256);
+    sha384_init(&c->th384);
+    c->resume = *s;
+    return mt_hs12_client_start(c);
+}
+
+int mt_conn_session(const mt_conn *c, mt_session *out)
+{
+    ENSURE(c->hs == MT_HS_CONNECTED && c->sid_len > 0 && c->suite, INVALID_ARG);
+    memset(out, 0, sizeof(*out));
+    out->version = c->version;
+    out->suite = c->suite->id;
+    out->sid_len = (uint8_t)c->sid_len;
+    memcpy(out->sid, c->sid, c->sid_len);
+    out->ems = (uint8_t)c->ems;
+    memcpy(out->master, c->master, sizeof(out->master));
+    out->created = c->resumed ? c->resume.created : (int64_t)time(NULL);
+    memcpy(out->sni, c->sni, sizeof(out->sni));
+    memcpy(out->alpn, c->alpn, sizeof(out->alpn));
+    return 0;
+}
+
+int mt_conn_keylog(const mt_conn *c, char *buf, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    ENSURE(c->hs == MT_HS_CONNECTED || c->hs == MT_HS_C_WAIT_CCS || c->hs == MT_HS_S_WAIT_CCS ||
+               c->hs == MT_HS_C_WAIT_FIN || c->hs == MT_HS_S_WAIT_FIN,
+           INVALID_ARG);
+    ENSURE(size >= 14 + 64 + 1 + 96 + 2, INVALID_ARG);
+    /* NSS key log format: CLIENT_RANDOM <client_random> <master_secret> */
+    size_t n = 0;
+    memcpy(buf, "CLIENT_RANDOM ", 14);
+    n = 14;
+    for (size_t i = 0; i < 32; i++) {
+        buf[n++] = hex[c->crand[i] >> 4];
+        buf[n++] = hex[c->crand[i] & 15];
+    }
+    buf[n++] = ' ';
+    for (size_t i = 0; i < 48; i++) {
+        buf[n++] = hex[c->master[i] >> 4];
+        buf[n++] = hex[c->master[i] & 15];
+    }
+    buf[n++] = '\n';
+    buf[n] = '\0';
+    return 0;
 }
 
 int mt_conn_export(const mt_conn *c, const char *label, const uint8_t *context, size_t ctx_len,

@@ -18,6 +18,7 @@
 
 #include "keys.h"
 #include "mt.h"
+#include "session.h"
 
 /* A certificate chain (leaf first, DER) with the private key of its leaf. */
 typedef struct mt_chain {
@@ -44,6 +45,7 @@ typedef struct mt_config {
     uint8_t alpn[512]; /* ALPN protocol_name_list body (u8-prefixed names), in preference order */
     size_t alpn_len;
     int verify_peer; /* client: pause at MT_DECIDE_VERIFY with the server's chain */
+    mt_cache *cache; /* server: session-ID cache, or NULL for no resumption */
 } mt_config;
 
 /* Fill cfg with the secure defaults (TLS 1.2, AEAD suites with ECDHE, X25519/P-256/P-384). */
@@ -113,6 +115,18 @@ MT_WUR int mt_conn_decide(mt_conn *c, int verdict);
 /* The peer's certificate chain as received (leaf first). Returns the count; *der and *len
  * point into engine memory valid until the next call that feeds input. */
 size_t mt_conn_peer_chain(const mt_conn *c, size_t i, const uint8_t **der, size_t *len);
+
+/* Client: offer session s for resumption. Call before taking any output (the ClientHello is
+ * rebuilt). Errors: -MT_E_INVALID_ARG (server, or output already taken). */
+MT_WUR int mt_conn_resume(mt_conn *c, const mt_session *s);
+
+/* The session of a connected connection, for a later mt_conn_resume. Errors:
+ * -MT_E_INVALID_ARG before the handshake ends or when the server gave no session id. */
+MT_WUR int mt_conn_session(const mt_conn *c, mt_session *out);
+
+/* SSLKEYLOGFILE line for this connection ("CLIENT_RANDOM <hex> <hex>\n", NSS key log format)
+ * into buf (at least 176 bytes). Errors: -MT_E_INVALID_ARG before the master secret exists. */
+MT_WUR int mt_conn_keylog(const mt_conn *c, char *buf, size_t size);
 
 /* Negotiated parameters (after the handshake). */
 typedef struct mt_conn_info {

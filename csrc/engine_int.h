@@ -12,6 +12,7 @@
 #include "kex.h"
 #include "keys.h"
 #include "record.h"
+#include "session.h"
 #include "suites.h"
 
 /* Largest handshake message we accept (a certificate chain of a few dozen kB fits easily). */
@@ -53,6 +54,8 @@ struct mt_conn {
     int ems, secure_reneg;
     int client_sent_alpn, client_sent_ecpf;
     int cert_requested; /* client: the server sent CertificateRequest */
+    int resumed;        /* abbreviated handshake (RFC 5246 7.3) */
+    mt_session resume;  /* client: the session offered for resumption */
     uint8_t crand[32], srand[32];
     uint8_t sid[32];
     size_t sid_len;

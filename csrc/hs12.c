@@ -128,10 +128,15 @@ int mt_hs12_derive_keys(mt_conn *c, const uint8_t *pms, size_t pms_len)
         GUARD(mt_prf_tls12(h, pms, pms_len, "master secret", c->crand, 32, c->srand, 32, c->master,
                            sizeof(c->master)));
     }
+    return mt_hs12_key_block(c);
+}
+
+int mt_hs12_key_block(mt_conn *c)
+{
     const mt_aead *a = c->suite->aead;
     size_t need = 2u * a->key_len + 2u * a->fixed_iv_len;
-    return mt_prf_tls12(h, c->master, sizeof(c->master), "key expansion", c->srand, 32, c->crand,
-                        32, c->key_block, need);
+    return mt_prf_tls12(c->suite->prf, c->master, sizeof(c->master), "key expansion", c->srand, 32,
+                        c->crand, 32, c->key_block, need);
 }
 
 /* Switch one direction to the pending keys: client keys for what the client writes. */
@@ -224,6 +229,18 @@ int mt_hs12_take_certificates(mt_conn *c, const uint8_t *body, size_t len)
 
 /* ---- dispatch ---- */
 
+void mt_hs12_cache_session(mt_conn *c)
+{
+    mt_session s;
+    if (c->cfg->cache && c->sid_len) {
+        c->hs = MT_HS_CONNECTED; /* mt_conn_session describes connected sessions */
+        if (mt_conn_session(c, &s) == 0) {
+            mt_cache_put(c->cfg->cache, &s, s.created);
+        }
+        mt_session_wipe(&s);
+    }
+}
+
 int mt_hs12_ccs(mt_conn *c)
 {
     ENSURE(c->hs == MT_HS_C_WAIT_CCS || c->hs == MT_HS_S_WAIT_CCS, UNEXPECTED_MESSAGE);
@@ -272,6 +289,10 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
         return mt_hs12_on_server_hello_done(c, len);
     case MT_HS_C_WAIT_FIN:
         GUARD(mt_hs12_check_finished(c, body, len, raw));
+        if (c->resumed) {
+            /* RFC 5246 7.3: in an abbreviated handshake the client finishes second */
+            GUARD(mt_hs12_send_finished(c));
+        }
         ENSURE(c->chain_ok && c->ske_ok, INTERNAL);
         c->fin_ok = 1;
         c->hs = MT_HS_CONNECTED;
@@ -282,7 +303,10 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
         return mt_hs12_on_client_key_exchange(c, body, len);
     case MT_HS_S_WAIT_FIN:
         GUARD(mt_hs12_check_finished(c, body, len, raw));
-        GUARD(mt_hs12_send_finished(c));
+        if (!c->resumed) {
+            GUARD(mt_hs12_send_finished(c));
+            mt_hs12_cache_session(c);
+        }
         c->fin_ok = 1;
         c->hs = MT_HS_CONNECTED;
         return 0;

@@ -15,7 +15,9 @@ MT_WUR static int build_client_hello(mt_conn *c, mt_wr *w)
     const mt_config *cfg = c->cfg;
     GUARD(mt_wr_u16(w, MT_TLS12));
     GUARD(mt_wr_bytes(w, c->crand, 32));
-    GUARD(mt_wr_u8(w, 0)); /* empty session id: no resumption yet */
+    /* RFC 5246 7.4.1.2: the id of a session to resume, or empty */
+    GUARD(mt_wr_u8(w, c->resume.sid_len));
+    GUARD(mt_wr_bytes(w, c->resume.sid, c->resume.sid_len));
     GUARD(mt_wr_open(w, 2));
     for (size_t i = 0; i < cfg->nsuites; i++) {
         const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
@@ -86,6 +88,24 @@ int mt_hs12_client_start(mt_conn *c)
     mt_wr_free(&w);
     c->hs = MT_HS_C_WAIT_SH;
     return rc;
+}
+
+/* The server echoed our session id: an abbreviated handshake (RFC 5246 7.3) on the saved
+ * master secret. Its parameters must be the session's. */
+MT_WUR static int resume(mt_conn *c)
+{
+    /* RFC 5246 7.4.1.3: the resumed session's suite and version */
+    ENSURE(c->suite->id == c->resume.suite && c->version == c->resume.version, ILLEGAL_PARAMETER);
+    /* RFC 7627 5.3: EMS must be negotiated exactly as in the original session */
+    ENSURE(c->ems == c->resume.ems, HANDSHAKE_FAILURE);
+    memcpy(c->master, c->resume.master, sizeof(c->master));
+    GUARD(mt_hs12_key_block(c));
+    c->resumed = 1;
+    /* the chain and its signature were checked when the session was made */
+    c->chain_ok = 1;
+    c->ske_ok = 1;
+    c->hs = MT_HS_C_WAIT_CCS;
+    return 0;
 }
 
 int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
@@ -174,6 +194,11 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
     c->version = version;
     c->rec_version = version;
     c->suite = s;
+    if (c->resume.sid_len && c->sid_len == c->resume.sid_len &&
+        memcmp(c->sid, c->resume.sid, c->sid_len) == 0) {
+        return resume(c);
+    }
+    mt_session_wipe(&c->resume); /* a full handshake: the offered session is gone */
     c->hs = MT_HS_C_WAIT_CERT;
     return 0;
 }

@@ -49,6 +49,10 @@ int mt_hs12_has_u16(mt_rd r, uint16_t v);
 MT_WUR int mt_hs12_cert_spki(const uint8_t *der, size_t len, const uint8_t **spki, size_t *n);
 MT_WUR int mt_hs12_derive_keys(mt_conn *c, const uint8_t *pms, size_t pms_len);
 void mt_hs12_activate(mt_conn *c, int for_write);
+/* The key block from the master secret and both randoms (RFC 5246 6.3). */
+MT_WUR int mt_hs12_key_block(mt_conn *c);
+/* Server: put the finished connection's session in the cache (if any). */
+void mt_hs12_cache_session(mt_conn *c);
 MT_WUR int mt_hs12_finished_data(mt_conn *c, int from_client, uint8_t out[12]);
 MT_WUR int mt_hs12_send_finished(mt_conn *c);
 MT_WUR int mt_hs12_check_finished(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw);

@@ -1,5 +1,6 @@
 /* The TLS 1.2 handshake, server role (RFC 5246 7.3, RFC 8422). */
 #include <string.h>
+#include <time.h>
 
 #include "asn1.h"
 #include "ct.h"
@@ -136,11 +137,11 @@ MT_WUR static int negotiate(mt_conn *c, const client_hello *ch, mt_rd groups, in
     return -MT_E_HANDSHAKE_FAILURE;
 }
 
-MT_WUR static int send_server_flight(mt_conn *c)
+/* ServerHello (RFC 5246 7.4.1.3) with the extensions this connection negotiated. */
+MT_WUR static int send_server_hello(mt_conn *c)
 {
-    mt_wr w, sig;
+    mt_wr w;
     mt_wr_init_growable(&w, MT_HS_MAX);
-    mt_wr_init_growable(&sig, 1024);
     int rc = 0;
     /* ServerHello */
     BAIL(rc, mt_wr_u16(&w, MT_TLS12));
@@ -170,16 +171,27 @@ MT_WUR static int send_server_flight(mt_conn *c)
         BAIL(rc, mt_wr_u8(&w, (uint8_t)n));
         BAIL(rc, mt_wr_bytes(&w, c->alpn, n));
     }
-    if (c->sni[0]) {
-        /* RFC 6066 3: an empty server_name acknowledges the name */
+    /* RFC 6066 3: an empty server_name acknowledges the name, never on resumption */
+    if (c->sni[0] && !c->resumed) {
         static const uint8_t sn[] = {0x00, 0x00, 0x00, 0x00};
         BAIL(rc, mt_wr_bytes(&w, sn, sizeof(sn)));
     }
     BAIL(rc, mt_wr_close(&w));
     BAIL(rc, mt_wr_finish(&w));
     BAIL(rc, mt_conn_send_hs(c, HT_SERVER_HELLO, w.p, w.len));
+out:
+    mt_wr_free(&w);
+    return rc;
+}
+
+MT_WUR static int send_server_flight(mt_conn *c)
+{
+    mt_wr w, sig;
+    mt_wr_init_growable(&w, MT_HS_MAX);
+    mt_wr_init_growable(&sig, 1024);
+    int rc = 0;
+    BAIL(rc, send_server_hello(c));
     /* Certificate */
-    mt_wr_reset(&w);
     BAIL(rc, mt_wr_open(&w, 3));
     for (size_t i = 0; i < c->chain->n; i++) {
         BAIL(rc, mt_wr_open(&w, 3));
@@ -213,6 +225,46 @@ out:
     mt_wr_free(&w);
     mt_wr_free(&sig);
     return rc;
+}
+
+/* Whether the client's session id names a cached session this hello may resume. */
+static int try_resume(mt_conn *c, const client_hello *ch)
+{
+    mt_session s;
+    size_t n = mt_rd_left(&ch->sid);
+    mt_rd sid = ch->sid;
+    const uint8_t *p;
+    if (!c->cfg->cache || n == 0 || mt_rd_borrow(&sid, n, &p) < 0 ||
+        !mt_cache_get(c->cfg->cache, p, n, (int64_t)time(NULL), &s)) {
+        return 0;
+    }
+    const mt_suite *suite = mt_suite_by_id(s.suite);
+    int ok = suite && s.version == MT_TLS12 && mt_hs12_has_u16(ch->suites, s.suite) &&
+             mt_hs12_in_list(c->cfg->suites, c->cfg->nsuites, s.suite) &&
+             /* RFC 7627 5.3: resume only with the same EMS state (else a full handshake) */
+             s.ems == c->ems &&
+             /* RFC 6066 3: never resume a session made for another server name */
+             strcmp(s.sni, c->sni) == 0;
+    if (ok) {
+        c->suite = suite;
+        memcpy(c->master, s.master, sizeof(c->master));
+        memcpy(c->sid, p, n);
+        c->sid_len = n;
+        c->resume = s;
+    }
+    mt_session_wipe(&s);
+    return ok;
+}
+
+/* Abbreviated handshake (RFC 5246 7.3): ServerHello, ChangeCipherSpec, Finished. */
+MT_WUR static int resume(mt_conn *c)
+{
+    c->resumed = 1;
+    GUARD(send_server_hello(c));
+    GUARD(mt_hs12_key_block(c));
+    GUARD(mt_hs12_send_finished(c));
+    c->hs = MT_HS_S_WAIT_CCS;
+    return 0;
 }
 
 int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
@@ -285,12 +337,16 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
             break; /* RFC 5246 7.4.1.4: unknown extensions are ignored (GREASE too) */
         }
     }
-    GUARD(negotiate(c, &ch, groups, have_groups, sigalgs));
     memcpy(c->crand, ch.random, 32);
     GUARD(mt_rng_bytes(c->srand, 32));
-    c->sid_len = 32;
-    GUARD(mt_rng_bytes(c->sid, 32));
     c->version = MT_TLS12;
+    if (try_resume(c, &ch)) {
+        return resume(c);
+    }
+    GUARD(negotiate(c, &ch, groups, have_groups, sigalgs));
+    /* RFC 5246 7.4.1.3: an empty session id says the session will not be cached */
+    c->sid_len = c->cfg->cache ? 32 : 0;
+    GUARD(mt_rng_bytes(c->sid, c->sid_len));
     GUARD(send_server_flight(c));
     c->hs = MT_HS_S_WAIT_CKE;
     return 0;

@@ -52,6 +52,11 @@ struct mt_config;
 void *mt_lua_context_acquire(lua_State *L, int idx, const struct mt_config **cfg, int *server);
 void mt_lua_context_unref(void *ctx);
 
+/* Push a new moontls.Session holding a copy of s; check one at idx (open, raises otherwise). */
+struct mt_session;
+void mt_lua_session_push(lua_State *L, const struct mt_session *s);
+const struct mt_session *mt_lua_session_check(lua_State *L, int idx);
+
 /* Registration functions of each class, called by luaopen_moontls_core with the module
  * table on top of the stack: each creates its metatable and adds its constructor. */
 void mt_lua_context_register(lua_State *L);

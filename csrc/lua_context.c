@@ -13,6 +13,7 @@
 #include "keys.h"
 #include "lua_common.h"
 #include "pem.h"
+#include "session.h"
 #include "suites.h"
 
 #define MAX_CHAIN_CERTS 10
@@ -40,6 +41,8 @@ static void context_free(context *c)
         c->chains[i].key = NULL;
     }
     c->cfg.nchains = 0;
+    mt_cache_free(c->cfg.cache);
+    c->cfg.cache = NULL;
     c->h.open = 0;
     c->free_pending = 0;
 }
@@ -213,6 +216,26 @@ static int context_new(lua_State *L)
     set_alpn(L, c, opts);
     lua_getfield(L, opts, "verify");
     c->cfg.verify_peer = lua_toboolean(L, -1);
+    lua_pop(L, 1);
+    /* session_cache = {size =, lifetime =} or false; servers cache by default */
+    int ct = lua_getfield(L, opts, "session_cache");
+    if (c->server && !(ct == LUA_TBOOLEAN && !lua_toboolean(L, -1))) {
+        lua_Integer size = 1000, lifetime = 600;
+        if (ct == LUA_TTABLE) {
+            lua_getfield(L, -1, "size");
+            size = luaL_optinteger(L, -1, size);
+            lua_getfield(L, -2, "lifetime");
+            lifetime = luaL_optinteger(L, -1, lifetime);
+            lua_pop(L, 2);
+        }
+        if (size < 1 || size > 1000000 || lifetime < 1 || lifetime > 7 * 86400) {
+            return luaL_error(L, "session_cache: size 1..1000000, lifetime 1..604800 s");
+        }
+        int rc = mt_cache_new((size_t)size, (uint32_t)lifetime, &c->cfg.cache);
+        if (rc < 0) {
+            return mt_lua_fail(L, rc);
+        }
+    }
     lua_pop(L, 1);
     if (lua_getfield(L, opts, "chains") == LUA_TTABLE) {
         for (lua_Integer i = 1; lua_geti(L, -1, i) == LUA_TTABLE; i++) {

@@ -19,6 +19,7 @@
 #include "err.h"
 #include "kex.h"
 #include "lua_common.h"
+#include "session.h"
 #include "suites.h"
 
 typedef struct {
@@ -274,6 +275,45 @@ static int file_export(lua_State *L)
     return 1;
 }
 
+/* session() -> Session | nil, message, code (connected, and the server gave an id) */
+static int file_session(lua_State *L)
+{
+    file *f = check(L);
+    mt_session s;
+    int rc = mt_conn_session(f->conn, &s);
+    if (rc < 0) {
+        return push_error(L, rc, f->conn);
+    }
+    mt_lua_session_push(L, &s);
+    mt_session_wipe(&s);
+    return 1;
+}
+
+/* resume(session): offer the session; before the first pending() is sent. */
+static int file_resume(lua_State *L)
+{
+    file *f = check(L);
+    int rc = mt_conn_resume(f->conn, mt_lua_session_check(L, 2));
+    if (rc < 0) {
+        return push_error(L, rc, f->conn);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* keylog() -> the SSLKEYLOGFILE line for this connection */
+static int file_keylog(lua_State *L)
+{
+    file *f = check(L);
+    char line[256];
+    int rc = mt_conn_keylog(f->conn, line, sizeof(line));
+    if (rc < 0) {
+        return push_error(L, rc, f->conn);
+    }
+    lua_pushstring(L, line);
+    return 1;
+}
+
 /* f:dirty() -> true when records wait to be sent (LuaSocket's dirty). */
 static int file_dirty(lua_State *L)
 {
@@ -309,23 +349,16 @@ static int file_tostring(lua_State *L)
 }
 
 static const luaL_Reg methods[] = {
-    {"feed", file_feed},
-    {"pending", file_pending},
-    {"sent", file_sent},
-    {"read", file_read},
-    {"write", file_write},
-    {"status", file_status},
-    {"error", file_error},
-    {"decision", file_decision},
-    {"decide", file_decide},
-    {"peer_chain", file_peer_chain},
-    {"info", file_info},
-    {"close_notify", file_close_notify},
-    {"export", file_export},
-    {"dirty", file_dirty},
-    {"close", file_close},
-    {"closed", file_closed},
-    {NULL, NULL},
+    {"feed", file_feed},     {"pending", file_pending},
+    {"sent", file_sent},     {"read", file_read},
+    {"write", file_write},   {"status", file_status},
+    {"error", file_error},   {"decision", file_decision},
+    {"decide", file_decide}, {"peer_chain", file_peer_chain},
+    {"info", file_info},     {"close_notify", file_close_notify},
+    {"export", file_export}, {"session", file_session},
+    {"resume", file_resume}, {"keylog", file_keylog},
+    {"dirty", file_dirty},   {"close", file_close},
+    {"closed", file_closed}, {NULL, NULL},
 };
 
 static const luaL_Reg meta[] = {

@@ -1,36 +1,78 @@
 /*
- * moontls.Session -- negotiated, resumable state (Pike SSL.Session).
- * Skeleton: records its creation time; version, suite, secrets, peer chain and
- * encode/decode arrive with the engine and the sessions work.
+ * moontls.Session -- negotiated, resumable state (Pike SSL.Session): a copy of
+ * the engine's mt_session, taken from a connected File and offered again to
+ * moontls.connect/wrap{session = s}. The master secret never leaves C and is
+ * wiped on close; __tostring shows only public facts. Serialization arrives
+ * with the sessions issue.
  */
+#include <string.h>
 #include <time.h>
 
 #include "lua_common.h"
+#include "session.h"
+#include "suites.h"
 
 typedef struct {
     mt_lua_obj h;
-    time_t created;
+    mt_session s;
 } session;
 
-static void session_release(session *s)
+static void session_release(session *o)
 {
-    s->h.open = 0;
+    mt_session_wipe(&o->s);
+    o->h.open = 0;
 }
 
-/* core.session_new() -> an empty Session. */
+void mt_lua_session_push(lua_State *L, const mt_session *s)
+{
+    session *o = mt_lua_new(L, MT_SESSION_T, sizeof(*o), 0);
+    o->s = *s;
+    o->h.open = 1;
+}
+
+const mt_session *mt_lua_session_check(lua_State *L, int idx)
+{
+    session *o = mt_lua_check_open(L, idx, MT_SESSION_T);
+    return &o->s;
+}
+
+/* core.session_new() -> an empty Session (no id: it resumes nothing). */
 static int session_new(lua_State *L)
 {
-    session *s = mt_lua_new(L, MT_SESSION_T, sizeof(*s), 1);
-    s->created = time(NULL);
-    s->h.open = 1;
+    session *o = mt_lua_new(L, MT_SESSION_T, sizeof(*o), 0);
+    o->s.created = (int64_t)time(NULL);
+    o->h.open = 1;
     return 1;
 }
 
 /* session:time() -> creation time, Unix seconds. */
 static int session_time(lua_State *L)
 {
-    session *s = mt_lua_check_open(L, 1, MT_SESSION_T);
-    lua_pushinteger(L, (lua_Integer)s->created);
+    session *o = mt_lua_check_open(L, 1, MT_SESSION_T);
+    lua_pushinteger(L, (lua_Integer)o->s.created);
+    return 1;
+}
+
+/* session:cipher() -> IANA suite name ("" for an empty session). */
+static int session_cipher(lua_State *L)
+{
+    session *o = mt_lua_check_open(L, 1, MT_SESSION_T);
+    const mt_suite *s = mt_suite_by_id(o->s.suite);
+    lua_pushstring(L, s ? s->name : "");
+    return 1;
+}
+
+/* session:id() -> the session id as hex (public: it travels in clear in hellos). */
+static int session_id(lua_State *L)
+{
+    static const char hex[] = "0123456789abcdef";
+    session *o = mt_lua_check_open(L, 1, MT_SESSION_T);
+    char buf[65];
+    for (size_t i = 0; i < o->s.sid_len; i++) {
+        buf[2 * i] = hex[o->s.sid[i] >> 4];
+        buf[2 * i + 1] = hex[o->s.sid[i] & 15];
+    }
+    lua_pushlstring(L, buf, 2u * o->s.sid_len);
     return 1;
 }
 
@@ -42,27 +84,27 @@ static int session_close(lua_State *L)
 
 static int session_closed(lua_State *L)
 {
-    session *s = luaL_checkudata(L, 1, MT_SESSION_T);
-    lua_pushboolean(L, !s->h.open);
+    session *o = luaL_checkudata(L, 1, MT_SESSION_T);
+    lua_pushboolean(L, !o->h.open);
     return 1;
 }
 
 static int session_tostring(lua_State *L)
 {
-    session *s = luaL_checkudata(L, 1, MT_SESSION_T);
-    if (!s->h.open) {
+    session *o = luaL_checkudata(L, 1, MT_SESSION_T);
+    if (!o->h.open) {
         lua_pushstring(L, MT_SESSION_T " (closed)");
     } else {
-        lua_pushfstring(L, MT_SESSION_T ": %p", (void *)s);
+        const mt_suite *s = mt_suite_by_id(o->s.suite);
+        lua_pushfstring(L, MT_SESSION_T " (%s, sni %s): %p", s ? s->name : "empty",
+                        o->s.sni[0] ? o->s.sni : "-", (void *)o);
     }
     return 1;
 }
 
 static const luaL_Reg methods[] = {
-    {"time", session_time},
-    {"close", session_close},
-    {"closed", session_closed},
-    {NULL, NULL},
+    {"time", session_time},   {"cipher", session_cipher}, {"id", session_id},
+    {"close", session_close}, {"closed", session_closed}, {NULL, NULL},
 };
 
 static const luaL_Reg meta[] = {

@@ -408,8 +408,100 @@ static void out_of_order_message(void)
     free_id(&id);
 }
 
+/* Full handshake, then resumption with the session the client kept. */
+static void session_id_resumption(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    mt_cache *cache;
+    CHECK_EQ(mt_cache_new(16, 600, &cache), 0);
+    pair p;
+    mt_config_defaults(&p.ccfg);
+    mt_config_defaults(&p.scfg);
+    p.scfg.chains[0] = &id.chain;
+    p.scfg.nchains = 1;
+    p.scfg.cache = cache;
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, "example.com", &p.c), 0);
+    CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    mt_session sess;
+    CHECK_EQ(mt_conn_session(p.c, &sess), 0);
+    CHECK_EQ(mt_cache_count(cache), 1);
+    free_pair(&p);
+    /* resumed: both sides say so, data flows, no certificate was sent */
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, "example.com", &p.c), 0);
+    CHECK_EQ(mt_conn_resume(p.c, &sess), 0);
+    CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    mt_conn_info ci, si;
+    mt_conn_get_info(p.c, &ci);
+    mt_conn_get_info(p.s, &si);
+    CHECK(ci.resumed && si.resumed);
+    const uint8_t *der;
+    size_t len;
+    CHECK_EQ(mt_conn_peer_chain(p.c, 0, &der, &len), 0);
+    CHECK_EQ(echo(p.c, p.s, 5000), 0);
+    CHECK_EQ(echo(p.s, p.c, 5000), 0);
+    free_pair(&p);
+    /* another server name: a full handshake (RFC 6066 3) */
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, "other.example", &p.c), 0);
+    CHECK_EQ(mt_conn_resume(p.c, &sess), 0);
+    CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    mt_conn_get_info(p.c, &ci);
+    CHECK(!ci.resumed && (mt_conn_status(p.c) & MT_ST_CONNECTED));
+    free_pair(&p);
+    /* a fatal error on a resumed connection purges the session (RFC 5246 7.2.2) */
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, "example.com", &p.c), 0);
+    CHECK_EQ(mt_conn_resume(p.c, &sess), 0);
+    CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    size_t n, used;
+    CHECK_EQ(mt_conn_write(p.c, (const uint8_t *)"x", 1, &n), 0);
+    const uint8_t *rec = mt_conn_out(p.c, &len);
+    uint8_t bad[64];
+    memcpy(bad, rec, len);
+    bad[len - 1] ^= 0x80;
+    mt_session probe;
+    CHECK_EQ(mt_cache_get(cache, sess.sid, sess.sid_len, sess.created, &probe), 1);
+    CHECK_EQ(mt_conn_feed(p.s, bad, len, &used), -MT_E_BAD_RECORD_MAC);
+    CHECK_EQ(mt_cache_get(cache, sess.sid, sess.sid_len, sess.created, &probe), 0);
+    mt_session_wipe(&probe);
+    free_pair(&p);
+    /* the resumption offer can only be made before the hello leaves */
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, "example.com", &p.c), 0);
+    mt_conn_out(p.c, &len);
+    mt_conn_out_done(p.c, 1);
+    CHECK_EQ(mt_conn_resume(p.c, &sess), -MT_E_INVALID_ARG);
+    mt_conn_free(p.c);
+    mt_session_wipe(&sess);
+    mt_cache_free(cache);
+    free_id(&id);
+}
+
+/* A server without a cache sends an empty session id: nothing to resume. */
+static void no_cache_no_session(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_ED25519, 0), 0);
+    pair p;
+    CHECK_EQ(handshake(&p, &id, 0), 0);
+    mt_session s;
+    CHECK_EQ(mt_conn_session(p.c, &s), -MT_E_INVALID_ARG);
+    char line[200];
+    CHECK_EQ(mt_conn_keylog(p.c, line, sizeof(line)), 0);
+    CHECK(strncmp(line, "CLIENT_RANDOM ", 14) == 0 && strlen(line) == 14 + 64 + 1 + 96 + 1);
+    char sline[200];
+    CHECK_EQ(mt_conn_keylog(p.s, sline, sizeof(sline)), 0);
+    CHECK(strcmp(line, sline) == 0);
+    free_pair(&p);
+    free_id(&id);
+}
+
 int main(void)
 {
+    RUN(session_id_resumption);
+    RUN(no_cache_no_session);
     RUN(every_suite_and_key);
     RUN(one_mib_both_ways_and_close);
     RUN(no_common_suite);

@@ -31,6 +31,8 @@ end
 --   verify = "peer" (client default) | "none"
 --   ciphers = {IANA suite names}, groups = {"x25519", ...}, alpn = {"h2", "http/1.1"}
 --   min_version / max_version = "tls1.2" (TLS 1.3 arrives with its issue)
+--   session_cache = {size = 1000, lifetime = 600} (servers; false turns resumption off)
+--   keylog = path or function(line): SSLKEYLOGFILE lines for Wireshark
 -- Raises on misuse; returns nil, message on unreadable files or bad keys.
 function M.new(opts)
    opts = opts or {}
@@ -65,11 +67,17 @@ function M.new(opts)
       if v ~= "tls1.2" and v ~= "tls1.3" then error("unsupported version '" .. v .. "'", 2) end
    end
    local c, err, code = core.context_new(mode, { chains = chains, ciphers = opts.ciphers,
-      groups = opts.groups, alpn = opts.alpn, verify = mode == "client" and verify == "peer" })
+      groups = opts.groups, alpn = opts.alpn, verify = mode == "client" and verify == "peer",
+      session_cache = opts.session_cache })
    if not c then return nil, err, code end
    local cafile = opts.cafile
    if cafile == nil and mode == "client" then cafile = true end
-   return setmetatable({ core = c, mode = mode, verify = verify, cafile = cafile }, Context)
+   local keylog = opts.keylog
+   if keylog ~= nil and type(keylog) ~= "string" and type(keylog) ~= "function" then
+      error("keylog must be a path or a function", 2)
+   end
+   return setmetatable({ core = c, mode = mode, verify = verify, cafile = cafile,
+      keylog = keylog }, Context)
 end
 
 --- The trust options for moontls.x509.verify.
@@ -83,6 +91,20 @@ function Context:trust()
       t.cafile = self.cafile
    end
    return t
+end
+
+--- Hands an SSLKEYLOGFILE line to the keylog option (appended to the file it names).
+function Context:log_key(line)
+   local k = self.keylog
+   if type(k) == "function" then
+      k(line)
+   elseif type(k) == "string" then
+      local f = io.open(k, "a")
+      if f then
+         f:write(line)
+         f:close()
+      end
+   end
 end
 
 function Context:close()

@@ -17,12 +17,17 @@ M.File = File
 local CHUNK = 16384
 
 --- Wraps a connected socket. opts: server_name (client SNI and host name to verify),
--- timeout (seconds, nil = forever; defaults to none).
+-- timeout (seconds, nil = forever; defaults to none), session (client: a Session from
+-- f:getsession() to resume).
 function M.wrap(sock, ctx, opts)
    opts = opts or {}
    local conn, err, code = core.file_new(ctx.core, ctx.mode == "client" and opts.server_name
       or nil)
    if not conn then return nil, err, code end
+   if opts.session and ctx.mode == "client" then
+      local ok, rerr, rcode = conn:resume(opts.session)
+      if not ok then return nil, rerr, rcode end
+   end
    sock:settimeout(0)
    return setmetatable({ sock = sock, conn = conn, ctx = ctx, server_name = opts.server_name,
       timeout = opts.timeout, rbuf = "" }, File)
@@ -139,6 +144,7 @@ function File:handshake()
    while true do
       local st = self.conn:status()
       if st.connected then
+         if self.ctx.keylog then self.ctx:log_key(self.conn:keylog()) end
          local ok, err = flush(self, due)
          if not ok then return nil, err end
          return true
@@ -265,6 +271,11 @@ function File:getpeercertificate(n)
    return der and x509.load(der)[1] or nil
 end
 
+--- The Session to resume later (moontls.connect/wrap{session = s}), or nil, err.
+function File:getsession()
+   return self.conn:session()
+end
+
 function File:export(label, context, length)
    return self.conn:export(label, context, length)
 end
@@ -283,7 +294,8 @@ function M.connect(host, port, opts)
    if not sock then return nil, err end
    local name = opts.server_name
    if name == nil then name = host end
-   local f, werr, code = M.wrap(sock, ctx, { server_name = name, timeout = opts.timeout })
+   local f, werr, code = M.wrap(sock, ctx, { server_name = name, timeout = opts.timeout,
+      session = opts.session })
    if not f then
       sock:close()
       return nil, werr, code
