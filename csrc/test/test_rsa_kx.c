@@ -194,6 +194,9 @@ static void out_of_range_ciphertexts(void)
             memset(ct, 0xff, klen);
         }
         CHECK_EQ(premaster_twice(k, ct, klen, 0x0303, none), 0);
+        /* with an expected version of 0x0000 a failed decryption must not pass for a zero
+         * premaster: the padding verdict counts, not only the version bytes */
+        CHECK_EQ(premaster_twice(k, ct, klen, 0x0000, none), 0);
         CHECK_EQ(mt_key_rsa_decrypt(k, ct, klen, none, 4), -MT_E_DECRYPT_ERROR);
     }
     mpz_clears(n, e, NULL);
