@@ -279,6 +279,19 @@ static int l_dh_pair(lua_State *L)
     return 4;
 }
 
+/* dh_prime(group) -> p (big-endian bytes); the generator is 2 */
+static int l_dh_prime(lua_State *L)
+{
+    uint16_t g = check_dh_group(L, 1);
+    uint8_t p[MT_DH_MAX_BYTES];
+    size_t n = 0;
+    if (mt_dh_group_prime(g, p, &n) < 0) {
+        return luaL_error(L, "no such group");
+    }
+    lua_pushlstring(L, (const char *)p, n);
+    return 1;
+}
+
 /* dh_derive(group, private, peer_public [, form]) -> shared, own_public | nil, message, code */
 static int l_dh_derive(lua_State *L)
 {
@@ -391,6 +404,7 @@ static const luaL_Reg funcs[] = {
     {"kex_pair", l_kex_pair},
     {"dh_pair", l_dh_pair},
     {"dh_derive", l_dh_derive},
+    {"dh_prime", l_dh_prime},
     {"dh_check", l_dh_check},
     {"rsa_decrypt_check", l_rsa_decrypt_check},
     {"rsa_premaster", l_rsa_premaster},
