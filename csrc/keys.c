@@ -1842,3 +1842,67 @@ int mt_key_verify(const mt_key *k, mt_sig_alg alg, const uint8_t *msg, size_t le
     GUARD(hash_msg(alg.hash, msg, len, digest));
     return mt_key_verify_digest(k, alg, digest, mt_hash_len(alg.hash), sig, siglen);
 }
+
+/* ---- RSA key transport ---- */
+
+static int is_rsa_private(const mt_key *k)
+{
+    return k && k->type == MT_KEY_RSA && k->priv;
+}
+
+int mt_key_rsa_decrypt_premaster(const mt_key *k, const uint8_t *ct, size_t len,
+                                 uint16_t client_version, uint8_t out[MT_PREMASTER_LEN])
+{
+    ENSURE(is_rsa_private(k) && ct && out, INVALID_ARG);
+    /* RFC 8017 7.2.2 step 1: the ciphertext is exactly k octets; its length is public. */
+    ENSURE(len == k->rsa_pub.size, BAD_LENGTH);
+    uint8_t rnd[MT_PREMASTER_LEN], pms[MT_PREMASTER_LEN];
+    /* RFC 5246 7.4.7.1 step 1: the random substitute exists before decryption starts. */
+    GUARD(mt_rng_bytes(rnd, sizeof(rnd)));
+    memset(pms, 0, sizeof(pms));
+    mpz_t c;
+    nettle_mpz_init_set_str_256_u(c, len, ct);
+    int ok = rsa_sec_decrypt(&k->rsa_pub, &k->rsa_priv, NULL, mt_rng_nettle, sizeof(pms), pms, c);
+    mpz_clear(c);
+    /* RFC 5246 7.4.7.1 steps 2-4: keep the message only if the padding was right and it
+     * starts with ClientHello.client_version; decide with masks, not branches. */
+    uint32_t good = mt_ct_mask_eq((uint32_t)ok, 1) &
+                    mt_ct_mask_eq(pms[0], (uint32_t)(client_version >> 8)) &
+                    mt_ct_mask_eq(pms[1], (uint32_t)(client_version & 0xff));
+    memcpy(out, rnd, sizeof(rnd));
+    mt_ct_copy_if((int)(good & 1), out, pms, sizeof(pms));
+    mt_wipe(rnd, sizeof(rnd));
+    mt_wipe(pms, sizeof(pms));
+    return 0;
+}
+
+int mt_key_rsa_encrypt_premaster(const mt_key *k, const uint8_t premaster[MT_PREMASTER_LEN],
+                                 mt_wr *out)
+{
+    ENSURE(k && k->type == MT_KEY_RSA && premaster && out, INVALID_ARG);
+    mpz_t c;
+    uint8_t *p;
+    mpz_init(c);
+    int ok = rsa_encrypt(&k->rsa_pub, NULL, mt_rng_nettle, MT_PREMASTER_LEN, premaster, c);
+    int rc = ok ? mt_wr_reserve(out, k->rsa_pub.size, &p) : -MT_E_INTERNAL;
+    if (rc == 0) {
+        nettle_mpz_get_str_256(k->rsa_pub.size, p, c);
+    }
+    mpz_clear(c);
+    return rc;
+}
+
+int mt_key_rsa_decrypt(const mt_key *k, const uint8_t *ct, size_t len, uint8_t *msg, size_t msg_len)
+{
+    ENSURE(is_rsa_private(k) && (ct || len == 0) && (msg || msg_len == 0), INVALID_ARG);
+    ENSURE(msg_len + 11 <= k->rsa_pub.size, INVALID_ARG);
+    ENSURE(len == k->rsa_pub.size, DECRYPT_ERROR);
+    uint8_t dummy;
+    mpz_t c;
+    nettle_mpz_init_set_str_256_u(c, len, ct);
+    int ok = rsa_sec_decrypt(&k->rsa_pub, &k->rsa_priv, NULL, mt_rng_nettle, msg_len,
+                             msg_len ? msg : &dummy, c);
+    mpz_clear(c);
+    ENSURE(ok, DECRYPT_ERROR);
+    return 0;
+}

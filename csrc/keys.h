@@ -132,4 +132,49 @@ MT_WUR int mt_key_sign_digest(const mt_key *k, mt_sig_alg alg, const uint8_t *di
 MT_WUR int mt_key_verify_digest(const mt_key *k, mt_sig_alg alg, const uint8_t *digest,
                                 size_t digest_len, const uint8_t *sig, size_t siglen);
 
+/* ---- RSA key transport (TLS 1.2 RSA key exchange, RFC 5246 7.4.7.1) ---- */
+
+#define MT_PREMASTER_LEN 48
+
+/*
+ * Server side: decrypt an EncryptedPreMasterSecret (the bytes inside its length prefix) with
+ * RSA private key k. Always writes 48 bytes to out and returns 0 once the ciphertext is the
+ * modulus length: the premaster secret when the RSAES-PKCS1-v1_5 padding is valid, the
+ * message is exactly 48 bytes and its first two bytes equal `client_version` (the version
+ * the ClientHello offered), otherwise 48 random bytes. The handshake then fails at Finished,
+ * indistinguishably from a wrong premaster secret (RFC 5246 7.4.7.1, Bleichenbacher 1998,
+ * Klima-Pokorny-Rosa 2003 for the version check).
+ * Errors (public facts only, before any private-key operation): -MT_E_INVALID_ARG (not an RSA
+ * private key), -MT_E_BAD_LENGTH (ciphertext length differs from the modulus length),
+ * -MT_E_RANDOM. On error out is unspecified.
+ *
+ * CONSTANT TIME: the 48 random bytes are drawn before decrypting. nettle's rsa_sec_decrypt
+ * (blinded CRT root, checked against the public key, side-channel-silent unpadding) writes
+ * the message into a buffer only under a mask and returns its verdict as 0/1 without
+ * branching on the padding. The verdict and the two version bytes are combined with
+ * mt_ct_mask_eq, and mt_ct_copy_if selects the decrypted or the random bytes, so no branch,
+ * early return, memory access or error code depends on the padding, the message length or
+ * the version. The only early exits depend on the ciphertext length and on c >= n inside
+ * nettle, both visible to an attacker anyway.
+ */
+MT_WUR int mt_key_rsa_decrypt_premaster(const mt_key *k, const uint8_t *ct, size_t len,
+                                        uint16_t client_version, uint8_t out[MT_PREMASTER_LEN]);
+
+/* Client side: RSAES-PKCS1-v1_5-encrypt the 48-byte premaster secret (client_version || 46
+ * random bytes, made by the caller) to RSA key k (public or private) and append the modulus-
+ * length ciphertext to out (without the TLS length prefix). Padding from mt_rng.
+ * Errors: -MT_E_INVALID_ARG (not RSA), -MT_E_BUFFER_FULL, -MT_E_NOMEM. */
+MT_WUR int mt_key_rsa_encrypt_premaster(const mt_key *k, const uint8_t premaster[MT_PREMASTER_LEN],
+                                        mt_wr *out);
+
+/*
+ * Decrypt an RSAES-PKCS1-v1_5 ciphertext whose message must be exactly `msg_len` bytes into
+ * msg, with rsa_sec_decrypt. Unlike mt_key_rsa_decrypt_premaster this says whether it worked,
+ * so it is for tests and non-TLS uses only: it must not answer a network peer.
+ * Errors: -MT_E_INVALID_ARG (not an RSA private key, msg_len > modulus length - 11),
+ * -MT_E_DECRYPT_ERROR (wrong ciphertext length, c >= n, bad padding or other length).
+ */
+MT_WUR int mt_key_rsa_decrypt(const mt_key *k, const uint8_t *ct, size_t len, uint8_t *msg,
+                              size_t msg_len);
+
 #endif

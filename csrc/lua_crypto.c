@@ -9,6 +9,8 @@
 #include "ct.h"
 #include "err.h"
 #include "kex.h"
+#include "kex_dh.h"
+#include "keys.h"
 #include "lua_common.h"
 #include "prf.h"
 
@@ -227,6 +229,169 @@ static int l_kex_pair(lua_State *L)
     return 3;
 }
 
+static uint16_t check_dh_group(lua_State *L, int idx)
+{
+    static const char *const names[] = {"ffdhe2048", "ffdhe3072", "ffdhe4096",
+                                        "ffdhe6144", "ffdhe8192", NULL};
+    return (uint16_t)(MT_GROUP_FFDHE2048 + luaL_checkoption(L, idx, NULL, names));
+}
+
+static mt_dh_form check_dh_form(lua_State *L, int idx)
+{
+    static const char *const names[] = {"tls13", "tls12", NULL};
+    return luaL_checkoption(L, idx, "tls13", names) == 0 ? MT_DH_PADDED : MT_DH_STRIPPED;
+}
+
+/* dh_pair(group [, form]) -> public_a, public_b, agreed, secret_length: two fresh FFDHE keys
+ * derive the same secret ("tls13": padded, default; "tls12": leading zeros stripped) */
+static int l_dh_pair(lua_State *L)
+{
+    uint16_t g = check_dh_group(L, 1);
+    mt_dh_form form = check_dh_form(L, 2);
+    /* scratch in a userdata: the keys, both secrets, both public values (copied out so that
+     * the GMP memory is released before anything that may raise) */
+    mt_dh_key *k = lua_newuserdatauv(L, 2 * sizeof(mt_dh_key) + 4 * MT_DH_MAX_BYTES, 0);
+    mt_dh_key *a = &k[0], *b = &k[1];
+    uint8_t *sa = (uint8_t *)&k[2], *sb = sa + MT_DH_MAX_BYTES;
+    uint8_t *pa = sb + MT_DH_MAX_BYTES, *pb = pa + MT_DH_MAX_BYTES;
+    size_t na = 0, nb = 0, la, lb;
+    int rc = mt_dh_generate(a, g);
+    int rc2 = mt_dh_generate(b, g);
+    if (rc == 0 && rc2 == 0) {
+        rc = mt_dh_derive(a, b->pub, b->pub_len, form, sa, &na);
+        rc2 = mt_dh_derive(b, a->pub, a->pub_len, form, sb, &nb);
+    }
+    int agreed = na == nb && na > 0 && mt_ct_eq(sa, sb, na);
+    la = a->pub_len;
+    lb = b->pub_len;
+    memcpy(pa, a->pub, la);
+    memcpy(pb, b->pub, lb);
+    mt_wipe(sa, 2 * MT_DH_MAX_BYTES);
+    mt_dh_wipe(a);
+    mt_dh_wipe(b);
+    if (rc < 0 || rc2 < 0) {
+        return mt_lua_fail(L, rc < 0 ? rc : rc2);
+    }
+    lua_pushlstring(L, (const char *)pa, la);
+    lua_pushlstring(L, (const char *)pb, lb);
+    lua_pushboolean(L, agreed);
+    lua_pushinteger(L, (lua_Integer)na);
+    return 4;
+}
+
+/* dh_prime(group) -> p (big-endian bytes); the generator is 2 */
+static int l_dh_prime(lua_State *L)
+{
+    uint16_t g = check_dh_group(L, 1);
+    uint8_t p[MT_DH_MAX_BYTES];
+    size_t n = 0;
+    if (mt_dh_group_prime(g, p, &n) < 0) {
+        return luaL_error(L, "no such group");
+    }
+    lua_pushlstring(L, (const char *)p, n);
+    return 1;
+}
+
+/* dh_derive(group, private, peer_public [, form]) -> shared, own_public | nil, message, code */
+static int l_dh_derive(lua_State *L)
+{
+    uint16_t g = check_dh_group(L, 1);
+    size_t xlen, ylen, n = 0, publen;
+    const uint8_t *x = (const uint8_t *)luaL_checklstring(L, 2, &xlen);
+    const uint8_t *y = (const uint8_t *)luaL_checklstring(L, 3, &ylen);
+    mt_dh_form form = check_dh_form(L, 4);
+    mt_dh_key *k = lua_newuserdatauv(L, sizeof(mt_dh_key) + 2 * MT_DH_MAX_BYTES, 0);
+    uint8_t *out = (uint8_t *)&k[1], *pub = out + MT_DH_MAX_BYTES;
+    int rc = mt_dh_set_private(k, g, x, xlen);
+    if (rc == 0) {
+        rc = mt_dh_derive(k, y, ylen, form, out, &n);
+    }
+    publen = k->pub_len;
+    memcpy(pub, k->pub, publen);
+    mt_dh_wipe(k);
+    if (rc < 0) {
+        return mt_lua_fail(L, rc);
+    }
+    lua_pushlstring(L, (const char *)out, n);
+    mt_wipe(out, MT_DH_MAX_BYTES);
+    lua_pushlstring(L, (const char *)pub, publen);
+    return 2;
+}
+
+/* dh_check(p, g, ys [, min_bits [, check_prime]]) -> "ffdhe2048".. | "custom" |
+ * nil, message, code: a client's checks on TLS 1.2 ServerDHParams (big-endian strings) */
+static int l_dh_check(lua_State *L)
+{
+    mt_dh_params prm;
+    prm.p = (const uint8_t *)luaL_checklstring(L, 1, &prm.p_len);
+    prm.g = (const uint8_t *)luaL_checklstring(L, 2, &prm.g_len);
+    prm.ys = (const uint8_t *)luaL_checklstring(L, 3, &prm.ys_len);
+    lua_Integer min_bits = luaL_optinteger(L, 4, 0);
+    luaL_argcheck(L, min_bits >= 0 && min_bits <= 8 * MT_DH_MAX_BYTES, 4, "out of range");
+    mt_dh_policy pol = {(unsigned)min_bits, lua_toboolean(L, 5)};
+    uint16_t named = 0;
+    int rc = mt_dh_check_params(&prm, &pol, &named);
+    if (rc < 0) {
+        return mt_lua_fail(L, rc);
+    }
+    lua_pushstring(L, named ? mt_dh_group_name(named) : "custom");
+    return 1;
+}
+
+static const mt_key *check_rsa_key(lua_State *L, int idx)
+{
+    const mt_key *k = mt_lua_check_key(L, idx);
+    luaL_argcheck(L, mt_key_type_of(k) == MT_KEY_RSA, idx, "RSA key expected");
+    return k;
+}
+
+/* rsa_decrypt_check(key, ciphertext, msg_len) -> message | nil, message, code: generic
+ * RSAES-PKCS1-v1_5 decryption with a fixed message length (tests only, it is an oracle) */
+static int l_rsa_decrypt_check(lua_State *L)
+{
+    const mt_key *k = check_rsa_key(L, 1);
+    size_t len;
+    const uint8_t *ct = (const uint8_t *)luaL_checklstring(L, 2, &len);
+    lua_Integer mlen = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, mlen >= 0 && mlen <= 2048, 3, "out of range");
+    luaL_Buffer b;
+    uint8_t *out = (uint8_t *)luaL_buffinitsize(L, &b, (size_t)mlen);
+    return push_result(L, &b, (size_t)mlen, mt_key_rsa_decrypt(k, ct, len, out, (size_t)mlen));
+}
+
+/* rsa_premaster(key, ciphertext, client_version) -> 48 bytes (premaster or random) |
+ * nil, message, code (wrong ciphertext length, not a private key) */
+static int l_rsa_premaster(lua_State *L)
+{
+    const mt_key *k = check_rsa_key(L, 1);
+    size_t len;
+    const uint8_t *ct = (const uint8_t *)luaL_checklstring(L, 2, &len);
+    lua_Integer v = luaL_checkinteger(L, 3);
+    luaL_argcheck(L, v >= 0 && v <= 0xffff, 3, "out of range");
+    uint8_t out[MT_PREMASTER_LEN];
+    int rc = mt_key_rsa_decrypt_premaster(k, ct, len, (uint16_t)v, out);
+    if (rc == 0) {
+        lua_pushlstring(L, (const char *)out, sizeof(out));
+    }
+    mt_wipe(out, sizeof(out));
+    return rc < 0 ? mt_lua_fail(L, rc) : 1;
+}
+
+/* rsa_encrypt_premaster(key, premaster) -> ciphertext */
+static int l_rsa_encrypt_premaster(lua_State *L)
+{
+    const mt_key *k = check_rsa_key(L, 1);
+    size_t len;
+    const uint8_t *pms = (const uint8_t *)luaL_checklstring(L, 2, &len);
+    luaL_argcheck(L, len == MT_PREMASTER_LEN, 2, "premaster must be 48 bytes");
+    luaL_Buffer b;
+    size_t n = (mt_key_bits(k) + 7) / 8;
+    mt_wr w;
+    mt_wr_init_fixed(&w, luaL_buffinitsize(L, &b, n), n);
+    int rc = mt_key_rsa_encrypt_premaster(k, pms, &w);
+    return push_result(L, &b, w.len, rc);
+}
+
 static const luaL_Reg funcs[] = {
     {"aead_seal", l_aead_seal},
     {"aead_open", l_aead_open},
@@ -237,6 +402,13 @@ static const luaL_Reg funcs[] = {
     {"prf", l_prf},
     {"kex_derive", l_kex_derive},
     {"kex_pair", l_kex_pair},
+    {"dh_pair", l_dh_pair},
+    {"dh_derive", l_dh_derive},
+    {"dh_prime", l_dh_prime},
+    {"dh_check", l_dh_check},
+    {"rsa_decrypt_check", l_rsa_decrypt_check},
+    {"rsa_premaster", l_rsa_premaster},
+    {"rsa_encrypt_premaster", l_rsa_encrypt_premaster},
     {NULL, NULL},
 };
 
