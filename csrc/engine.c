@@ -38,8 +38,13 @@
 
 void mt_config_defaults(mt_config *cfg)
 {
-    static const uint16_t groups[] = {MT_GROUP_X25519, MT_GROUP_SECP256R1, MT_GROUP_SECP384R1,
-                                      MT_GROUP_X448, MT_GROUP_SECP521R1};
+    static const uint16_t groups[] = {MT_GROUP_X25519,
+                                      MT_GROUP_SECP256R1,
+                                      MT_GROUP_SECP384R1,
+                                      MT_GROUP_X448,
+                                      MT_GROUP_SECP521R1,
+                                      256,
+                                      257}; /* + ffdhe2048, ffdhe3072 (RFC 7919) */
     static const uint16_t sigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804,
                                        0x0805, 0x0806, 0x0401, 0x0501, 0x0601};
     memset(cfg, 0, sizeof(*cfg));
@@ -90,6 +95,7 @@ void mt_conn_free(mt_conn *c)
     mt_wr_free(&c->out);
     mt_wr_free(&c->peer_certs);
     mt_kex_wipe(&c->kex);
+    mt_dh_wipe(&c->dh);
     mt_key_free(c->peer_key);
     mt_rec_prot_clear(&c->rd);
     mt_rec_prot_clear(&c->wr);

@@ -44,8 +44,9 @@ typedef struct mt_config {
     size_t nchains;
     uint8_t alpn[512]; /* ALPN protocol_name_list body (u8-prefixed names), in preference order */
     size_t alpn_len;
-    int verify_peer; /* client: pause at MT_DECIDE_VERIFY with the server's chain */
-    mt_cache *cache; /* server: session-ID cache, or NULL for no resumption */
+    int verify_peer;      /* client: pause at MT_DECIDE_VERIFY with the server's chain */
+    mt_cache *cache;      /* server: session-ID cache, or NULL for no resumption */
+    unsigned dh_min_bits; /* client: smallest DHE prime a server may choose (0: 2048) */
 } mt_config;
 
 /* Fill cfg with the secure defaults (TLS 1.2, AEAD suites with ECDHE, X25519/P-256/P-384). */

@@ -10,6 +10,7 @@
 #include "buf.h"
 #include "engine.h"
 #include "kex.h"
+#include "kex_dh.h"
 #include "keys.h"
 #include "record.h"
 #include "session.h"
@@ -59,7 +60,7 @@ struct mt_conn {
     uint8_t crand[32], srand[32];
     uint8_t sid[32];
     size_t sid_len;
-    uint8_t pms[MT_KEX_MAX_SECRET]; /* client: premaster between SKE and CKE */
+    uint8_t pms[MT_DH_MAX_BYTES]; /* client: premaster between SKE and CKE */
     size_t pms_len;
     uint8_t master[48];
     uint8_t key_block[2 * 32 + 2 * 12];
@@ -72,6 +73,9 @@ struct mt_conn {
     size_t session_hash_len;
 
     mt_kex_share kex;
+    mt_dh_key dh;            /* DHE (RFC 7919 groups, or the server's for a client) */
+    uint16_t dh_group;       /* server: the FFDHE group chosen for a DHE suite */
+    uint16_t client_version; /* server: ClientHello.client_version (RSA premaster check) */
     const mt_chain *chain;
     mt_key *peer_key;
     mt_wr peer_certs;

@@ -5,6 +5,7 @@
 #include "ct.h"
 #include "err.h"
 #include "hs12_int.h"
+#include "kex_dh.h"
 #include "prf.h"
 #include "rng.h"
 
@@ -21,7 +22,7 @@ MT_WUR static int build_client_hello(mt_conn *c, mt_wr *w)
     GUARD(mt_wr_open(w, 2));
     for (size_t i = 0; i < cfg->nsuites; i++) {
         const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
-        if (s && mt_suite_allows(s, MT_TLS12) && s->kx == MT_KX_ECDHE) {
+        if (s && mt_suite_allows(s, MT_TLS12) && s->kx != MT_KX_TLS13) {
             GUARD(mt_wr_u16(w, s->id));
         }
     }
@@ -126,7 +127,7 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
     ENSURE(version == MT_TLS12, PROTOCOL_VERSION);
     const mt_suite *s = mt_suite_by_id(suite);
     /* RFC 5246 7.4.1.3: the suite and compression must be ones we offered. */
-    ENSURE(s && mt_hs12_in_list(c->cfg->suites, c->cfg->nsuites, suite) && s->kx == MT_KX_ECDHE &&
+    ENSURE(s && mt_hs12_in_list(c->cfg->suites, c->cfg->nsuites, suite) && s->kx != MT_KX_TLS13 &&
                mt_suite_allows(s, MT_TLS12),
            ILLEGAL_PARAMETER);
     ENSURE(comp == 0, ILLEGAL_PARAMETER);
@@ -221,6 +222,11 @@ int mt_hs12_on_server_certificate(mt_conn *c, const uint8_t *body, size_t len)
     /* RFC 8422 5.3 / RFC 5246 7.4.2: the key must fit the suite's authentication */
     ENSURE(c->suite->auth == MT_AUTH_RSA ? rsa : ec, UNSUPPORTED_CERTIFICATE);
     c->hs = MT_HS_C_WAIT_SKE;
+    if (c->suite->kx == MT_KX_RSA) {
+        /* RFC 5246 7.4.3: no ServerKeyExchange; the server proves its key by decrypting */
+        c->ske_ok = 1;
+        c->hs = MT_HS_C_WAIT_SHD;
+    }
     if (c->cfg->verify_peer) {
         c->decision = MT_DECIDE_VERIFY;
     } else {
@@ -229,36 +235,28 @@ int mt_hs12_on_server_certificate(mt_conn *c, const uint8_t *body, size_t len)
     return 0;
 }
 
-int mt_hs12_on_server_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
+/* The ServerKeyExchange signature (RFC 5246 7.4.3, RFC 8422 5.4) over client_random ||
+ * server_random || params, with a scheme we offered that fits the server's key. */
+MT_WUR static int check_ske_signature(mt_conn *c, const uint8_t *params, size_t params_len,
+                                      mt_rd *r)
 {
-    mt_rd r, point, sig;
-    uint8_t curve_type;
-    uint16_t group, scheme;
-    const uint8_t *pt, *sg;
-    mt_rd_init(&r, body, len);
-    GUARD(mt_rd_u8(&r, &curve_type));
-    GUARD(mt_rd_u16(&r, &group));
-    GUARD(mt_rd_vec(&r, 1, 1, 255, &point));
-    size_t params_len = r.off;
-    GUARD(mt_rd_u16(&r, &scheme));
-    GUARD(mt_rd_vec16(&r, &sig));
-    GUARD(mt_rd_end(&r));
-    /* RFC 8422 5.4: named_curve (3) with a group we offered */
-    ENSURE(curve_type == 3 && mt_hs12_in_list(c->cfg->groups, c->cfg->ngroups, group) &&
-               mt_kex_supported(group),
-           ILLEGAL_PARAMETER);
+    uint16_t scheme;
+    mt_rd sig;
+    const uint8_t *sg;
+    GUARD(mt_rd_u16(r, &scheme));
+    GUARD(mt_rd_vec16(r, &sig));
+    GUARD(mt_rd_end(r));
     /* RFC 5246 7.4.1.4.1: a signature scheme we offered */
     mt_sig_alg alg;
     ENSURE(mt_hs12_in_list(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) &&
                mt_hs12_sigalg_of(scheme, &alg),
            ILLEGAL_PARAMETER);
     ENSURE(mt_hs12_key_fits(c->peer_key, scheme), ILLEGAL_PARAMETER);
-    /* RFC 8422 5.4: signed over client_random || server_random || ServerECDHParams */
     mt_wr m;
     mt_wr_init_growable(&m, 64 + params_len);
     int rc = mt_wr_bytes(&m, c->crand, 32);
     rc = rc < 0 ? rc : mt_wr_bytes(&m, c->srand, 32);
-    rc = rc < 0 ? rc : mt_wr_bytes(&m, body, params_len);
+    rc = rc < 0 ? rc : mt_wr_bytes(&m, params, params_len);
     size_t slen = mt_rd_left(&sig);
     if (rc == 0) {
         rc = mt_rd_borrow(&sig, slen, &sg);
@@ -268,16 +266,88 @@ int mt_hs12_on_server_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
     }
     mt_wr_free(&m);
     GUARD(rc);
+    c->sigalg = scheme;
+    return 0;
+}
+
+/* ServerDHParams (RFC 5246 7.4.3): validated, then our share and the premaster. */
+MT_WUR static int dhe_params(mt_conn *c, const uint8_t *body, size_t len)
+{
+    mt_rd r;
+    mt_dh_params prm;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_dh_params_read(&r, &prm));
+    GUARD(check_ske_signature(c, body, r.off, &r));
+    uint16_t named;
+    mt_dh_policy pol = {c->cfg->dh_min_bits, 0};
+    /* p odd and large enough, 1 < g < p-1, 1 < Ys < p-1 (RFC 7919 3, 5.1) */
+    GUARD(mt_dh_check_params(&prm, &pol, &named));
+    GUARD(mt_dh_generate_custom(&c->dh, prm.p, prm.p_len, prm.g, prm.g_len));
+    /* RFC 5246 8.1.2: leading zero bytes of Z are stripped */
+    GUARD(mt_dh_derive(&c->dh, prm.ys, prm.ys_len, MT_DH_STRIPPED, c->pms, &c->pms_len));
+    c->group = named;
+    return 0;
+}
+
+/* ServerECDHParams (RFC 8422 5.4). */
+MT_WUR static int ecdhe_params(mt_conn *c, const uint8_t *body, size_t len)
+{
+    mt_rd r, point;
+    uint8_t curve_type;
+    uint16_t group;
+    const uint8_t *pt;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_u8(&r, &curve_type));
+    GUARD(mt_rd_u16(&r, &group));
+    GUARD(mt_rd_vec(&r, 1, 1, 255, &point));
+    GUARD(check_ske_signature(c, body, r.off, &r));
+    /* RFC 8422 5.4: named_curve (3) with a group we offered */
+    ENSURE(curve_type == 3 && mt_hs12_in_list(c->cfg->groups, c->cfg->ngroups, group) &&
+               mt_kex_supported(group),
+           ILLEGAL_PARAMETER);
     size_t plen = mt_rd_left(&point);
     GUARD(mt_rd_borrow(&point, plen, &pt));
     GUARD(mt_kex_generate(&c->kex, group));
-    /* the premaster waits until ClientKeyExchange is in the transcript (RFC 7627 4) */
     GUARD(mt_kex_derive(&c->kex, pt, plen, c->pms, &c->pms_len));
     c->group = group;
-    c->sigalg = scheme;
+    return 0;
+}
+
+int mt_hs12_on_server_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
+{
+    /* the premaster waits until ClientKeyExchange is in the transcript (RFC 7627 4) */
+    if (c->suite->kx == MT_KX_DHE) {
+        GUARD(dhe_params(c, body, len));
+    } else {
+        GUARD(ecdhe_params(c, body, len));
+    }
     c->ske_ok = 1;
     c->hs = MT_HS_C_WAIT_SHD;
     return 0;
+}
+
+/* ClientKeyExchange body for the suite's key exchange (RFC 5246 7.4.7, RFC 8422 5.7). */
+MT_WUR static int build_cke(mt_conn *c, mt_wr *w)
+{
+    switch (c->suite->kx) {
+    case MT_KX_ECDHE:
+        GUARD(mt_wr_u8(w, (uint8_t)c->kex.pub_len));
+        return mt_wr_bytes(w, c->kex.pub, c->kex.pub_len);
+    case MT_KX_DHE:
+        GUARD(mt_wr_u16(w, (uint16_t)c->dh.pub_len));
+        return mt_wr_bytes(w, c->dh.pub, c->dh.pub_len);
+    case MT_KX_RSA:
+        /* RFC 5246 7.4.7.1: client_version (the one in our hello) || 46 random bytes */
+        c->pms[0] = MT_TLS12 >> 8;
+        c->pms[1] = MT_TLS12 & 0xff;
+        GUARD(mt_rng_bytes(c->pms + 2, MT_PREMASTER_LEN - 2));
+        c->pms_len = MT_PREMASTER_LEN;
+        GUARD(mt_wr_open(w, 2));
+        GUARD(mt_key_rsa_encrypt_premaster(c->peer_key, c->pms, w));
+        return mt_wr_close(w);
+    default:
+        return -MT_E_INTERNAL;
+    }
 }
 
 /* RFC 5246 7.4.4. Client certificates are not offered yet: we answer with an empty
@@ -307,14 +377,20 @@ int mt_hs12_on_server_hello_done(mt_conn *c, size_t len)
         static const uint8_t empty[3] = {0, 0, 0};
         GUARD(mt_conn_send_hs(c, HT_CERTIFICATE, empty, sizeof(empty)));
     }
-    uint8_t cke[1 + MT_KEX_MAX_PUB];
-    cke[0] = (uint8_t)c->kex.pub_len;
-    memcpy(cke + 1, c->kex.pub, c->kex.pub_len);
-    GUARD(mt_conn_send_hs(c, HT_CLIENT_KEY_EXCHANGE, cke, 1 + c->kex.pub_len));
-    c->session_hash_len = mt_conn_transcript_hash(c, c->session_hash);
-    int rc = mt_hs12_derive_keys(c, c->pms, c->pms_len);
+    mt_wr cke;
+    mt_wr_init_growable(&cke, 4096);
+    int rc = build_cke(c, &cke);
+    if (rc == 0) {
+        rc = mt_conn_send_hs(c, HT_CLIENT_KEY_EXCHANGE, cke.p, cke.len);
+    }
+    mt_wr_free(&cke);
+    if (rc == 0) {
+        c->session_hash_len = mt_conn_transcript_hash(c, c->session_hash);
+        rc = mt_hs12_derive_keys(c, c->pms, c->pms_len);
+    }
     mt_wipe(c->pms, sizeof(c->pms));
     mt_kex_wipe(&c->kex);
+    mt_dh_wipe(&c->dh);
     GUARD(rc);
     GUARD(mt_hs12_send_finished(c));
     c->hs = MT_HS_C_WAIT_CCS;

@@ -6,6 +6,7 @@
 #include "ct.h"
 #include "err.h"
 #include "hs12_int.h"
+#include "kex_dh.h"
 #include "prf.h"
 #include "rng.h"
 
@@ -98,6 +99,47 @@ MT_WUR static int choose_alpn(mt_conn *c, mt_rd d)
 }
 
 /* Pick suite, certificate chain, signature scheme and group, in server preference order. */
+/* The FFDHE group for a DHE suite (RFC 7919 4): one of ours the client lists; with no FFDHE
+ * group in its list at all (a legacy client), our first; none if it lists only others. */
+static uint16_t choose_dh_group(const mt_config *cfg, mt_rd groups, int have_groups)
+{
+    int client_lists_ffdhe = 0;
+    for (uint16_t g = 256; g <= 260; g++) {
+        client_lists_ffdhe |= have_groups && mt_hs12_has_u16(groups, g);
+    }
+    for (size_t i = 0; i < cfg->ngroups; i++) {
+        if (mt_dh_supported(cfg->groups[i]) &&
+            (!client_lists_ffdhe || mt_hs12_has_u16(groups, cfg->groups[i]))) {
+            return cfg->groups[i];
+        }
+    }
+    return 0;
+}
+
+/* Whether a chain's key can authenticate suite s, and with which signature scheme (0 for RSA
+ * key transport, which signs nothing). */
+static int chain_fits(const mt_suite *s, const mt_chain *chain, mt_rd sigalgs, const mt_config *cfg,
+                      uint16_t *scheme)
+{
+    mt_key_type t = mt_key_type_of(chain->key);
+    if ((s->auth == MT_AUTH_RSA) != (t == MT_KEY_RSA)) {
+        return 0;
+    }
+    if (s->kx == MT_KX_RSA) {
+        *scheme = 0;
+        return 1;
+    }
+    for (size_t j = 0; j < cfg->nsigalgs; j++) {
+        if (mt_hs12_has_u16(sigalgs, cfg->sigalgs[j]) &&
+            mt_hs12_key_fits(chain->key, cfg->sigalgs[j])) {
+            *scheme = cfg->sigalgs[j];
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* Pick suite, certificate chain, signature scheme and group, in server preference order. */
 MT_WUR static int negotiate(mt_conn *c, const client_hello *ch, mt_rd groups, int have_groups,
                             mt_rd sigalgs)
 {
@@ -110,31 +152,60 @@ MT_WUR static int negotiate(mt_conn *c, const client_hello *ch, mt_rd groups, in
             group = cfg->groups[i];
         }
     }
+    uint16_t dh_group = choose_dh_group(cfg, groups, have_groups);
     for (size_t i = 0; i < cfg->nsuites; i++) {
         const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
-        if (!s || s->kx != MT_KX_ECDHE || !mt_suite_allows(s, MT_TLS12) || !group ||
-            !mt_hs12_has_u16(ch->suites, s->id)) {
+        if (!s || !mt_suite_allows(s, MT_TLS12) || !mt_hs12_has_u16(ch->suites, s->id) ||
+            (s->kx == MT_KX_ECDHE && !group) || (s->kx == MT_KX_DHE && !dh_group) ||
+            s->kx == MT_KX_TLS13) {
             continue;
         }
         for (size_t k = 0; k < cfg->nchains; k++) {
-            const mt_chain *chain = cfg->chains[k];
-            mt_key_type t = mt_key_type_of(chain->key);
-            if ((s->auth == MT_AUTH_RSA) != (t == MT_KEY_RSA)) {
-                continue;
-            }
-            for (size_t j = 0; j < cfg->nsigalgs; j++) {
-                if (mt_hs12_has_u16(sigalgs, cfg->sigalgs[j]) &&
-                    mt_hs12_key_fits(chain->key, cfg->sigalgs[j])) {
-                    c->suite = s;
-                    c->chain = chain;
-                    c->sigalg = cfg->sigalgs[j];
-                    c->group = group;
-                    return 0;
-                }
+            uint16_t scheme;
+            if (chain_fits(s, cfg->chains[k], sigalgs, cfg, &scheme)) {
+                c->suite = s;
+                c->chain = cfg->chains[k];
+                c->sigalg = scheme;
+                c->group = s->kx == MT_KX_ECDHE ? group : s->kx == MT_KX_DHE ? dh_group : 0;
+                return 0;
             }
         }
     }
     return -MT_E_HANDSHAKE_FAILURE;
+}
+
+/* ServerKeyExchange (RFC 5246 7.4.3, RFC 8422 5.4): our share, signed with the randoms. */
+MT_WUR static int send_server_key_exchange(mt_conn *c)
+{
+    mt_wr w, sig;
+    mt_wr_init_growable(&w, MT_HS_MAX);
+    mt_wr_init_growable(&sig, 1024);
+    int rc = 0;
+    BAIL(rc, mt_wr_bytes(&w, c->crand, 32));
+    BAIL(rc, mt_wr_bytes(&w, c->srand, 32));
+    if (c->suite->kx == MT_KX_DHE) {
+        BAIL(rc, mt_dh_generate(&c->dh, c->group));
+        BAIL(rc, mt_dh_params_write(&c->dh, &w));
+    } else {
+        BAIL(rc, mt_kex_generate(&c->kex, c->group));
+        BAIL(rc, mt_wr_u8(&w, 3));
+        BAIL(rc, mt_wr_u16(&w, c->group));
+        BAIL(rc, mt_wr_u8(&w, (uint8_t)c->kex.pub_len));
+        BAIL(rc, mt_wr_bytes(&w, c->kex.pub, c->kex.pub_len));
+    }
+    mt_sig_alg alg;
+    mt_hs12_sigalg_of(c->sigalg, &alg);
+    BAIL(rc, mt_key_sign(c->chain->key, alg, w.p, w.len, &sig));
+    BAIL(rc, mt_wr_u16(&w, c->sigalg));
+    BAIL(rc, mt_wr_u16(&w, (uint16_t)sig.len));
+    BAIL(rc, mt_wr_bytes(&w, sig.p, sig.len));
+    BAIL(rc, mt_wr_finish(&w));
+    /* the 64 random bytes were only for the signature */
+    BAIL(rc, mt_conn_send_hs(c, HT_SERVER_KEY_EXCHANGE, w.p + 64, w.len - 64));
+out:
+    mt_wr_free(&w);
+    mt_wr_free(&sig);
+    return rc;
 }
 
 /* ServerHello (RFC 5246 7.4.1.3) with the extensions this connection negotiated. */
@@ -201,24 +272,10 @@ MT_WUR static int send_server_flight(mt_conn *c)
     BAIL(rc, mt_wr_close(&w));
     BAIL(rc, mt_wr_finish(&w));
     BAIL(rc, mt_conn_send_hs(c, HT_CERTIFICATE, w.p, w.len));
-    /* ServerKeyExchange (RFC 8422 5.4) */
-    mt_wr_reset(&w);
-    BAIL(rc, mt_kex_generate(&c->kex, c->group));
-    BAIL(rc, mt_wr_bytes(&w, c->crand, 32));
-    BAIL(rc, mt_wr_bytes(&w, c->srand, 32));
-    BAIL(rc, mt_wr_u8(&w, 3));
-    BAIL(rc, mt_wr_u16(&w, c->group));
-    BAIL(rc, mt_wr_u8(&w, (uint8_t)c->kex.pub_len));
-    BAIL(rc, mt_wr_bytes(&w, c->kex.pub, c->kex.pub_len));
-    mt_sig_alg alg;
-    mt_hs12_sigalg_of(c->sigalg, &alg);
-    BAIL(rc, mt_key_sign(c->chain->key, alg, w.p, w.len, &sig));
-    BAIL(rc, mt_wr_u16(&w, c->sigalg));
-    BAIL(rc, mt_wr_u16(&w, (uint16_t)sig.len));
-    BAIL(rc, mt_wr_bytes(&w, sig.p, sig.len));
-    BAIL(rc, mt_wr_finish(&w));
-    /* the 64 random bytes were only for the signature */
-    BAIL(rc, mt_conn_send_hs(c, HT_SERVER_KEY_EXCHANGE, w.p + 64, w.len - 64));
+    /* RFC 5246 7.4.3: RSA key transport sends no ServerKeyExchange */
+    if (c->suite->kx != MT_KX_RSA) {
+        BAIL(rc, send_server_key_exchange(c));
+    }
     /* ServerHelloDone */
     BAIL(rc, mt_conn_send_hs(c, HT_SERVER_HELLO_DONE, NULL, 0));
 out:
@@ -338,6 +395,7 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
         }
     }
     memcpy(c->crand, ch.random, 32);
+    c->client_version = ch.version;
     GUARD(mt_rng_bytes(c->srand, 32));
     c->version = MT_TLS12;
     if (try_resume(c, &ch)) {
@@ -354,19 +412,42 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
 
 int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
 {
-    mt_rd r, point;
-    const uint8_t *pt;
+    mt_rd r, share;
+    const uint8_t *p;
+    uint8_t pms[MT_DH_MAX_BYTES];
+    size_t pms_len = 0;
+    int rc;
     mt_rd_init(&r, body, len);
-    GUARD(mt_rd_vec(&r, 1, 1, 255, &point));
+    /* RFC 8422 5.7: ECPoint<1..255>; RFC 5246 7.4.7.1-2: opaque<1..2^16-1> */
+    GUARD(mt_rd_vec(&r, c->suite->kx == MT_KX_ECDHE ? 1 : 2, 1, 0xffff, &share));
     GUARD(mt_rd_end(&r));
-    size_t plen = mt_rd_left(&point);
-    GUARD(mt_rd_borrow(&point, plen, &pt));
-    uint8_t pms[MT_KEX_MAX_SECRET];
-    size_t pms_len;
-    GUARD(mt_kex_derive(&c->kex, pt, plen, pms, &pms_len));
+    size_t n = mt_rd_left(&share);
+    GUARD(mt_rd_borrow(&share, n, &p));
+    switch (c->suite->kx) {
+    case MT_KX_ECDHE:
+        rc = mt_kex_derive(&c->kex, p, n, pms, &pms_len);
+        break;
+    case MT_KX_DHE:
+        rc = mt_dh_derive(&c->dh, p, n, MT_DH_STRIPPED, pms, &pms_len);
+        break;
+    case MT_KX_RSA:
+        /* RFC 5246 7.4.7.1: no error may depend on the padding or the version; a bad
+         * premaster is replaced by random bytes and fails at Finished. Only the public
+         * length can fail here. */
+        rc = mt_key_rsa_decrypt_premaster(c->chain->key, p, n, c->client_version, pms);
+        rc = rc == -MT_E_BAD_LENGTH ? -MT_E_DECODE : rc;
+        pms_len = MT_PREMASTER_LEN;
+        break;
+    default:
+        rc = -MT_E_INTERNAL;
+        break;
+    }
     mt_kex_wipe(&c->kex);
-    c->session_hash_len = mt_conn_transcript_hash(c, c->session_hash);
-    int rc = mt_hs12_derive_keys(c, pms, pms_len);
+    mt_dh_wipe(&c->dh);
+    if (rc == 0) {
+        c->session_hash_len = mt_conn_transcript_hash(c, c->session_hash);
+        rc = mt_hs12_derive_keys(c, pms, pms_len);
+    }
     mt_wipe(pms, sizeof(pms));
     GUARD(rc);
     c->hs = MT_HS_S_WAIT_CCS;
