@@ -20,15 +20,16 @@
 -- Skip a block when a tool is missing: `if not peers.available().gnutls_serv then return end`
 -- (tools/deps installs all of them, so on a set-up machine none is missing).
 --
--- SERVERS  peers.openssl_server{cert=, key=, port=?, www=?, args=?, lifetime=?}
+-- SERVERS  peers.openssl_server{cert=, key=, port=?, www=?, args=?, lifetime=?, start_wait=?}
 --          peers.gnutls_server{cert=, key=, port=?, mode=?"echo"|"http", priority=?, args=?,
---                              lifetime=?}
+--                              lifetime=?, start_wait=?}
 --   return a handle {port=, pid=, name=, log=function() -> text, write=function(data),
 --   stop=function(), alive=function() -> bool, loopback_only=bool}. The start functions return
 --   only once the process has a listening socket on the port (seen in /proc/net/tcp{,6} with
 --   the socket owned by the process: no probe connection, so -naccept and the server log are
---   not disturbed), or raise with the server's log within 5 s (a bad certificate path gives
---   "peers: openssl s_server exited before listening (status 1): <log>"). Without port= a
+--   not disturbed), or raise with the server's log within start_wait (default 5 s; a bad
+--   certificate path gives "peers: openssl s_server exited before listening on port N;
+--   log: <its log>", a server that never listens "... did not listen on ..."). Without port= a
 --   free port is chosen and the start is retried on "address in use". Each server runs in its
 --   own session under `timeout` (lifetime, default 120 s), so even a killed busted leaves
 --   nothing behind for long; stop() kills the whole process group, waits (at most 3 s, then
