@@ -26,6 +26,7 @@ typedef struct mt_chain {
     size_t *der_len;
     size_t n;
     mt_key *key;
+    const struct mt_x509 *leaf; /* parsed leaf, for choosing a chain by SNI (may be NULL) */
 } mt_chain;
 
 #define MT_MAX_CHAINS 8

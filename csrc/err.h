@@ -153,6 +153,7 @@ enum mt_alert {
     X(CERT_INVALID, "certificate_invalid", "certificate violates RFC 5280", BAD_CERTIFICATE)       \
     X(CERT_WEAK_KEY, "weak_key", "certificate key too weak (RSA or DSA below 2048 bits)",          \
       INSUFFICIENT_SECURITY)                                                                       \
+    X(KEY_MISMATCH, "key_mismatch", "the private key does not belong to the certificate", NONE)    \
     X(PEER_ALERT, "peer_alert", "the peer sent a fatal alert", NONE)                               \
     X(CLOSED, "closed", "connection closed", NONE)                                                 \
     X(WANT_READ, "wantread", "more input is needed", NONE)                                         \

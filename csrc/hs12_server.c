@@ -9,6 +9,7 @@
 #include "kex_dh.h"
 #include "prf.h"
 #include "rng.h"
+#include "x509.h"
 
 /* ---- server ---- */
 
@@ -160,11 +161,14 @@ MT_WUR static int negotiate(mt_conn *c, const client_hello *ch, mt_rd groups, in
             s->kx == MT_KX_TLS13) {
             continue;
         }
-        for (size_t k = 0; k < cfg->nchains; k++) {
+        /* RFC 6066 3: prefer a chain for the name the client asked; else the first that fits */
+        for (size_t k = 0; k < 2 * cfg->nchains; k++) {
+            const mt_chain *chain = cfg->chains[k % cfg->nchains];
+            int named = chain->leaf && c->sni[0] && mt_x509_check_host(chain->leaf, c->sni, 1);
             uint16_t scheme;
-            if (chain_fits(s, cfg->chains[k], sigalgs, cfg, &scheme)) {
+            if ((k < cfg->nchains) == named && chain_fits(s, chain, sigalgs, cfg, &scheme)) {
                 c->suite = s;
-                c->chain = cfg->chains[k];
+                c->chain = chain;
                 c->sigalg = scheme;
                 c->group = s->kx == MT_KX_ECDHE ? group : s->kx == MT_KX_DHE ? dh_group : 0;
                 return 0;
@@ -328,6 +332,10 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
 {
     client_hello ch;
     GUARD(parse_client_hello(body, len, &ch));
+    /* RFC 7507 3: a fallback SCSV from a client that offers less than our best version means
+     * someone made its first attempt fail: refuse the downgrade */
+    ENSURE(!(mt_hs12_has_u16(ch.suites, MT_SCSV_FALLBACK) && ch.version < c->cfg->max_version),
+           INAPPROPRIATE_FALLBACK);
     /* RFC 5246 E.1: a client offering less than 1.2 gets protocol_version */
     ENSURE(ch.version >= MT_TLS12, PROTOCOL_VERSION);
     /* RFC 5246 7.4.1.2: null compression must be offered */

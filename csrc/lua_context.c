@@ -15,6 +15,7 @@
 #include "pem.h"
 #include "session.h"
 #include "suites.h"
+#include "x509.h"
 
 #define MAX_CHAIN_CERTS 10
 
@@ -39,6 +40,8 @@ static void context_free(context *c)
         }
         mt_key_free(c->chains[i].key);
         c->chains[i].key = NULL;
+        mt_x509_free((mt_x509 *)c->chains[i].leaf);
+        c->chains[i].leaf = NULL;
     }
     c->cfg.nchains = 0;
     mt_cache_free(c->cfg.cache);
@@ -115,7 +118,17 @@ static int load_chain(context *c, size_t k, const char *certs, size_t clen, cons
     if (ch->n == 0) {
         return -MT_E_PEM_NONE;
     }
-    return mt_key_load((const uint8_t *)key, klen, pw, pwlen, &ch->key);
+    GUARD(mt_key_load((const uint8_t *)key, klen, pw, pwlen, &ch->key));
+    /* the leaf, parsed once, lets the engine pick this chain by SNI */
+    mt_x509 *leaf;
+    GUARD(mt_x509_parse(ch->der[0], ch->der_len[0], &leaf));
+    ch->leaf = leaf;
+    /* a key that is not the leaf's would fail every handshake: say so now */
+    mt_key *pub;
+    GUARD(mt_key_from_spki(leaf->spki, leaf->spki_len, &pub));
+    int same = mt_key_public_eq(pub, ch->key);
+    mt_key_free(pub);
+    return same ? 0 : -MT_E_KEY_MISMATCH;
 }
 
 /* Reads a list of strings at opts[field] into names (or leaves it empty); raises on a
