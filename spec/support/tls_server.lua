@@ -18,8 +18,17 @@ local function list(s)
    for x in s:gmatch("[^,]+") do t[#t + 1] = x end
    return t
 end
-local ctx = assert(tls.context { mode = "server", certificate = cert, key = key,
-   ciphers = list(ciphers), alpn = list(alpn) })
+-- MOONTLS_EXTRA_CHAIN="cert:key" adds a second certificate (chosen by SNI);
+-- MOONTLS_KEYLOG=path writes SSLKEYLOGFILE lines there.
+local chains = { { certificate = cert, key = key } }
+local extra = os.getenv("MOONTLS_EXTRA_CHAIN")
+if extra and extra ~= "" then
+   local c2, k2 = extra:match("^([^:]+):(.+)$")
+   chains[2] = { certificate = c2, key = k2 }
+end
+local keylog = os.getenv("MOONTLS_KEYLOG")
+local ctx = assert(tls.context { mode = "server", certificates = chains,
+   ciphers = list(ciphers), alpn = list(alpn), keylog = keylog ~= "" and keylog or nil })
 local port = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 10 }))
 local _, p = port:getsockname()
 local f = assert(io.open(portfile .. ".tmp", "w"))

@@ -1,0 +1,305 @@
+-- TLS 1.2 interop matrix: moontls as client against openssl s_server and gnutls-serv, and
+-- as server against openssl s_client, gnutls-cli, curl and python3's ssl, for every suite
+-- the peer supports; plus ALPN, SNI certificate choice, resumption, fallback SCSV and the
+-- keylog line. Every row asserts that both sides agree on version and suite and that data
+-- round-trips. Peers run on 127.0.0.1 only and are stopped by the spec.
+local peers = require "support.peers"
+local certs = require "support.certs"
+local helpers = require "helpers"
+local tls = require "moontls"
+
+local pki = certs.get()
+local ECHO = "moontls interop line"
+
+local function leaf(s)
+   return s.auth == "ecdsa" and pki.ec or pki.rsa
+end
+
+local tls12 = {}
+for _, name in ipairs(peers.suite_order) do
+   if peers.suite_names[name].version == "tls1.2" then tls12[#tls12 + 1] = name end
+end
+
+-- A moontls server process (spec/support/tls_server.lua) serving `count` connections.
+local servers = {}
+local function moontls_server(cert, key, opts)
+   opts = opts or {}
+   local dir = helpers.tmpdir()
+   local portfile = dir .. "/port"
+   local cmd = string.format("cd %s && MOONTLS_EXTRA_CHAIN=%s MOONTLS_KEYLOG=%s "
+      .. "timeout 120 %s spec/support/tls_server.lua %s %s %s %d %s %s %s > %s/log 2>&1 & "
+      .. "echo $!", os.getenv("PWD"), opts.extra or "''", opts.keylog or "''", helpers.lua,
+      portfile, cert, key, opts.count or 100, opts.mode or "echo",
+      opts.ciphers and table.concat(opts.ciphers, ",") or "-",
+      opts.alpn and table.concat(opts.alpn, ",") or "-", dir)
+   local p = assert(io.popen(cmd))
+   local pid = tonumber(p:read("l"))
+   p:close()
+   local port
+   for _ = 1, 100 do
+      local f = io.open(portfile)
+      if f then
+         port = tonumber(f:read("a"))
+         f:close()
+         break
+      end
+      require("socket").sleep(0.05)
+   end
+   assert(port, "moontls server did not start: " .. (io.open(dir .. "/log"):read("a")))
+   local h = { port = port, pid = pid, dir = dir }
+   function h.log()
+      local f = io.open(dir .. "/log")
+      local s = f and f:read("a") or ""
+      if f then f:close() end
+      return s
+   end
+   function h.stop()
+      if h.pid then
+         os.execute("kill " .. h.pid .. " 2>/dev/null; sleep 0.05")
+         h.pid = nil
+         helpers.rmtree(dir)
+      end
+   end
+   servers[#servers + 1] = h
+   return h
+end
+
+local function stop_everything()
+   for _, h in ipairs(servers) do h.stop() end
+   servers = {}
+   peers.stop_all()
+end
+
+-- moontls client: GET / over TLS; returns the page and our info().
+local function fetch(port, ctx, opts)
+   opts = opts or {}
+   local f, err = tls.connect("127.0.0.1", port, { context = ctx, server_name = "localhost",
+      timeout = 5, session = opts.session })
+   if not f then return nil, err end
+   local info = f:info()
+   assert(f:send("GET / HTTP/1.0\r\n\r\n"))
+   local body, rerr, partial = f:receive("*a")
+   local session = f:getsession()
+   f:close()
+   return body or partial, info, session, rerr
+end
+
+local function client_ctx(name, extra)
+   local o = { cafile = pki.cafile, ciphers = name and { name } or nil }
+   for k, v in pairs(extra or {}) do o[k] = v end
+   return assert(tls.context(o))
+end
+
+describe("moontls client", function()
+   teardown(stop_everything)
+
+   describe("against openssl s_server", function()
+      local rows = 0
+      for _, name in ipairs(tls12) do
+         local s = peers.suite_names[name]
+         if s.openssl_ok then
+            it(name, function()
+               local srv = peers.openssl_server { cert = leaf(s).cert, key = leaf(s).key,
+                  www = true, args = peers.openssl_cipher_args(name) }
+               local page, info = fetch(srv.port, client_ctx(name))
+               srv.stop()
+               assert.is_string(page, info)
+               local p = peers.parse_openssl_www(page)
+               assert.equals("TLSv1.2", p.protocol)
+               assert.equals(s.openssl, p.cipher)
+               assert.equals(name, info.cipher)
+               assert.equals("TLSv1.2", info.version)
+               rows = rows + 1
+            end)
+         end
+      end
+      it("covered every suite OpenSSL has", function()
+         local want = 0
+         for _, name in ipairs(tls12) do
+            if peers.suite_names[name].openssl_ok then want = want + 1 end
+         end
+         assert.equals(want, rows)
+         assert.is_true(rows >= 20)
+      end)
+   end)
+
+   describe("against gnutls-serv", function()
+      for _, name in ipairs(tls12) do
+         local s = peers.suite_names[name]
+         if s.gnutls_ok then
+            it(name, function()
+               local srv = peers.gnutls_server { cert = leaf(s).cert, key = leaf(s).key,
+                  mode = "http", priority = peers.gnutls_priority(name) }
+               local page, info = fetch(srv.port, client_ctx(name))
+               srv.stop()
+               assert.is_string(page, info)
+               local p = peers.parse_gnutls_http(page)
+               assert.equals("tls1.2", peers.version(p.protocol))
+               assert.equals(s.gnutls_cipher, p.cipher)
+               assert.equals(name, info.cipher)
+            end)
+         end
+      end
+   end)
+
+   it("negotiates ALPN with openssl s_server", function()
+      local srv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key, www = true,
+         args = { "-tls1_2", "-alpn", "http/1.1" } }
+      local page, info = fetch(srv.port, client_ctx(nil, { alpn = { "h2", "http/1.1" } }))
+      srv.stop()
+      assert.is_string(page)
+      assert.equals("http/1.1", info.alpn)
+   end)
+
+   it("resumes a session with openssl s_server", function()
+      local srv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key, www = true,
+         args = { "-tls1_2", "-no_ticket" } }
+      local ctx = client_ctx()
+      local page, info, session = fetch(srv.port, ctx)
+      assert.is_string(page)
+      assert.is_false(info.resumed)
+      assert.is_not_nil(session)
+      local page2, info2 = fetch(srv.port, ctx, { session = session })
+      srv.stop()
+      assert.is_true(info2.resumed)
+      assert.is_true(peers.parse_openssl_www(page2).reused)
+   end)
+
+   it("refuses a server whose certificate does not verify", function()
+      local srv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key, www = true,
+         args = { "-tls1_2" } }
+      local ctx = assert(tls.context { cafile = pki.rsa.ca })
+      local f, err = tls.connect("127.0.0.1", srv.port, { context = ctx,
+         server_name = "localhost", timeout = 5 })
+      srv.stop()
+      assert.is_nil(f)
+      assert.matches("certificate verify failed", err)
+   end)
+end)
+
+describe("moontls server", function()
+   teardown(stop_everything)
+   local all = {}
+   for _, name in ipairs(tls12) do all[#all + 1] = name end
+   local ec_srv, rsa_srv
+
+   local function server_for(s)
+      if s.auth == "ecdsa" then
+         ec_srv = ec_srv or moontls_server(pki.ec.cert, pki.ec.key, { ciphers = all })
+         return ec_srv
+      end
+      rsa_srv = rsa_srv or moontls_server(pki.rsa.cert, pki.rsa.key, { ciphers = all })
+      return rsa_srv
+   end
+
+   describe("with openssl s_client", function()
+      for _, name in ipairs(tls12) do
+         local s = peers.suite_names[name]
+         if s.openssl_ok then
+            it(name, function()
+               local srv = server_for(s)
+               local args = peers.openssl_cipher_args(name)
+               local r = peers.openssl_client { port = srv.port, args = args,
+                  input = ECHO .. "\n", expect = ECHO, cafile = pki.cafile,
+                  servername = "localhost" }
+               assert.equals("TLSv1.2", r.info.protocol, r.stderr .. srv.log())
+               assert.equals(s.openssl, r.info.cipher)
+               assert.equals(0, r.info.verify_code)
+               assert.matches(ECHO, r.stdout, 1, true)
+            end)
+         end
+      end
+   end)
+
+   describe("with gnutls-cli", function()
+      for _, name in ipairs(tls12) do
+         local s = peers.suite_names[name]
+         if s.gnutls_ok then
+            it(name, function()
+               local srv = server_for(s)
+               local r = peers.gnutls_client { port = srv.port, input = ECHO .. "\n",
+                  expect = ECHO, cafile = pki.cafile, servername = "localhost",
+                  priority = peers.gnutls_priority(name) }
+               assert.equals("tls1.2", peers.version(r.info.protocol or ""), r.stdout
+                  .. r.stderr .. srv.log())
+               assert.equals(s.gnutls_cipher, r.info.cipher)
+               assert.matches(ECHO, r.stdout, 1, true)
+            end)
+         end
+      end
+   end)
+
+   it("serves curl and python's ssl, with ALPN", function()
+      local srv = moontls_server(pki.ec.cert, pki.ec.key, { mode = "www",
+         alpn = { "h2", "http/1.1" } })
+      local r = peers.curl { port = srv.port, cafile = pki.cafile, args = { "--http1.1" } }
+      assert.is_true(r.ok, r.stderr .. srv.log())
+      assert.matches("version: TLSv1.2", r.stdout)
+      assert.equals("http/1.1", r.info.alpn)
+      local py = peers.python_client { port = srv.port, cafile = pki.cafile,
+         servername = "localhost", alpn = { "http/1.1" }, input = "GET / HTTP/1.0\r\n\r\n" }
+      assert.is_true(py.ok, py.stderr .. srv.log())
+      assert.equals("TLSv1.2", py.info.version)
+      assert.equals("http/1.1", py.info.alpn)
+      assert.matches("cipher: TLS_ECDHE_ECDSA_", py.stdout)
+   end)
+
+   it("sends no_application_protocol when ALPN has nothing in common", function()
+      local srv = moontls_server(pki.ec.cert, pki.ec.key, { alpn = { "h2" } })
+      local r = peers.openssl_client { port = srv.port, args = { "-tls1_2", "-alpn", "spdy/1" },
+         input = ECHO .. "\n", cafile = pki.cafile }
+      assert.matches("no application protocol", r.stdout .. r.stderr)
+   end)
+
+   it("picks the certificate by SNI", function()
+      local dir = helpers.tmpdir()
+      assert(os.execute(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 "
+         .. "-nodes -keyout %s/o.key -out %s/o.crt -days 2 -subj /CN=other.test "
+         .. "-addext subjectAltName=DNS:other.test 2>/dev/null"):format(dir, dir)))
+      local srv = moontls_server(pki.ec.cert, pki.ec.key,
+         { extra = dir .. "/o.crt:" .. dir .. "/o.key" })
+      local other = peers.openssl_client { port = srv.port, servername = "other.test",
+         args = { "-tls1_2", "-showcerts" }, input = ECHO .. "\n", expect = ECHO }
+      local default = peers.openssl_client { port = srv.port, servername = "localhost",
+         args = { "-tls1_2", "-showcerts" }, input = ECHO .. "\n", expect = ECHO }
+      helpers.rmtree(dir)
+      assert.matches("subject=CN = other.test", other.stdout)
+      assert.not_matches("subject=CN = other.test", default.stdout)
+   end)
+
+   it("resumes sessions for openssl s_client -reconnect and gnutls-cli --resume", function()
+      local srv = moontls_server(pki.ec.cert, pki.ec.key)
+      local r = peers.openssl_client { port = srv.port,
+         args = { "-tls1_2", "-reconnect", "-no_ticket" }, cafile = pki.cafile, timeout = 15 }
+      local reused = 0
+      for _, h in ipairs(r.info.handshakes) do
+         if h.reused then reused = reused + 1 end
+      end
+      assert.is_true(reused >= 5, r.stdout)
+      local g = peers.gnutls_client { port = srv.port, args = { "--resume" },
+         cafile = pki.cafile, servername = "localhost", input = ECHO .. "\n", expect = ECHO }
+      assert.is_true(g.info.resumed, g.stdout .. g.stderr)
+   end)
+
+   it("refuses a fallback SCSV below TLS 1.2 with inappropriate_fallback", function()
+      local srv = moontls_server(pki.ec.cert, pki.ec.key)
+      local r = peers.openssl_client { port = srv.port, input = "",
+         args = { "-tls1_1", "-cipher", "DEFAULT@SECLEVEL=0", "-fallback_scsv" } }
+      assert.matches("alert inappropriate fallback", r.stdout .. r.stderr)
+   end)
+
+   it("writes the same keylog line as openssl s_client", function()
+      local dir = helpers.tmpdir()
+      local srv = moontls_server(pki.ec.cert, pki.ec.key, { keylog = dir .. "/ours" })
+      local r = peers.openssl_client { port = srv.port, input = ECHO .. "\n", expect = ECHO,
+         args = { "-tls1_2", "-keylogfile", dir .. "/theirs" }, cafile = pki.cafile }
+      assert.matches(ECHO, r.stdout, 1, true)
+      require("socket").sleep(0.2)
+      local ours = io.open(dir .. "/ours"):read("a")
+      local theirs = io.open(dir .. "/theirs"):read("a")
+      helpers.rmtree(dir)
+      local line = theirs:match("CLIENT_RANDOM %x+ %x+")
+      assert.is_string(line)
+      assert.equals(line .. "\n", ours)
+   end)
+end)
