@@ -233,13 +233,44 @@ MT_WUR static int on_alert(mt_conn *c, const uint8_t *p, size_t n)
     return -MT_E_PEER_ALERT;
 }
 
+/*
+ * After the handshake, a HelloRequest (to a client) or a ClientHello (to a server) asks for
+ * renegotiation, which this version does not do: RFC 5246 7.4.1.1 / 7.2.2 let us answer
+ * with a no_renegotiation warning and carry on. Anything else is unexpected.
+ */
+MT_WUR static int refuse_renegotiation(mt_conn *c)
+{
+    static const uint8_t warn[2] = {1, MT_ALERT_NO_RENEGOTIATION};
+    for (;;) {
+        mt_rd r;
+        uint8_t type;
+        uint32_t len;
+        mt_rd_init(&r, c->hs_in.p + c->hs_off, c->hs_in.len - c->hs_off);
+        if (mt_rd_u8(&r, &type) < 0 || mt_rd_u24(&r, &len) < 0) {
+            break;
+        }
+        ENSURE(len <= MT_HS_MAX - 4, HANDSHAKE_FAILURE);
+        if (mt_rd_skip(&r, len) < 0) {
+            break;
+        }
+        ENSURE(c->server ? type == 1 : (type == 0 && len == 0), UNEXPECTED_MESSAGE);
+        ENSURE(++c->refused_renegotiations <= 4, NO_RENEGOTIATION);
+        c->hs_off += 4 + len;
+        GUARD(mt_rec_seal(&c->wr, MT_CT_ALERT, c->rec_version, warn, 2, &c->out));
+    }
+    if (c->hs_off == c->hs_in.len) {
+        mt_wr_reset(&c->hs_in);
+        c->hs_off = 0;
+    }
+    return 0;
+}
+
 MT_WUR static int on_handshake_bytes(mt_conn *c, const uint8_t *p, size_t n)
 {
     /* RFC 5246 6.2.1: no zero-length handshake fragments. */
     ENSURE(n > 0, DECODE);
-    ENSURE(c->hs != MT_HS_CONNECTED, NO_RENEGOTIATION);
     GUARD(mt_wr_bytes(&c->hs_in, p, n));
-    return mt_conn_run_handshake(c);
+    return c->hs == MT_HS_CONNECTED ? refuse_renegotiation(c) : mt_conn_run_handshake(c);
 }
 
 int mt_conn_run_handshake(mt_conn *c)

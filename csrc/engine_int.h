@@ -45,6 +45,7 @@ struct mt_conn {
     int decision;
     int local_closed, peer_closed;
     int warnings, empty_records;
+    int refused_renegotiations; /* no_renegotiation warnings sent (a few, then fatal) */
     /* flags that must all be set before application data (client) */
     int chain_ok, ske_ok, fin_ok;
 

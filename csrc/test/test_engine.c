@@ -498,8 +498,120 @@ static void no_cache_no_session(void)
     free_id(&id);
 }
 
+/* Split a flight of plaintext records; returns the count (at most max). */
+static size_t split_records(const uint8_t *p, size_t len, size_t *off, size_t *n, size_t max)
+{
+    size_t k = 0, at = 0;
+    while (at + 5 <= len && k < max) {
+        size_t body = ((size_t)p[at + 3] << 8) | p[at + 4];
+        off[k] = at;
+        n[k] = 5 + body;
+        at += 5 + body;
+        k++;
+    }
+    return k;
+}
+
+/*
+ * Every handshake message of the server's first flight (ServerHello, Certificate,
+ * ServerKeyExchange, ServerHelloDone) and the client's ClientKeyExchange, cut short at every
+ * offset with the record and handshake lengths made to agree, or sent twice: the receiver
+ * either fails with an error that sends a named alert, or (when the cut leaves a well-formed
+ * shorter message, such as a ServerHello without its extensions) goes on. Nothing crashes
+ * or leaks (ASan/LSan run this too).
+ */
+static void handshake_messages_cut_and_repeated(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    mt_config cc, sc;
+    mt_config_defaults(&cc);
+    mt_config_defaults(&sc);
+    sc.chains[0] = &id.chain;
+    sc.nchains = 1;
+    size_t trials = 0, failed = 0;
+    for (int target = 0; target < 5; target++) {
+        for (size_t cut = 0;; cut++) {
+            mt_conn *c, *s;
+            size_t len, used, off[8], n[8];
+            CHECK_EQ(mt_conn_new(&cc, 0, "example.com", &c), 0);
+            CHECK_EQ(mt_conn_new(&sc, 1, NULL, &s), 0);
+            const uint8_t *ch = mt_conn_out(c, &len);
+            CHECK_EQ(mt_conn_feed(s, ch, len, &used), 0);
+            mt_conn_out_done(c, len);
+            mt_conn *to = c;
+            const uint8_t *flight = mt_conn_out(s, &len);
+            uint8_t *buf = malloc(len + 1);
+            memcpy(buf, flight, len);
+            size_t nrec = split_records(buf, len, off, n, 8);
+            size_t r = (size_t)target;
+            if (target == 4) {
+                /* the client's ClientKeyExchange (its first record after the server flight) */
+                CHECK_EQ(mt_conn_feed(c, buf, len, &used), 0);
+                free(buf);
+                flight = mt_conn_out(c, &len);
+                buf = malloc(len + 1);
+                memcpy(buf, flight, len);
+                nrec = split_records(buf, len, off, n, 8);
+                r = 0;
+                to = s;
+            }
+            CHECK(r < nrec);
+            size_t body = n[r] - 9; /* record header 5, handshake header 4 */
+            if (cut > body) {
+                mt_conn_free(c);
+                mt_conn_free(s);
+                free(buf);
+                break;
+            }
+            size_t feed_len;
+            if (cut == body) {
+                /* the whole message twice: the second is unexpected */
+                feed_len = off[r] + 2 * n[r];
+                buf = realloc(buf, feed_len > len ? feed_len : len);
+                memcpy(buf + off[r] + n[r], buf + off[r], n[r]);
+            } else {
+                uint8_t *m = buf + off[r];
+                m[3] = (uint8_t)((4 + cut) >> 8);
+                m[4] = (uint8_t)(4 + cut);
+                m[6] = (uint8_t)(cut >> 16);
+                m[7] = (uint8_t)(cut >> 8);
+                m[8] = (uint8_t)cut;
+                feed_len = off[r] + 9 + cut;
+            }
+            uint8_t *exact = malloc(feed_len);
+            memcpy(exact, buf, feed_len);
+            int rc = mt_conn_feed(to, exact, feed_len, &used);
+            trials++;
+            if (rc < 0) {
+                failed++;
+                if (mt_err_alert(rc) < 0 && rc != -MT_E_PEER_ALERT) {
+                    printf("# target %d cut %zu: %s sends no alert\n", target, cut,
+                           mt_err_name(rc));
+                    CHECK(0);
+                }
+                size_t alen;
+                CHECK(mt_conn_out(to, &alen) != NULL && alen > 0);
+            }
+            if (cut == body && rc != -MT_E_UNEXPECTED_MESSAGE) {
+                printf("# target %d sent twice: %s\n", target, mt_err_name(rc));
+                CHECK(0);
+            }
+            free(exact);
+            free(buf);
+            mt_conn_free(c);
+            mt_conn_free(s);
+        }
+    }
+    printf("# %zu cut or repeated messages, %zu refused\n", trials, failed);
+    /* all but the few cuts that leave a well-formed shorter message are refused */
+    CHECK(failed * 10 >= trials * 9);
+    free_id(&id);
+}
+
 int main(void)
 {
+    RUN(handshake_messages_cut_and_repeated);
     RUN(session_id_resumption);
     RUN(no_cache_no_session);
     RUN(every_suite_and_key);
