@@ -422,6 +422,7 @@ void mt_conn_get_info(const mt_conn *c, mt_conn_info *info)
     info->group = c->group;
     info->sigalg = c->sigalg;
     info->ems = c->ems;
+    info->etm = c->etm;
     info->alpn = c->alpn;
     info->sni = c->sni;
 }

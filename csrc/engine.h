@@ -44,6 +44,7 @@ typedef struct mt_config {
     uint8_t alpn[512]; /* ALPN protocol_name_list body (u8-prefixed names), in preference order */
     size_t alpn_len;
     int verify_peer; /* client: pause at MT_DECIDE_VERIFY with the server's chain */
+    int no_etm;      /* 1: neither offer nor accept encrypt_then_mac (RFC 7366) for CBC suites */
 } mt_config;
 
 /* Fill cfg with the secure defaults (TLS 1.2, AEAD suites with ECDHE, X25519/P-256/P-384). */
@@ -121,6 +122,7 @@ typedef struct mt_conn_info {
     uint16_t group;
     uint16_t sigalg;
     int ems;
+    int etm; /* encrypt_then_mac in use (CBC suites) */
     int resumed;
     const char *alpn; /* NUL-terminated, "" if none */
     const char *sni;  /* server: name the client asked for, "" if none */

@@ -158,6 +158,10 @@ MT_WUR static int send_server_flight(mt_conn *c)
         static const uint8_t ems[] = {0x00, EXT_EMS, 0x00, 0x00};
         BAIL(rc, mt_wr_bytes(&w, ems, sizeof(ems)));
     }
+    if (c->etm) {
+        static const uint8_t etm[] = {0x00, EXT_ETM, 0x00, 0x00};
+        BAIL(rc, mt_wr_bytes(&w, etm, sizeof(etm)));
+    }
     if (c->client_sent_ecpf) {
         static const uint8_t ecpf[] = {0x00, EXT_EC_POINT_FORMATS, 0x00, 0x02, 0x01, 0x00};
         BAIL(rc, mt_wr_bytes(&w, ecpf, sizeof(ecpf)));
@@ -272,6 +276,11 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
             GUARD(mt_rd_end(&d));
             c->ems = 1;
             break;
+        case EXT_ETM:
+            /* RFC 7366 2: extension_data is empty */
+            GUARD(mt_rd_end(&d));
+            c->client_sent_etm = 1;
+            break;
         case EXT_RENEGOTIATION_INFO: {
             mt_rd inner;
             GUARD(mt_rd_vec8(&d, &inner));
@@ -286,6 +295,8 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
         }
     }
     GUARD(negotiate(c, &ch, groups, have_groups, sigalgs));
+    /* RFC 7366 3: encrypt_then_mac only for a CBC suite, never echoed for AEAD */
+    c->etm = c->client_sent_etm && c->suite->cbc != NULL && !c->cfg->no_etm;
     memcpy(c->crand, ch.random, 32);
     GUARD(mt_rng_bytes(c->srand, 32));
     c->sid_len = 32;
