@@ -17,6 +17,12 @@
  * Every message but Finished enters the transcript before it is handled;
  * Finished is checked against the transcript that precedes it. The EMS
  * session hash (RFC 7627 3) is taken right after ClientKeyExchange.
+ *
+ * CBC suites (suite->cbc set): the key block holds two MAC keys before the
+ * two cipher keys and no IVs (TLS 1.2 records carry explicit IVs, RFC 5246
+ * 6.3). encrypt_then_mac (RFC 7366) is offered with CBC suites unless the
+ * config says no_etm, and accepted by the server only when it picks a CBC
+ * suite; c->etm then selects the record layout for both directions.
  */
 #include <string.h>
 
