@@ -138,7 +138,9 @@ int mt_conn_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t len)
     uint8_t first[MT_REC_MAX_PLAIN];
     size_t n = len + 4 < sizeof(first) ? len + 4 : sizeof(first);
     memcpy(first, hdr, 4);
-    memcpy(first + 4, body, n - 4);
+    if (n > 4) { /* body may be NULL for an empty message (ServerHelloDone) */
+        memcpy(first + 4, body, n - 4);
+    }
     GUARD(mt_rec_seal(&c->wr, MT_CT_HANDSHAKE, c->rec_version, first, n, &c->out));
     for (size_t done = n - 4; done < len;) {
         size_t k = len - done < MT_REC_MAX_PLAIN ? len - done : MT_REC_MAX_PLAIN;
@@ -466,6 +468,7 @@ void mt_conn_get_info(const mt_conn *c, mt_conn_info *info)
     info->sigalg = c->sigalg;
     info->ems = c->ems;
     info->resumed = c->resumed;
+    info->etm = c->etm;
     info->alpn = c->alpn;
     info->sni = c->sni;
 }

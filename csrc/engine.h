@@ -48,6 +48,7 @@ typedef struct mt_config {
     int verify_peer;      /* client: pause at MT_DECIDE_VERIFY with the server's chain */
     mt_cache *cache;      /* server: session-ID cache, or NULL for no resumption */
     unsigned dh_min_bits; /* client: smallest DHE prime a server may choose (0: 2048) */
+    int no_etm; /* 1: neither offer nor accept encrypt_then_mac (RFC 7366) for CBC suites */
 } mt_config;
 
 /* Fill cfg with the secure defaults (TLS 1.2, AEAD suites with ECDHE, X25519/P-256/P-384). */
@@ -137,6 +138,7 @@ typedef struct mt_conn_info {
     uint16_t group;
     uint16_t sigalg;
     int ems;
+    int etm; /* encrypt_then_mac in use (CBC suites) */
     int resumed;
     const char *alpn; /* NUL-terminated, "" if none */
     const char *sni;  /* server: name the client asked for, "" if none */

@@ -20,6 +20,11 @@
 #define MT_HS_MAX (128 * 1024)
 #define MT_MAX_PEER_CERTS 16
 
+/* RFC 5246 6.3: the key block holds two MAC keys, two cipher keys and two IVs. CBC suites need
+ * at most 2 x 48 (HMAC-SHA384) + 2 x 32 (AES-256) bytes (explicit IVs: none from the block);
+ * AEAD suites 2 x 32 + 2 x 12. */
+#define MT_KEY_BLOCK_MAX (2 * MT_CBC_MAX_MAC + 2 * MT_CBC_MAX_KEY)
+
 /* Handshake states: what the next message must be. */
 enum {
     MT_HS_C_WAIT_SH = 1,
@@ -55,16 +60,18 @@ struct mt_conn {
     uint16_t group, sigalg;
     int ems, secure_reneg;
     int client_sent_alpn, client_sent_ecpf;
-    int cert_requested; /* client: the server sent CertificateRequest */
-    int resumed;        /* abbreviated handshake (RFC 5246 7.3) */
-    mt_session resume;  /* client: the session offered for resumption */
+    int cert_requested;  /* client: the server sent CertificateRequest */
+    int resumed;         /* abbreviated handshake (RFC 5246 7.3) */
+    mt_session resume;   /* client: the session offered for resumption */
+    int client_sent_etm; /* server: the ClientHello had encrypt_then_mac */
+    int etm;             /* encrypt_then_mac negotiated (RFC 7366; CBC suites only) */
     uint8_t crand[32], srand[32];
     uint8_t sid[32];
     size_t sid_len;
     uint8_t pms[MT_DH_MAX_BYTES]; /* client: premaster between SKE and CKE */
     size_t pms_len;
     uint8_t master[48];
-    uint8_t key_block[2 * 32 + 2 * 12];
+    uint8_t key_block[MT_KEY_BLOCK_MAX];
     char sni[256];
     char alpn[256];
 

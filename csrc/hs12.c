@@ -17,6 +17,12 @@
  * Every message but Finished enters the transcript before it is handled;
  * Finished is checked against the transcript that precedes it. The EMS
  * session hash (RFC 7627 3) is taken right after ClientKeyExchange.
+ *
+ * CBC suites (suite->cbc set): the key block holds two MAC keys before the
+ * two cipher keys and no IVs (TLS 1.2 records carry explicit IVs, RFC 5246
+ * 6.3). encrypt_then_mac (RFC 7366) is offered with CBC suites unless the
+ * config says no_etm, and accepted by the server only when it picks a CBC
+ * suite; c->etm then selects the record layout for both directions.
  */
 #include <string.h>
 
@@ -133,20 +139,48 @@ int mt_hs12_derive_keys(mt_conn *c, const uint8_t *pms, size_t pms_len)
 
 int mt_hs12_key_block(mt_conn *c)
 {
-    const mt_aead *a = c->suite->aead;
-    size_t need = 2u * a->key_len + 2u * a->fixed_iv_len;
-    return mt_prf_tls12(c->suite->prf, c->master, sizeof(c->master), "key expansion", c->srand, 32,
+    /* RFC 5246 6.3: client_write_MAC_key, server_write_MAC_key, client_write_key,
+     * server_write_key, client_write_IV, server_write_IV (MAC keys empty for AEAD, IVs
+     * empty for CBC from TLS 1.1 on). */
+    const mt_suite *s = c->suite;
+    size_t need = s->cbc ? 2u * s->mac->mac_len + 2u * s->cbc->key_len
+                         : 2u * s->aead->key_len + 2u * s->aead->fixed_iv_len;
+    ENSURE(need <= sizeof(c->key_block), INTERNAL);
+    return mt_prf_tls12(s->prf, c->master, sizeof(c->master), "key expansion", c->srand, 32,
                         c->crand, 32, c->key_block, need);
 }
 
 /* Switch one direction to the pending keys: client keys for what the client writes. */
-void mt_hs12_activate(mt_conn *c, int for_write)
+int mt_hs12_activate(mt_conn *c, int for_write)
 {
-    const mt_aead *a = c->suite->aead;
+    const mt_suite *s = c->suite;
     int client_side = for_write ? !c->server : c->server;
+    mt_rec_prot *p = for_write ? &c->wr : &c->rd;
+    if (s->cbc) {
+        size_t ml = s->mac->mac_len, kl = s->cbc->key_len;
+        const uint8_t *mac_key = c->key_block + (client_side ? 0 : ml);
+        const uint8_t *key = c->key_block + 2u * ml + (client_side ? 0 : kl);
+        return mt_rec_prot_set_cbc(p, s->cbc, s->mac, for_write ? MT_CBC_SEAL : MT_CBC_OPEN, c->etm,
+                                   c->version, key, mac_key);
+    }
+    const mt_aead *a = s->aead;
     const uint8_t *key = c->key_block + (client_side ? 0 : a->key_len);
     const uint8_t *iv = c->key_block + 2u * a->key_len + (client_side ? 0 : a->fixed_iv_len);
-    mt_rec_prot_set(for_write ? &c->wr : &c->rd, a, 0, key, iv);
+    mt_rec_prot_set(p, a, 0, key, iv);
+    return 0;
+}
+
+/* 1 if cfg offers a CBC suite the TLS 1.2 engine runs (RFC 7366 2: offer encrypt_then_mac
+ * only then), and encrypt_then_mac is not switched off. */
+int mt_hs12_offer_etm(const mt_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nsuites && !cfg->no_etm; i++) {
+        const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
+        if (s && s->cbc && mt_suite_allows(s, MT_TLS12)) {
+            return 1;
+        }
+    }
+    return 0;
 }
 
 int mt_hs12_finished_data(mt_conn *c, int from_client, uint8_t out[12])
@@ -162,7 +196,7 @@ int mt_hs12_send_finished(mt_conn *c)
 {
     uint8_t vd[12];
     GUARD(mt_conn_send_ccs(c));
-    mt_hs12_activate(c, 1);
+    GUARD(mt_hs12_activate(c, 1));
     GUARD(mt_hs12_finished_data(c, !c->server, vd));
     return mt_conn_send_hs(c, HT_FINISHED, vd, sizeof(vd));
 }
@@ -244,7 +278,7 @@ void mt_hs12_cache_session(mt_conn *c)
 int mt_hs12_ccs(mt_conn *c)
 {
     ENSURE(c->hs == MT_HS_C_WAIT_CCS || c->hs == MT_HS_S_WAIT_CCS, UNEXPECTED_MESSAGE);
-    mt_hs12_activate(c, 0);
+    GUARD(mt_hs12_activate(c, 0));
     c->hs = c->server ? MT_HS_S_WAIT_FIN : MT_HS_C_WAIT_FIN;
     return 0;
 }

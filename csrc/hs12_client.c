@@ -69,6 +69,11 @@ MT_WUR static int build_client_hello(mt_conn *c, mt_wr *w)
         GUARD(mt_wr_close(w));
         GUARD(mt_wr_close(w));
     }
+    if (mt_hs12_offer_etm(cfg)) {
+        /* RFC 7366 2: empty extension_data, offered along with CBC suites */
+        static const uint8_t etm[] = {0x00, EXT_ETM, 0x00, 0x00};
+        GUARD(mt_wr_bytes(w, etm, sizeof(etm)));
+    }
     /* RFC 7627 5.1 and RFC 5746 3.4 (empty renegotiated_connection on the first hello) */
     static const uint8_t tail[] = {0x00, EXT_EMS, 0x00, 0x00, 0xff, 0x01, 0x00, 0x01, 0x00};
     GUARD(mt_wr_bytes(w, tail, sizeof(tail)));
@@ -146,6 +151,14 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
         case EXT_EMS:
             GUARD(mt_rd_end(&d));
             c->ems = 1;
+            break;
+        case EXT_ETM:
+            /* RFC 7366 2: only in answer to our offer; empty */
+            ENSURE(mt_hs12_offer_etm(c->cfg), UNSUPPORTED_EXTENSION);
+            GUARD(mt_rd_end(&d));
+            /* RFC 7366 3: a server must not send it with an AEAD suite */
+            ENSURE(s->cbc != NULL, ILLEGAL_PARAMETER);
+            c->etm = 1;
             break;
         case EXT_EC_POINT_FORMATS: {
             mt_rd f;

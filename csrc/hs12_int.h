@@ -28,6 +28,7 @@ enum {
     EXT_EC_POINT_FORMATS = 11,
     EXT_SIGNATURE_ALGORITHMS = 13,
     EXT_ALPN = 16,
+    EXT_ETM = 22,
     EXT_EMS = 23,
     EXT_RENEGOTIATION_INFO = 0xff01,
 };
@@ -48,7 +49,8 @@ int mt_hs12_in_list(const uint16_t *list, size_t n, uint16_t v);
 int mt_hs12_has_u16(mt_rd r, uint16_t v);
 MT_WUR int mt_hs12_cert_spki(const uint8_t *der, size_t len, const uint8_t **spki, size_t *n);
 MT_WUR int mt_hs12_derive_keys(mt_conn *c, const uint8_t *pms, size_t pms_len);
-void mt_hs12_activate(mt_conn *c, int for_write);
+MT_WUR int mt_hs12_activate(mt_conn *c, int for_write);
+int mt_hs12_offer_etm(const mt_config *cfg);
 /* The key block from the master secret and both randoms (RFC 5246 6.3). */
 MT_WUR int mt_hs12_key_block(mt_conn *c);
 /* Server: put the finished connection's session in the cache (if any). */

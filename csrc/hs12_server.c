@@ -234,6 +234,10 @@ MT_WUR static int send_server_hello(mt_conn *c)
         static const uint8_t ems[] = {0x00, EXT_EMS, 0x00, 0x00};
         BAIL(rc, mt_wr_bytes(&w, ems, sizeof(ems)));
     }
+    if (c->etm) {
+        static const uint8_t etm[] = {0x00, EXT_ETM, 0x00, 0x00};
+        BAIL(rc, mt_wr_bytes(&w, etm, sizeof(etm)));
+    }
     if (c->client_sent_ecpf) {
         static const uint8_t ecpf[] = {0x00, EXT_EC_POINT_FORMATS, 0x00, 0x02, 0x01, 0x00};
         BAIL(rc, mt_wr_bytes(&w, ecpf, sizeof(ecpf)));
@@ -321,6 +325,8 @@ static int try_resume(mt_conn *c, const client_hello *ch)
 MT_WUR static int resume(mt_conn *c)
 {
     c->resumed = 1;
+    /* RFC 7366 3.1: the extension is negotiated again on resumption */
+    c->etm = c->client_sent_etm && c->suite->cbc != NULL && !c->cfg->no_etm;
     GUARD(send_server_hello(c));
     GUARD(mt_hs12_key_block(c));
     GUARD(mt_hs12_send_finished(c));
@@ -389,6 +395,11 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
             GUARD(mt_rd_end(&d));
             c->ems = 1;
             break;
+        case EXT_ETM:
+            /* RFC 7366 2: extension_data is empty */
+            GUARD(mt_rd_end(&d));
+            c->client_sent_etm = 1;
+            break;
         case EXT_RENEGOTIATION_INFO: {
             mt_rd inner;
             GUARD(mt_rd_vec8(&d, &inner));
@@ -410,6 +421,8 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
         return resume(c);
     }
     GUARD(negotiate(c, &ch, groups, have_groups, sigalgs));
+    /* RFC 7366 3: encrypt_then_mac only for a CBC suite, never echoed for AEAD */
+    c->etm = c->client_sent_etm && c->suite->cbc != NULL && !c->cfg->no_etm;
     /* RFC 5246 7.4.1.3: an empty session id says the session will not be cached */
     c->sid_len = c->cfg->cache ? 32 : 0;
     GUARD(mt_rng_bytes(c->sid, c->sid_len));

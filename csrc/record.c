@@ -10,6 +10,14 @@
  * Additional data: TLS 1.2 (RFC 5246 6.2.3.3) seq(8) || type || version ||
  * plaintext length; TLS 1.3 (RFC 8446 5.2) the record header itself.
  *
+ * CBC (RFC 5246 6.2.3.2, RFC 7366): cipher_cbc.c builds and checks the
+ * fragment (explicit random IV, MAC, padding; MAC-then-encrypt opened in
+ * constant time); this file adds the header, the limits and the sequence
+ * number. mt_cbc_open must not decrypt in place, so a CBC fragment is opened
+ * into a stack buffer and the plaintext copied back over the fragment (it is
+ * shorter), and the buffer wiped. The MAC input uses the header's version,
+ * which must be the negotiated one: TLS 1.0's chained IV is never set up here.
+ *
  * Sequence numbers must not wrap (RFC 5246 6.1, RFC 8446 5.3): sealing or
  * opening with seq 2^64-1 fails, and the connection must rekey or close long
  * before; the engine enforces the lower AEAD limits.
@@ -31,6 +39,24 @@ void mt_rec_prot_set(mt_rec_prot *p, const mt_aead *a, int tls13, const uint8_t 
     memcpy(p->iv, iv, tls13 ? MT_AEAD_NONCE_LEN : a->fixed_iv_len);
 }
 
+int mt_rec_prot_set_cbc(mt_rec_prot *p, const mt_cbc_cipher *cipher, const mt_cbc_mac *mac, int dir,
+                        int etm, uint16_t version, const uint8_t *enc_key, const uint8_t *mac_key)
+{
+    mt_rec_prot_clear(p);
+    /* RFC 4346 6.2.3.2: from TLS 1.1 on every record carries its own IV. */
+    ENSURE(version == MT_CBC_TLS11 || version == MT_CBC_TLS12, INVALID_ARG);
+    GUARD(mt_cbc_init(&p->cbc_st, cipher, mac, dir, enc_key, mac_key, NULL));
+    p->cbc = 1;
+    p->etm = etm ? 1 : 0;
+    p->version = version;
+    return 0;
+}
+
+int mt_rec_protected(const mt_rec_prot *p)
+{
+    return p->aead != NULL || p->cbc;
+}
+
 void mt_rec_prot_clear(mt_rec_prot *p)
 {
     mt_wipe(p, sizeof(*p));
@@ -38,6 +64,11 @@ void mt_rec_prot_clear(mt_rec_prot *p)
 
 size_t mt_rec_overhead(const mt_rec_prot *p)
 {
+    if (p->cbc) {
+        /* explicit IV, MAC and at most one block of padding (we pad minimally) */
+        const mt_cbc_state *st = &p->cbc_st;
+        return MT_REC_HEADER + 2u * st->cipher->block_len + st->mac->mac_len;
+    }
     if (!p->aead) {
         return MT_REC_HEADER;
     }
@@ -88,10 +119,36 @@ MT_WUR static int seal_plain(uint8_t type, uint16_t version, const uint8_t *in, 
     return mt_wr_bytes(out, in, len);
 }
 
+MT_WUR static int seal_cbc(mt_rec_prot *p, uint8_t type, const uint8_t *in, size_t len, mt_wr *out)
+{
+    size_t frag = mt_cbc_sealed_len(&p->cbc_st, p->version, p->etm, len), got;
+    size_t start = out->len;
+    uint8_t *body;
+    ENSURE(frag > 0, INTERNAL);
+    GUARD(mt_wr_u8(out, type));
+    GUARD(mt_wr_u16(out, p->version));
+    GUARD(mt_wr_u16(out, (uint16_t)frag));
+    GUARD(mt_wr_reserve(out, frag, &body));
+    int rc = mt_cbc_seal(&p->cbc_st, p->version, p->seq, type, p->etm, in, len, body, frag, &got);
+    if (rc == 0 && got != frag) {
+        rc = -MT_E_INTERNAL;
+    }
+    if (rc < 0) {
+        mt_wr_truncate(out, start); /* no half record stays queued */
+        return rc;
+    }
+    p->seq++;
+    return 0;
+}
+
 int mt_rec_seal(mt_rec_prot *p, uint8_t type, uint16_t version, const uint8_t *in, size_t len,
                 mt_wr *out)
 {
     ENSURE(len <= MT_REC_MAX_PLAIN, INVALID_ARG);
+    if (p->cbc) {
+        ENSURE(p->seq != UINT64_MAX && version == p->version, INTERNAL);
+        return seal_cbc(p, type, in, len, out);
+    }
     if (!p->aead) {
         return seal_plain(type, version, in, len, out);
     }
@@ -139,13 +196,30 @@ int mt_rec_header(const uint8_t hdr[MT_REC_HEADER], const mt_rec_prot *p, uint8_
     ENSURE(*type >= MT_CT_CHANGE_CIPHER_SPEC && *type <= MT_CT_APPLICATION_DATA,
            UNEXPECTED_MESSAGE);
     ENSURE((*version >> 8) == 3, PROTOCOL_VERSION);
-    size_t limit = !p->aead   ? MT_REC_MAX_PLAIN
-                   : p->tls13 ? MT_REC_MAX_CIPHER13
-                              : MT_REC_MAX_CIPHER12;
+    size_t limit = !mt_rec_protected(p) ? MT_REC_MAX_PLAIN
+                   : p->tls13           ? MT_REC_MAX_CIPHER13
+                                        : MT_REC_MAX_CIPHER12;
     /* RFC 5246 6.2.1-6.2.3 / RFC 8446 5.2: record_overflow for anything longer. */
     ENSURE(l <= limit, RECORD_OVERFLOW);
     *len = l;
     return 0;
+}
+
+MT_WUR static int open_cbc(mt_rec_prot *p, uint8_t type, uint16_t version, uint8_t *frag,
+                           size_t len, size_t *n)
+{
+    /* RFC 5246 6.2.1 / E.1: once negotiated, every record carries the negotiated version. */
+    ENSURE(version == p->version, PROTOCOL_VERSION);
+    uint8_t plain[MT_CBC_MAX_CIPHERTEXT];
+    size_t got = 0;
+    int rc = mt_cbc_open(&p->cbc_st, version, p->seq, type, p->etm, frag, len, plain, sizeof(plain),
+                         &got);
+    if (rc == 0) {
+        memcpy(frag, plain, got);
+        *n = got;
+    }
+    mt_wipe(plain, got);
+    return rc;
 }
 
 int mt_rec_open(mt_rec_prot *p, uint8_t *type, uint16_t version, uint8_t *frag, size_t len,
@@ -153,6 +227,12 @@ int mt_rec_open(mt_rec_prot *p, uint8_t *type, uint16_t version, uint8_t *frag, 
 {
     *off = 0;
     *n = 0;
+    if (p->cbc) {
+        ENSURE(p->seq != UINT64_MAX, INTERNAL);
+        GUARD(open_cbc(p, *type, version, frag, len, n));
+        p->seq++;
+        return 0;
+    }
     if (!p->aead) {
         *n = len;
         return 0;

@@ -1,10 +1,12 @@
 /*
- * record.h -- TLS record framing and AEAD record protection (RFC 5246 6.2,
- * RFC 5288 3, RFC 7905 2, RFC 8446 5).
+ * record.h -- TLS record framing and record protection: AEAD (RFC 5246 6.2,
+ * RFC 5288 3, RFC 7905 2, RFC 8446 5) and CBC with a MAC (RFC 5246 6.2.3.2,
+ * RFC 7366 encrypt-then-MAC).
  *
- * One mt_rec_prot per direction holds the negotiated AEAD, its key, the
- * implicit IV and the 64-bit sequence number. With no AEAD set, records pass
- * in the clear (the initial state). mt_rec_seal appends one whole record
+ * One mt_rec_prot per direction holds the negotiated protection with its keys
+ * and the 64-bit sequence number: either an AEAD (key and implicit IV) or a
+ * CBC state of cipher_cbc.h (cipher and MAC keys). With neither set, records
+ * pass in the clear (the initial state). mt_rec_seal appends one whole record
  * (header + fragment) to a writer; mt_rec_open authenticates and decrypts one
  * record's fragment in place.
  */
@@ -13,6 +15,7 @@
 
 #include "buf.h"
 #include "cipher.h"
+#include "cipher_cbc.h"
 #include "mt.h"
 
 enum {
@@ -30,10 +33,14 @@ enum {
 #define MT_REC_MAX (MT_REC_HEADER + MT_REC_MAX_CIPHER12)
 
 typedef struct mt_rec_prot {
-    const mt_aead *aead; /* NULL: no protection */
+    const mt_aead *aead; /* AEAD protection, or NULL */
     int tls13;
     mt_aead_ctx ctx;
     uint8_t iv[MT_AEAD_NONCE_LEN];
+    int cbc;          /* 1: CBC protection with cbc_st (aead is NULL) */
+    int etm;          /* CBC: encrypt-then-MAC (RFC 7366) */
+    uint16_t version; /* CBC: the only record version accepted and written */
+    mt_cbc_state cbc_st;
     uint64_t seq;
 } mt_rec_prot;
 
@@ -41,6 +48,20 @@ typedef struct mt_rec_prot {
  * 12 bytes (TLS 1.3). The sequence number restarts at 0. */
 void mt_rec_prot_set(mt_rec_prot *p, const mt_aead *a, int tls13, const uint8_t *key,
                      const uint8_t *iv);
+
+/*
+ * Start protecting with CBC: `cipher` and `mac` rows, `dir` MT_CBC_SEAL (write) or MT_CBC_OPEN
+ * (read), `enc_key` of cipher->key_len and `mac_key` of mac->mac_len bytes, `etm` nonzero for
+ * encrypt-then-MAC. `version` is the negotiated version, TLS 1.1 or 1.2 (explicit IVs only; no
+ * chained IV). The sequence number restarts at 0.
+ * Errors: -MT_E_INVALID_ARG (NULL rows or keys, another version); p is then unprotected.
+ */
+MT_WUR int mt_rec_prot_set_cbc(mt_rec_prot *p, const mt_cbc_cipher *cipher, const mt_cbc_mac *mac,
+                               int dir, int etm, uint16_t version, const uint8_t *enc_key,
+                               const uint8_t *mac_key);
+
+/* 1 when p protects records (AEAD or CBC), 0 in the initial clear state. */
+int mt_rec_protected(const mt_rec_prot *p);
 
 /* Back to no protection, keys wiped, sequence number 0. */
 void mt_rec_prot_clear(mt_rec_prot *p);
@@ -52,7 +73,7 @@ size_t mt_rec_overhead(const mt_rec_prot *p);
  * Protect `len` (<= 2^14) bytes of content `type` and append the record to out. Under TLS 1.3
  * protection the outer type is application_data and the real type goes inside.
  * Errors: -MT_E_INVALID_ARG (too long), -MT_E_BUFFER_FULL/-MT_E_NOMEM from out,
- * -MT_E_INTERNAL when the sequence number would wrap.
+ * -MT_E_INTERNAL when the sequence number would wrap, -MT_E_RANDOM (CBC: no IV).
  */
 MT_WUR int mt_rec_seal(mt_rec_prot *p, uint8_t type, uint16_t version, const uint8_t *in,
                        size_t len, mt_wr *out);
@@ -68,8 +89,10 @@ MT_WUR int mt_rec_header(const uint8_t hdr[MT_REC_HEADER], const mt_rec_prot *p,
 /*
  * Authenticate and decrypt a fragment in place. `type` is the header's type on input and the
  * real content type on output (TLS 1.3 inner type). The plaintext is frag[*off .. *off+*n).
- * Errors: -MT_E_BAD_RECORD_MAC (any authentication failure), -MT_E_RECORD_OVERFLOW (plaintext
- * over 2^14), -MT_E_UNEXPECTED_MESSAGE (TLS 1.3 record of only padding).
+ * Errors: -MT_E_BAD_RECORD_MAC (any authentication failure; CBC: also bad padding or a length
+ * that is not whole blocks, indistinguishable and in constant time), -MT_E_RECORD_OVERFLOW
+ * (plaintext over 2^14), -MT_E_UNEXPECTED_MESSAGE (TLS 1.3 record of only padding),
+ * -MT_E_PROTOCOL_VERSION (CBC: a record version other than the negotiated one).
  */
 MT_WUR int mt_rec_open(mt_rec_prot *p, uint8_t *type, uint16_t version, uint8_t *frag, size_t len,
                        size_t *off, size_t *n);

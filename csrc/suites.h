@@ -11,6 +11,7 @@
 #include <nettle/nettle-meta.h>
 
 #include "cipher.h"
+#include "cipher_cbc.h"
 #include "mt.h"
 
 /* Protocol versions as on the wire. */
@@ -35,6 +36,11 @@ typedef enum mt_auth {
     MT_AUTH_TLS13, /* any: signature_algorithms decides */
 } mt_auth;
 
+/*
+ * Record protection is either an AEAD (`aead` set, `cbc` and `mac` NULL) or a
+ * block cipher in CBC mode with a record MAC (`cbc` and `mac` set, `aead`
+ * NULL; RFC 5246 6.2.3.2, RFC 7366). Exactly one of the two is present.
+ */
 typedef struct mt_suite {
     uint16_t id;
     const char *name; /* IANA name */
@@ -43,6 +49,8 @@ typedef struct mt_suite {
     const mt_aead *aead;
     const struct nettle_hash *prf; /* PRF / HKDF / transcript hash */
     uint16_t min_version, max_version;
+    const mt_cbc_cipher *cbc; /* CBC suites: the block cipher */
+    const mt_cbc_mac *mac;    /* CBC suites: the record MAC (HMAC) */
 } mt_suite;
 
 /* The row for IANA id, or NULL. */
@@ -55,7 +63,7 @@ const mt_suite *mt_suite_by_name(const char *name);
 int mt_suite_allows(const mt_suite *s, uint16_t version);
 
 /* Default preference order (AEAD with forward secrecy first, TLS 1.3 rows first),
- * terminated by 0; RSA key transport is left out (opt-in). */
+ * terminated by 0; RSA key transport and CBC suites are left out (opt-in). */
 extern const uint16_t mt_suites_default[];
 
 /* Every suite this build implements, terminated by 0. */

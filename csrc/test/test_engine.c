@@ -6,6 +6,7 @@
 #include "../err.h"
 #include "../kex.h"
 #include "../keys.h"
+#include "../record.h"
 #include "../suites.h"
 #include "t.h"
 
@@ -111,7 +112,9 @@ typedef struct pair {
     mt_conn *c, *s;
 } pair;
 
-static int handshake(pair *p, server_id *id, uint16_t suite)
+/* Handshake with one suite (0: the defaults); c_no_etm / s_no_etm switch encrypt_then_mac off on
+ * the client / server. */
+static int handshake_etm(pair *p, server_id *id, uint16_t suite, int c_no_etm, int s_no_etm)
 {
     mt_config_defaults(&p->ccfg);
     mt_config_defaults(&p->scfg);
@@ -119,6 +122,8 @@ static int handshake(pair *p, server_id *id, uint16_t suite)
         p->ccfg.suites[0] = p->scfg.suites[0] = suite;
         p->ccfg.nsuites = p->scfg.nsuites = 1;
     }
+    p->ccfg.no_etm = c_no_etm;
+    p->scfg.no_etm = s_no_etm;
     p->scfg.chains[0] = &id->chain;
     p->scfg.nchains = 1;
     p->c = p->s = NULL;
@@ -130,6 +135,11 @@ static int handshake(pair *p, server_id *id, uint16_t suite)
         rc = pump(p->c, p->s);
     }
     return rc;
+}
+
+static int handshake(pair *p, server_id *id, uint16_t suite)
+{
+    return handshake_etm(p, id, suite, 0, 0);
 }
 
 static void free_pair(pair *p)
@@ -180,16 +190,23 @@ static int echo(mt_conn *a, mt_conn *b, size_t len)
     return rc;
 }
 
+/* Every ECDHE suite with every key that fits. CBC suites run three times: encrypt_then_mac on
+ * both sides, off on the client, off on the server (RFC 7366: then MAC-then-encrypt), and move
+ * 1 MiB each way with the first key of their kind. */
 static void every_suite_and_key(void)
 {
     static const struct {
         mt_key_type type;
         unsigned bits;
-        int rsa;
-    } keys[] = {{MT_KEY_EC_P256, 0, 0},
-                {MT_KEY_EC_P384, 0, 0},
-                {MT_KEY_ED25519, 0, 0},
-                {MT_KEY_RSA, 2048, 1}};
+        int rsa, first;
+    } keys[] = {{MT_KEY_EC_P256, 0, 0, 1},
+                {MT_KEY_EC_P384, 0, 0, 0},
+                {MT_KEY_ED25519, 0, 0, 0},
+                {MT_KEY_RSA, 2048, 1, 1}};
+    static const struct {
+        int c_off, s_off;
+    } modes[] = {{0, 0}, {1, 0}, {0, 1}};
+    size_t ncbc = 0;
     for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
         server_id id;
         CHECK_EQ(make_id(&id, keys[k].type, keys[k].bits), 0);
@@ -198,31 +215,44 @@ static void every_suite_and_key(void)
             if (s->kx == MT_KX_TLS13 || (s->auth == MT_AUTH_RSA) != keys[k].rsa) {
                 continue;
             }
-            pair p;
-            int rc = handshake(&p, &id, s->id);
-            if (rc != 0) {
-                printf("# %s with key %zu: %s\n", s->name, k, mt_err_name(rc));
+            ncbc += s->cbc != NULL;
+            for (size_t m = 0; m < (s->cbc ? 3u : 1u); m++) {
+                pair p;
+                int rc = handshake_etm(&p, &id, s->id, modes[m].c_off, modes[m].s_off);
+                if (rc != 0) {
+                    printf("# %s with key %zu, mode %zu: %s\n", s->name, k, m, mt_err_name(rc));
+                }
+                CHECK_EQ(rc, 0);
+                CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
+                CHECK(mt_conn_status(p.s) & MT_ST_CONNECTED);
+                mt_conn_info ci, si;
+                mt_conn_get_info(p.c, &ci);
+                mt_conn_get_info(p.s, &si);
+                CHECK_EQ(ci.suite, s->id);
+                CHECK_EQ(si.suite, s->id);
+                CHECK_EQ(ci.version, MT_TLS12);
+                CHECK(ci.ems && si.ems);
+                int want_etm = s->cbc != NULL && m == 0;
+                CHECK_EQ(ci.etm, want_etm);
+                CHECK_EQ(si.etm, want_etm);
+                CHECK(strcmp(si.sni, "example.com") == 0);
+                static const size_t sizes[] = {1, 16383, 16384, 0};
+                for (size_t j = 0; sizes[j]; j++) {
+                    CHECK_EQ(echo(p.c, p.s, sizes[j]), 0);
+                    CHECK_EQ(echo(p.s, p.c, sizes[j]), 0);
+                }
+                if (s->cbc && keys[k].first && m < 2) {
+                    CHECK_EQ(echo(p.c, p.s, 1 << 20), 0);
+                    CHECK_EQ(echo(p.s, p.c, 1 << 20), 0);
+                }
+                free_pair(&p);
             }
-            CHECK_EQ(rc, 0);
-            CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
-            CHECK(mt_conn_status(p.s) & MT_ST_CONNECTED);
-            mt_conn_info ci, si;
-            mt_conn_get_info(p.c, &ci);
-            mt_conn_get_info(p.s, &si);
-            CHECK_EQ(ci.suite, s->id);
-            CHECK_EQ(si.suite, s->id);
-            CHECK_EQ(ci.version, MT_TLS12);
-            CHECK(ci.ems && si.ems);
-            CHECK(strcmp(si.sni, "example.com") == 0);
-            static const size_t sizes[] = {1, 16383, 16384, 0};
-            for (size_t j = 0; sizes[j]; j++) {
-                CHECK_EQ(echo(p.c, p.s, sizes[j]), 0);
-                CHECK_EQ(echo(p.s, p.c, sizes[j]), 0);
-            }
-            free_pair(&p);
         }
         free_id(&id);
     }
+    /* 6 ECDSA CBC suites with three keys; 6 ECDHE, 8 DHE and 8 RSA-transport CBC suites with
+     * the RSA key */
+    CHECK_EQ(ncbc, 6 * 3 + 6 + 8 + 8);
 }
 
 static void one_mib_both_ways_and_close(void)
@@ -282,6 +312,237 @@ static void corrupted_records_fail(void)
     CHECK_EQ(mt_conn_feed(p.s, copy, 1, &used), -MT_E_BAD_RECORD_MAC);
     free(copy);
     free_pair(&p);
+    free_id(&id);
+}
+
+/* One CBC record from client to server, changed by `tamper`; returns the server's feed result and
+ * checks that the client then fails with the alert the server sent. */
+static int feed_tampered(pair *p, int tamper, int want_alert)
+{
+    uint8_t data[100];
+    size_t n, len, used;
+    for (size_t i = 0; i < sizeof(data); i++) {
+        data[i] = (uint8_t)i;
+    }
+    CHECK_EQ(mt_conn_write(p->c, data, sizeof(data), &n), 0);
+    const uint8_t *out = mt_conn_out(p->c, &len);
+    uint8_t *copy = malloc(len);
+    memcpy(copy, out, len);
+    mt_conn_out_done(p->c, len);
+    switch (tamper) {
+    case 1: /* the explicit IV */
+        copy[5] ^= 0x80;
+        break;
+    case 2: /* a ciphertext byte in the middle */
+        copy[5 + len / 2] ^= 0x01;
+        break;
+    case 3: /* the last byte: padding length (MAC-then-encrypt) or MAC (EtM) */
+        copy[len - 1] ^= 0x01;
+        break;
+    case 4: /* one block less */
+        len -= 16;
+        break;
+    case 5: /* not a whole number of blocks */
+        len -= 1;
+        break;
+    case 6: /* nothing but the IV */
+        len = 5 + 16;
+        break;
+    case 7: /* RFC 5246 E.1: a record version other than the negotiated one */
+        copy[2] = 0x02;
+        break;
+    default: /* 0: untouched */
+        break;
+    }
+    copy[3] = (uint8_t)((len - 5) >> 8);
+    copy[4] = (uint8_t)(len - 5);
+    int rc = mt_conn_feed(p->s, copy, len, &used);
+    if (rc == 0) {
+        uint8_t got[sizeof(data)];
+        CHECK_EQ(mt_conn_read(p->s, got, sizeof(got), &n), 0);
+        CHECK(n == sizeof(data) && memcmp(got, data, n) == 0);
+    } else {
+        /* the server's alert, under its CBC keys, reaches the client */
+        const uint8_t *alert = mt_conn_out(p->s, &len);
+        CHECK(alert != NULL && len > 0);
+        CHECK_EQ(mt_conn_feed(p->c, alert, len, &used), -MT_E_PEER_ALERT);
+        CHECK_EQ(mt_conn_peer_alert(p->c), want_alert);
+    }
+    free(copy);
+    return rc;
+}
+
+static void cbc_tampered_records_fail(void)
+{
+    server_id ec, rsa;
+    CHECK_EQ(make_id(&ec, MT_KEY_EC_P256, 0), 0);
+    CHECK_EQ(make_id(&rsa, MT_KEY_RSA, 2048), 0);
+    static const uint16_t suites[] = {0xc009, 0xc024, 0xc073, 0xc013, 0xc027, 0xc076};
+    for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+        const mt_suite *s = mt_suite_by_id(suites[i]);
+        for (int etm = 0; etm < 2; etm++) {
+            for (int t = 0; t <= 7; t++) {
+                pair p;
+                server_id *id = s->auth == MT_AUTH_RSA ? &rsa : &ec;
+                CHECK_EQ(handshake_etm(&p, id, s->id, !etm, 0), 0);
+                mt_conn_info ci;
+                mt_conn_get_info(p.c, &ci);
+                CHECK_EQ(ci.etm, etm);
+                int want = t == 0 ? 0 : t == 7 ? -MT_E_PROTOCOL_VERSION : -MT_E_BAD_RECORD_MAC;
+                int alert = t == 7 ? MT_ALERT_PROTOCOL_VERSION : MT_ALERT_BAD_RECORD_MAC;
+                int rc = feed_tampered(&p, t, alert);
+                if (rc != want) {
+                    printf("# %s etm %d tamper %d: %s\n", s->name, etm, t, mt_err_name(rc));
+                }
+                CHECK_EQ(rc, want);
+                free_pair(&p);
+            }
+        }
+    }
+    free_id(&ec);
+    free_id(&rsa);
+}
+
+/* 1 if the client's first flight (one record holding the ClientHello) carries extension `type`. */
+static int hello_has_ext(const mt_conn *c, uint16_t type)
+{
+    size_t len;
+    const uint8_t *rec = mt_conn_out(c, &len);
+    mt_rd r, sid, suites, comps, exts;
+    uint8_t u8;
+    uint16_t u16;
+    uint32_t u24;
+    int rc = 0;
+    mt_rd_init(&r, rec, len);
+    rc |= mt_rd_skip(&r, 5);
+    rc |= mt_rd_u8(&r, &u8);
+    rc |= mt_rd_u24(&r, &u24);
+    rc |= mt_rd_u16(&r, &u16);
+    rc |= mt_rd_skip(&r, 32);
+    rc |= mt_rd_vec8(&r, &sid);
+    rc |= mt_rd_vec16(&r, &suites);
+    rc |= mt_rd_vec8(&r, &comps);
+    rc |= mt_rd_vec16(&r, &exts);
+    rc |= mt_rd_end(&r);
+    CHECK_EQ(rc, 0);
+    int found = 0;
+    while (rc == 0 && mt_rd_left(&exts) > 0) {
+        mt_rd d;
+        rc |= mt_rd_u16(&exts, &u16);
+        rc |= mt_rd_vec16(&exts, &d);
+        found |= rc == 0 && u16 == type && mt_rd_left(&d) == 0;
+    }
+    CHECK_EQ(rc, 0);
+    return found;
+}
+
+/* Deliver the server's flight to the client with `ext` (n bytes) added to the ServerHello's
+ * extensions (n = 0: unchanged); returns the client's feed result. */
+static int feed_sh_with_ext(mt_conn *s, mt_conn *c, const uint8_t *ext, size_t n)
+{
+    size_t len, used;
+    const uint8_t *out = mt_conn_out(s, &len);
+    mt_rd r, sid;
+    uint8_t u8;
+    uint16_t u16, rl;
+    uint32_t hl;
+    const uint8_t *body;
+    int rc = 0;
+    mt_rd_init(&r, out, len);
+    rc |= mt_rd_skip(&r, 3);
+    rc |= mt_rd_u16(&r, &rl);
+    rc |= mt_rd_u8(&r, &u8);
+    rc |= mt_rd_u24(&r, &hl);
+    rc |= mt_rd_borrow(&r, hl, &body);
+    CHECK_EQ(rc, 0);
+    mt_rd_init(&r, body, hl);
+    rc |= mt_rd_skip(&r, 34);
+    rc |= mt_rd_vec8(&r, &sid);
+    rc |= mt_rd_skip(&r, 3);
+    size_t ext_at = r.off;
+    rc |= mt_rd_u16(&r, &u16);
+    CHECK_EQ(rc, 0);
+    mt_wr w;
+    mt_wr_init_growable(&w, 1 << 20);
+    rc |= mt_wr_u8(&w, MT_CT_HANDSHAKE);
+    rc |= mt_wr_u16(&w, 0x0303);
+    rc |= mt_wr_u16(&w, (uint16_t)(rl + n));
+    rc |= mt_wr_u8(&w, u8);
+    rc |= mt_wr_u24(&w, (uint32_t)(hl + n));
+    rc |= mt_wr_bytes(&w, body, ext_at);
+    rc |= mt_wr_u16(&w, (uint16_t)(u16 + n));
+    rc |= mt_wr_bytes(&w, body + ext_at + 2, hl - ext_at - 2);
+    rc |= mt_wr_bytes(&w, ext, n);
+    rc |= mt_wr_bytes(&w, out + 5 + rl, len - 5 - rl);
+    CHECK_EQ(rc, 0);
+    mt_conn_out_done(s, len);
+    rc = mt_conn_feed(c, w.p, w.len, &used);
+    mt_wr_free(&w);
+    return rc;
+}
+
+/* RFC 7366 2-3: offered only with CBC suites, accepted only for a CBC suite. */
+static void etm_negotiation(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    mt_config cc, sc;
+    mt_conn *c, *s;
+    size_t len, used;
+    mt_config_defaults(&cc);
+    mt_config_defaults(&sc);
+    sc.chains[0] = &id.chain;
+    sc.nchains = 1;
+    /* the defaults have no CBC suite: no encrypt_then_mac */
+    CHECK_EQ(mt_conn_new(&cc, 0, NULL, &c), 0);
+    CHECK(!hello_has_ext(c, 22));
+    CHECK(hello_has_ext(c, 23)); /* the parser sees the extensions that are there */
+    mt_conn_free(c);
+    /* a CBC suite after the AEAD ones: offered */
+    cc.suites[cc.nsuites++] = 0xc009;
+    CHECK_EQ(mt_conn_new(&cc, 0, NULL, &c), 0);
+    CHECK(hello_has_ext(c, 22));
+    mt_conn_free(c);
+    /* switched off: not offered */
+    cc.no_etm = 1;
+    CHECK_EQ(mt_conn_new(&cc, 0, NULL, &c), 0);
+    CHECK(!hello_has_ext(c, 22));
+    mt_conn_free(c);
+    cc.no_etm = 0;
+    /* offered, but the server picks an AEAD suite: not echoed, not used */
+    static const uint8_t etm_ext[] = {0x00, 0x16, 0x00, 0x00};
+    for (int inject = 0; inject < 2; inject++) {
+        CHECK_EQ(mt_conn_new(&cc, 0, NULL, &c), 0);
+        CHECK_EQ(mt_conn_new(&sc, 1, NULL, &s), 0);
+        const uint8_t *hello = mt_conn_out(c, &len);
+        CHECK_EQ(mt_conn_feed(s, hello, len, &used), 0);
+        mt_conn_out_done(c, len);
+        int rc = feed_sh_with_ext(s, c, etm_ext, inject ? sizeof(etm_ext) : 0);
+        /* RFC 7366 3: a server must not echo it with an AEAD suite */
+        CHECK_EQ(rc, inject ? -MT_E_ILLEGAL_PARAMETER : 0);
+        if (!inject) {
+            CHECK_EQ(pump(c, s), 0);
+            mt_conn_info ci, si;
+            mt_conn_get_info(c, &ci);
+            mt_conn_get_info(s, &si);
+            CHECK(mt_conn_status(c) & MT_ST_CONNECTED);
+            CHECK_EQ(ci.suite, 0xc02b); /* the server's first ECDHE suite for its key */
+            CHECK_EQ(ci.etm, 0);
+            CHECK_EQ(si.etm, 0);
+        }
+        mt_conn_free(c);
+        mt_conn_free(s);
+    }
+    /* not offered at all: an echo is an extension we did not offer */
+    cc.nsuites--;
+    CHECK_EQ(mt_conn_new(&cc, 0, NULL, &c), 0);
+    CHECK_EQ(mt_conn_new(&sc, 1, NULL, &s), 0);
+    const uint8_t *hello = mt_conn_out(c, &len);
+    CHECK_EQ(mt_conn_feed(s, hello, len, &used), 0);
+    mt_conn_out_done(c, len);
+    CHECK_EQ(feed_sh_with_ext(s, c, etm_ext, sizeof(etm_ext)), -MT_E_UNSUPPORTED_EXTENSION);
+    mt_conn_free(c);
+    mt_conn_free(s);
     free_id(&id);
 }
 
@@ -618,6 +879,8 @@ int main(void)
     RUN(one_mib_both_ways_and_close);
     RUN(no_common_suite);
     RUN(corrupted_records_fail);
+    RUN(cbc_tampered_records_fail);
+    RUN(etm_negotiation);
     RUN(verify_decision_pauses_client);
     RUN(client_hello_truncated_everywhere);
     RUN(out_of_order_message);
