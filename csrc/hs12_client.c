@@ -255,8 +255,7 @@ int mt_hs12_on_server_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
     return 0;
 }
 
-/* RFC 5246 7.4.4. Client certificates are not offered yet: we answer with an empty
- * Certificate (7.4.6), which the server may accept or refuse. */
+/* RFC 5246 7.4.4. The chain we answer with is chosen in hs12_cauth.c. */
 int mt_hs12_on_certificate_request(mt_conn *c, const uint8_t *body, size_t len)
 {
     mt_rd r, types, algs, cas;
@@ -272,16 +271,13 @@ int mt_hs12_on_certificate_request(mt_conn *c, const uint8_t *body, size_t len)
     GUARD(mt_rd_end(&r));
     ENSURE(!c->cert_requested, UNEXPECTED_MESSAGE);
     c->cert_requested = 1;
-    return 0;
+    return mt_hs12_choose_client_chain(c, types, algs);
 }
 
 int mt_hs12_on_server_hello_done(mt_conn *c, size_t len)
 {
     ENSURE(len == 0, DECODE);
-    if (c->cert_requested) {
-        static const uint8_t empty[3] = {0, 0, 0};
-        GUARD(mt_conn_send_hs(c, HT_CERTIFICATE, empty, sizeof(empty)));
-    }
+    GUARD(mt_hs12_send_client_certificate(c));
     uint8_t cke[1 + MT_KEX_MAX_PUB];
     cke[0] = (uint8_t)c->kex.pub_len;
     memcpy(cke + 1, c->kex.pub, c->kex.pub_len);
@@ -291,6 +287,7 @@ int mt_hs12_on_server_hello_done(mt_conn *c, size_t len)
     mt_wipe(c->pms, sizeof(c->pms));
     mt_kex_wipe(&c->kex);
     GUARD(rc);
+    GUARD(mt_hs12_send_certificate_verify(c));
     GUARD(mt_hs12_send_finished(c));
     c->hs = MT_HS_C_WAIT_CCS;
     return 0;

@@ -207,6 +207,7 @@ MT_WUR static int send_server_flight(mt_conn *c)
     BAIL(rc, mt_wr_finish(&w));
     /* the 64 random bytes were only for the signature */
     BAIL(rc, mt_conn_send_hs(c, HT_SERVER_KEY_EXCHANGE, w.p + 64, w.len - 64));
+    BAIL(rc, mt_hs12_send_certificate_request(c));
     /* ServerHelloDone */
     BAIL(rc, mt_conn_send_hs(c, HT_SERVER_HELLO_DONE, NULL, 0));
 out:
@@ -292,7 +293,7 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
     GUARD(mt_rng_bytes(c->sid, 32));
     c->version = MT_TLS12;
     GUARD(send_server_flight(c));
-    c->hs = MT_HS_S_WAIT_CKE;
+    c->hs = c->cert_requested ? MT_HS_S_WAIT_CERT : MT_HS_S_WAIT_CKE;
     return 0;
 }
 
@@ -313,6 +314,7 @@ int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
     int rc = mt_hs12_derive_keys(c, pms, pms_len);
     mt_wipe(pms, sizeof(pms));
     GUARD(rc);
-    c->hs = MT_HS_S_WAIT_CCS;
+    /* RFC 5246 7.4.8: CertificateVerify follows a non-empty client Certificate */
+    c->hs = c->peer_key ? MT_HS_S_WAIT_CV : MT_HS_S_WAIT_CCS;
     return 0;
 }
