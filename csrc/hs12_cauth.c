@@ -246,18 +246,21 @@ int mt_hs12_send_certificate_verify(mt_conn *c)
     }
     mt_sig_alg alg;
     ENSURE(c->th_keep == 1 && mt_hs12_sigalg_of(c->cv_sigalg, &alg), INTERNAL);
-    mt_wr w;
+    mt_wr w, sig;
     mt_wr_init_growable(&w, MT_HS_MAX);
+    mt_wr_init_growable(&sig, MT_HS_MAX);
     int rc = 0;
+    /* RFC 5246 7.4.8: over every handshake message so far (through ClientKeyExchange) */
+    BAIL(rc, mt_key_sign(c->chain->key, alg, c->th_raw.p, c->th_raw.len, &sig));
+    stop_recording(c);
     BAIL(rc, mt_wr_u16(&w, c->cv_sigalg));
     BAIL(rc, mt_wr_open(&w, 2));
-    /* RFC 5246 7.4.8: over every handshake message so far (through ClientKeyExchange) */
-    BAIL(rc, mt_key_sign(c->chain->key, alg, c->th_raw.p, c->th_raw.len, &w));
+    BAIL(rc, mt_wr_bytes(&w, sig.p, sig.len));
     BAIL(rc, mt_wr_close(&w));
     BAIL(rc, mt_wr_finish(&w));
-    stop_recording(c);
     BAIL(rc, mt_conn_send_hs(c, HT_CERTIFICATE_VERIFY, w.p, w.len));
 out:
     mt_wr_free(&w);
+    mt_wr_free(&sig);
     return rc;
 }
