@@ -143,6 +143,9 @@ static uint8_t *tamper(const uint8_t *p, size_t *len)
             memcpy(q + n, fake_cv, sizeof(fake_cv));
             n += sizeof(fake_cv);
         }
+        if ((int)i == cv && (tamper_mode == T_CORRUPT_SIG || tamper_mode == T_SCHEME)) {
+            break; /* no CCS and Finished: the failure must come from CertificateVerify itself */
+        }
     }
     *len = n;
     tamper_mode = T_NONE;
@@ -686,8 +689,9 @@ static void cauth_tampered(int mode, uint16_t scheme, int with_cert, int client_
     CHECK_EQ(make_id(&cid, MT_KEY_EC_P256, 0), 0);
     pair p;
     cauth_defaults(&p);
-    p.scfg.sigalgs[0] = 0x0403; /* the server offers (and uses) ECDSA-SHA256 only */
-    p.scfg.nsigalgs = 1;
+    p.scfg.sigalgs[0] = 0x0403; /* the server offers ECDSA-SHA256 and RSA-PSS-SHA256 only */
+    p.scfg.sigalgs[1] = 0x0804;
+    p.scfg.nsigalgs = 2;
     tamper_mode = mode;
     tamper_scheme = scheme;
     int rc = cauth_handshake(&p, &sid, with_cert ? &cid : NULL, client_auth);
@@ -710,7 +714,7 @@ static void cauth_bad_certificate_verify(void)
     cauth_tampered(T_CORRUPT_SIG, 0, 1, req, MT_E_DECRYPT_ERROR);
     /* a scheme the CertificateRequest did not offer (the key could make it) */
     cauth_tampered(T_SCHEME, 0x0503, 1, req, MT_E_ILLEGAL_PARAMETER);
-    /* offered by nobody and not fitting the key */
+    /* offered, but not one the client's (EC) key makes */
     cauth_tampered(T_SCHEME, 0x0804, 1, req, MT_E_ILLEGAL_PARAMETER);
     /* a certificate without CertificateVerify: CCS comes instead */
     cauth_tampered(T_DROP_CV, 0, 1, req, MT_E_UNEXPECTED_MESSAGE);
