@@ -120,8 +120,9 @@ int mt_hs12_on_client_certificate(mt_conn *c, const uint8_t *body, size_t len)
     c->hs = MT_HS_S_WAIT_CKE;
     if (c->npeer == 0) {
         /* RFC 5246 7.4.6: without a certificate the server may go on or answer with a fatal
-         * handshake_failure alert (TLS 1.3's certificate_required does not exist in 1.2). */
-        ENSURE(c->cfg->client_auth == MT_CLIENT_AUTH_OPTIONAL, HANDSHAKE_FAILURE);
+         * handshake_failure alert (TLS 1.3's certificate_required does not exist in 1.2);
+         * NO_CLIENT_CERTIFICATE sends that alert and says why. */
+        ENSURE(c->cfg->client_auth == MT_CLIENT_AUTH_OPTIONAL, NO_CLIENT_CERTIFICATE);
         stop_recording(c);
         return 0;
     }

@@ -572,8 +572,9 @@ static void cauth_require_without_cert_fails(void)
     CHECK_EQ(make_id(&sid, MT_KEY_EC_P256, 0), 0);
     pair p;
     cauth_defaults(&p);
-    CHECK_EQ(cauth_handshake(&p, &sid, NULL, MT_CLIENT_AUTH_REQUIRE), -MT_E_HANDSHAKE_FAILURE);
-    CHECK_EQ(mt_conn_error(p.s), -MT_E_HANDSHAKE_FAILURE);
+    CHECK_EQ(cauth_handshake(&p, &sid, NULL, MT_CLIENT_AUTH_REQUIRE), -MT_E_NO_CLIENT_CERTIFICATE);
+    CHECK_EQ(mt_conn_error(p.s), -MT_E_NO_CLIENT_CERTIFICATE);
+    /* RFC 5246 7.4.6: the alert is handshake_failure */
     CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_HANDSHAKE_FAILURE);
     CHECK(!(mt_conn_status(p.s) & MT_ST_CONNECTED));
     free_pair(&p);
@@ -620,7 +621,8 @@ static void cauth_no_fitting_chain(void)
     cauth_defaults(&p);
     p.scfg.sigalgs[0] = 0x0403;
     p.scfg.nsigalgs = 1;
-    CHECK_EQ(cauth_handshake(&p, &sid, &cid, MT_CLIENT_AUTH_REQUIRE), -MT_E_HANDSHAKE_FAILURE);
+    CHECK_EQ(cauth_handshake(&p, &sid, &cid, MT_CLIENT_AUTH_REQUIRE), -MT_E_NO_CLIENT_CERTIFICATE);
+    CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_HANDSHAKE_FAILURE);
     free_pair(&p);
     cauth_defaults(&p);
     p.scfg.sigalgs[0] = 0x0403;

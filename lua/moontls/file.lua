@@ -154,13 +154,13 @@ function File:handshake()
          end
       elseif st.closed then
          flush(self, due)
-         return nil, select(2, self.conn:error())
+         return nil, self.conn:error() -- message, code
       else
          ok, err, code = flush(self, due)
          if ok then ok, err, code = pull(self, due) end
          if not ok then
             if err ~= "timeout" then flush(self, due) end
-            local _, emsg, ecode = self.conn:error()
+            local emsg, ecode = self.conn:error()
             return nil, emsg or err, ecode or code
          end
       end
