@@ -128,7 +128,9 @@ int mt_conn_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t len)
     uint8_t first[MT_REC_MAX_PLAIN];
     size_t n = len + 4 < sizeof(first) ? len + 4 : sizeof(first);
     memcpy(first, hdr, 4);
-    memcpy(first + 4, body, n - 4);
+    if (n > 4) { /* ServerHelloDone has no body (and may come with body == NULL) */
+        memcpy(first + 4, body, n - 4);
+    }
     GUARD(mt_rec_seal(&c->wr, MT_CT_HANDSHAKE, c->rec_version, first, n, &c->out));
     for (size_t done = n - 4; done < len;) {
         size_t k = len - done < MT_REC_MAX_PLAIN ? len - done : MT_REC_MAX_PLAIN;
