@@ -117,13 +117,13 @@ int mt_hs12_send_certificate_request(mt_conn *c)
 int mt_hs12_on_client_certificate(mt_conn *c, const uint8_t *body, size_t len)
 {
     GUARD(mt_hs12_take_certificates(c, body, len));
-    c->hs = MT_HS_S_WAIT_CKE;
     if (c->npeer == 0) {
         /* RFC 5246 7.4.6: without a certificate the server may go on or answer with a fatal
          * handshake_failure alert (TLS 1.3's certificate_required does not exist in 1.2);
          * NO_CLIENT_CERTIFICATE sends that alert and says why. */
         ENSURE(c->cfg->client_auth == MT_CLIENT_AUTH_OPTIONAL, NO_CLIENT_CERTIFICATE);
         stop_recording(c);
+        c->hs = MT_HS_S_WAIT_CKE;
         return 0;
     }
     const uint8_t *spki;
@@ -134,6 +134,7 @@ int mt_hs12_on_client_certificate(mt_conn *c, const uint8_t *body, size_t len)
     ENSURE(rc == 0, UNSUPPORTED_CERTIFICATE);
     /* RFC 5246 7.4.6: the certificate must be of a type CertificateRequest allowed */
     ENSURE(cert_type_of(c->peer_key) != 0, UNSUPPORTED_CERTIFICATE);
+    c->hs = MT_HS_S_WAIT_CKE;
     if (c->cfg->verify_peer) {
         c->decision = MT_DECIDE_VERIFY;
     } else {
@@ -192,7 +193,8 @@ int mt_hs12_client_auth_done(const mt_conn *c)
 int mt_hs12_choose_client_chain(mt_conn *c, mt_rd types, mt_rd algs)
 {
     const mt_config *cfg = c->cfg;
-    for (size_t k = 0; k < cfg->nchains; k++) {
+    /* a transcript too long to sign (th_keep -1) leaves us without a certificate */
+    for (size_t k = 0; c->th_keep == 1 && k < cfg->nchains; k++) {
         const mt_chain *chain = cfg->chains[k];
         int type = cert_type_of(chain->key);
         int listed = 0;
