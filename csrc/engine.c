@@ -72,6 +72,7 @@ int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_co
     mt_wr_init_growable(&c->hs_in, MT_HS_MAX);
     mt_wr_init_growable(&c->out, OUT_HIGH + 2 * MT_HS_MAX);
     mt_wr_init_growable(&c->peer_certs, MT_HS_MAX);
+    mt_hs12_cauth_init(c);
     sha256_init(&c->th256);
     sha384_init(&c->th384);
     if (server_name) {
@@ -94,6 +95,7 @@ void mt_conn_free(mt_conn *c)
     mt_wr_free(&c->hs_in);
     mt_wr_free(&c->out);
     mt_wr_free(&c->peer_certs);
+    mt_wr_free(&c->th_raw);
     mt_kex_wipe(&c->kex);
     mt_dh_wipe(&c->dh);
     mt_key_free(c->peer_key);
@@ -160,6 +162,9 @@ void mt_conn_transcript(mt_conn *c, const uint8_t *p, size_t n)
 {
     sha256_update(&c->th256, n, p);
     sha384_update(&c->th384, n, p);
+    if (c->th_keep == 1 && mt_wr_bytes(&c->th_raw, p, n) < 0) {
+        c->th_keep = -1;
+    }
 }
 
 size_t mt_conn_transcript_hash(const mt_conn *c, uint8_t *out)

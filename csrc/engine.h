@@ -41,15 +41,33 @@ typedef struct mt_config {
     size_t ngroups;
     uint16_t sigalgs[MT_MAX_LIST]; /* SignatureScheme values, preference order */
     size_t nsigalgs;
-    const mt_chain *chains[MT_MAX_CHAINS]; /* server certificates */
+    /* Server: the certificates to serve. Client: the certificates offered when the server sends
+     * CertificateRequest (the first whose key fits a signature scheme and certificate type the
+     * server asked for; none fitting: an empty Certificate). */
+    const mt_chain *chains[MT_MAX_CHAINS];
     size_t nchains;
     uint8_t alpn[512]; /* ALPN protocol_name_list body (u8-prefixed names), in preference order */
     size_t alpn_len;
-    int verify_peer;      /* client: pause at MT_DECIDE_VERIFY with the server's chain */
-    mt_cache *cache;      /* server: session-ID cache, or NULL for no resumption */
+    int verify_peer; /* pause at MT_DECIDE_VERIFY with the peer's chain (a server: only when the
+                        client sent a non-empty Certificate) */
+    mt_cache *cache; /* server: session-ID cache, or NULL for no resumption */
     unsigned dh_min_bits; /* client: smallest DHE prime a server may choose (0: 2048) */
-    int no_etm; /* 1: neither offer nor accept encrypt_then_mac (RFC 7366) for CBC suites */
+    int no_etm;      /* 1: neither offer nor accept encrypt_then_mac (RFC 7366) for CBC suites */
+    int client_auth; /* server: MT_CLIENT_AUTH_*; anything but NONE sends CertificateRequest */
+    /* Server: the certificate_authorities of CertificateRequest (RFC 5246 7.4.4): DER Names,
+     * each with a two-byte length prefix, as they go on the wire; may be empty. */
+    const uint8_t *ca_names;
+    size_t ca_names_len;
 } mt_config;
+
+/* Client certificates (server side). OPTIONAL accepts an empty Certificate; REQUIRE answers it
+ * with handshake_failure (RFC 5246 7.4.6). A non-empty chain is the application's decision
+ * (verify_peer) and its CertificateVerify is always checked. */
+enum {
+    MT_CLIENT_AUTH_NONE = 0,
+    MT_CLIENT_AUTH_OPTIONAL = 1,
+    MT_CLIENT_AUTH_REQUIRE = 2,
+};
 
 /* Fill cfg with the secure defaults (TLS 1.2, AEAD suites with ECDHE, X25519/P-256/P-384). */
 void mt_config_defaults(mt_config *cfg);

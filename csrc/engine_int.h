@@ -37,6 +37,8 @@ enum {
     MT_HS_S_WAIT_CKE,
     MT_HS_S_WAIT_CCS,
     MT_HS_S_WAIT_FIN,
+    MT_HS_S_WAIT_CERT, /* client Certificate after our CertificateRequest */
+    MT_HS_S_WAIT_CV,   /* CertificateVerify after a non-empty client Certificate */
     MT_HS_CONNECTED,
 };
 
@@ -65,6 +67,8 @@ struct mt_conn {
     mt_session resume;   /* client: the session offered for resumption */
     int client_sent_etm; /* server: the ClientHello had encrypt_then_mac */
     int etm;             /* encrypt_then_mac negotiated (RFC 7366; CBC suites only) */
+    int cv_ok;           /* server: the client's CertificateVerify checked */
+    uint16_t cv_sigalg;  /* client: the scheme of our CertificateVerify */
     uint8_t crand[32], srand[32];
     uint8_t sid[32];
     size_t sid_len;
@@ -77,6 +81,11 @@ struct mt_conn {
 
     struct sha256_ctx th256;
     struct sha512_ctx th384;
+    /* The transcript bytes themselves while client authentication may need them
+     * (CertificateVerify signs the messages, EdDSA whole): th_keep 1 = recording,
+     * 0 = not, -1 = outgrew th_raw (CertificateVerify then fails). hs12_cauth.c. */
+    mt_wr th_raw;
+    int th_keep;
     uint8_t session_hash[64];
     size_t session_hash_len;
 
@@ -125,5 +134,8 @@ MT_WUR int mt_hs12_server_start(mt_conn *c);
 MT_WUR int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len,
                            const uint8_t *raw);
 MT_WUR int mt_hs12_ccs(mt_conn *c);
+
+/* hs12_cauth.c: start recording the transcript bytes when client authentication may follow. */
+void mt_hs12_cauth_init(mt_conn *c);
 
 #endif

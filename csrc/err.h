@@ -104,6 +104,8 @@ enum mt_alert {
     X(UNKNOWN_CA, "unknown_ca", "certificate chain does not lead to a trusted root", UNKNOWN_CA)   \
     X(CERTIFICATE_REQUIRED, "certificate_required", "the peer sent no certificate",                \
       CERTIFICATE_REQUIRED)                                                                        \
+    X(NO_CLIENT_CERTIFICATE, "no_client_certificate",                                              \
+      "the client sent no certificate and one is required", HANDSHAKE_FAILURE)                     \
     X(MISSING_EXTENSION, "missing_extension", "a required extension is missing",                   \
       MISSING_EXTENSION)                                                                           \
     X(UNSUPPORTED_EXTENSION, "unsupported_extension", "extension not offered or not allowed here", \

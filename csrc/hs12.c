@@ -8,11 +8,13 @@
  * unexpected_message.
  *
  *   client: C_WAIT_SH -> C_WAIT_CERT -> C_WAIT_SKE -> C_WAIT_SHD
- *           (sends [Certificate] ClientKeyExchange CCS Finished)
+ *           (sends [Certificate] ClientKeyExchange [CertificateVerify] CCS Finished)
  *           -> C_WAIT_CCS -> C_WAIT_FIN -> CONNECTED
  *   server: S_WAIT_CH (sends ServerHello Certificate ServerKeyExchange
- *           ServerHelloDone) -> S_WAIT_CKE -> S_WAIT_CCS -> S_WAIT_FIN
- *           (sends CCS Finished) -> CONNECTED
+ *           [CertificateRequest] ServerHelloDone) -> [S_WAIT_CERT] -> S_WAIT_CKE
+ *           -> [S_WAIT_CV] -> S_WAIT_CCS -> S_WAIT_FIN (sends CCS Finished)
+ *           -> CONNECTED
+ *   (the bracketed client-certificate steps live in hs12_cauth.c)
  *
  * Every message but Finished enters the transcript before it is handled;
  * Finished is checked against the transcript that precedes it. The EMS
@@ -297,6 +299,8 @@ static const struct {
     {MT_HS_S_WAIT_CH, HT_CLIENT_HELLO},
     {MT_HS_S_WAIT_CKE, HT_CLIENT_KEY_EXCHANGE},
     {MT_HS_S_WAIT_FIN, HT_FINISHED},
+    {MT_HS_S_WAIT_CERT, HT_CERTIFICATE},
+    {MT_HS_S_WAIT_CV, HT_CERTIFICATE_VERIFY},
 };
 
 int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, const uint8_t *raw)
@@ -335,9 +339,14 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
         return mt_hs12_on_client_hello(c, body, len);
     case MT_HS_S_WAIT_CKE:
         return mt_hs12_on_client_key_exchange(c, body, len);
+    case MT_HS_S_WAIT_CERT:
+        return mt_hs12_on_client_certificate(c, body, len);
+    case MT_HS_S_WAIT_CV:
+        return mt_hs12_on_certificate_verify(c, body, len);
     case MT_HS_S_WAIT_FIN:
         GUARD(mt_hs12_check_finished(c, body, len, raw));
         if (!c->resumed) {
+            GUARD(mt_hs12_client_auth_done(c));
             GUARD(mt_hs12_send_finished(c));
             mt_hs12_cache_session(c);
         }

@@ -363,8 +363,7 @@ MT_WUR static int build_cke(mt_conn *c, mt_wr *w)
     }
 }
 
-/* RFC 5246 7.4.4. Client certificates are not offered yet: we answer with an empty
- * Certificate (7.4.6), which the server may accept or refuse. */
+/* RFC 5246 7.4.4. The chain we answer with is chosen in hs12_cauth.c. */
 int mt_hs12_on_certificate_request(mt_conn *c, const uint8_t *body, size_t len)
 {
     mt_rd r, types, algs, cas;
@@ -380,16 +379,13 @@ int mt_hs12_on_certificate_request(mt_conn *c, const uint8_t *body, size_t len)
     GUARD(mt_rd_end(&r));
     ENSURE(!c->cert_requested, UNEXPECTED_MESSAGE);
     c->cert_requested = 1;
-    return 0;
+    return mt_hs12_choose_client_chain(c, types, algs);
 }
 
 int mt_hs12_on_server_hello_done(mt_conn *c, size_t len)
 {
     ENSURE(len == 0, DECODE);
-    if (c->cert_requested) {
-        static const uint8_t empty[3] = {0, 0, 0};
-        GUARD(mt_conn_send_hs(c, HT_CERTIFICATE, empty, sizeof(empty)));
-    }
+    GUARD(mt_hs12_send_client_certificate(c));
     mt_wr cke;
     mt_wr_init_growable(&cke, 4096);
     int rc = build_cke(c, &cke);
@@ -405,6 +401,7 @@ int mt_hs12_on_server_hello_done(mt_conn *c, size_t len)
     mt_kex_wipe(&c->kex);
     mt_dh_wipe(&c->dh);
     GUARD(rc);
+    GUARD(mt_hs12_send_certificate_verify(c));
     GUARD(mt_hs12_send_finished(c));
     c->hs = MT_HS_C_WAIT_CCS;
     return 0;

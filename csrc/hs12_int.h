@@ -72,4 +72,13 @@ MT_WUR int mt_hs12_on_server_hello_done(mt_conn *c, size_t len);
 MT_WUR int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len);
 MT_WUR int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len);
 
+/* client certificates, both roles (hs12_cauth.c) */
+MT_WUR int mt_hs12_send_certificate_request(mt_conn *c);
+MT_WUR int mt_hs12_on_client_certificate(mt_conn *c, const uint8_t *body, size_t len);
+MT_WUR int mt_hs12_on_certificate_verify(mt_conn *c, const uint8_t *body, size_t len);
+MT_WUR int mt_hs12_client_auth_done(const mt_conn *c);
+MT_WUR int mt_hs12_choose_client_chain(mt_conn *c, mt_rd types, mt_rd algs);
+MT_WUR int mt_hs12_send_client_certificate(mt_conn *c);
+MT_WUR int mt_hs12_send_certificate_verify(mt_conn *c);
+
 #endif

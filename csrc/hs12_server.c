@@ -284,6 +284,7 @@ MT_WUR static int send_server_flight(mt_conn *c)
     if (c->suite->kx != MT_KX_RSA) {
         BAIL(rc, send_server_key_exchange(c));
     }
+    BAIL(rc, mt_hs12_send_certificate_request(c));
     /* ServerHelloDone */
     BAIL(rc, mt_conn_send_hs(c, HT_SERVER_HELLO_DONE, NULL, 0));
 out:
@@ -427,7 +428,7 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
     c->sid_len = c->cfg->cache ? 32 : 0;
     GUARD(mt_rng_bytes(c->sid, c->sid_len));
     GUARD(send_server_flight(c));
-    c->hs = MT_HS_S_WAIT_CKE;
+    c->hs = c->cert_requested ? MT_HS_S_WAIT_CERT : MT_HS_S_WAIT_CKE;
     return 0;
 }
 
@@ -471,6 +472,7 @@ int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
     }
     mt_wipe(pms, sizeof(pms));
     GUARD(rc);
-    c->hs = MT_HS_S_WAIT_CCS;
+    /* RFC 5246 7.4.8: CertificateVerify follows a non-empty client Certificate */
+    c->hs = c->peer_key ? MT_HS_S_WAIT_CV : MT_HS_S_WAIT_CCS;
     return 0;
 }

@@ -28,6 +28,7 @@ typedef struct {
     mt_chain chains[MT_MAX_CHAINS];
     uint8_t *der[MT_MAX_CHAINS][MAX_CHAIN_CERTS];
     size_t der_len[MT_MAX_CHAINS][MAX_CHAIN_CERTS];
+    uint8_t *ca_names; /* cfg.ca_names: the CertificateRequest's certificate_authorities */
 } context;
 
 /* Frees the chains and keys now. */
@@ -46,6 +47,10 @@ static void context_free(context *c)
     c->cfg.nchains = 0;
     mt_cache_free(c->cfg.cache);
     c->cfg.cache = NULL;
+    free(c->ca_names);
+    c->ca_names = NULL;
+    c->cfg.ca_names = NULL;
+    c->cfg.ca_names_len = 0;
     c->h.open = 0;
     c->free_pending = 0;
 }
@@ -208,9 +213,64 @@ static void set_alpn(lua_State *L, context *c, int opts)
     c->cfg.alpn_len = w.len;
 }
 
+/* opts.client_auth = "none" | "optional" | "require" (server) and opts.ca_names = {DER Name,
+ * ...}: the CertificateRequest's certificate_authorities (RFC 5246 7.4.4). */
+static void set_client_auth(lua_State *L, context *c, int opts)
+{
+    static const char *const modes[] = {"none", "optional", "require", NULL};
+    static const int values[] = {MT_CLIENT_AUTH_NONE, MT_CLIENT_AUTH_OPTIONAL,
+                                 MT_CLIENT_AUTH_REQUIRE};
+    lua_getfield(L, opts, "client_auth");
+    c->cfg.client_auth = values[luaL_checkoption(L, -1, "none", modes)];
+    lua_pop(L, 1);
+    size_t total = 0, n = 0;
+    if (lua_getfield(L, opts, "ca_names") != LUA_TNIL) {
+        luaL_checktype(L, -1, LUA_TTABLE);
+        for (lua_Integer i = 1; lua_geti(L, -1, i) != LUA_TNIL; i++, n++) {
+            size_t len;
+            if (lua_type(L, -1) != LUA_TSTRING) {
+                luaL_error(L, "ca_names must be a list of DER names");
+            }
+            lua_tolstring(L, -1, &len);
+            lua_pop(L, 1);
+            total += 2 + len;
+            /* RFC 5246 7.4.4: DistinguishedName<1..2^16-1>,
+             * certificate_authorities<0..2^16-1> */
+            if (len == 0 || total > 0xffff) {
+                luaL_error(L, "ca_names: too many or too long names (64 kB in all)");
+            }
+        }
+        lua_pop(L, 1);
+    }
+    if (total > 0) {
+        c->ca_names = malloc(total); /* the Context's from here on: freed by context_free */
+        if (!c->ca_names) {
+            luaL_error(L, "out of memory");
+        }
+        mt_wr w;
+        mt_wr_init_fixed(&w, c->ca_names, total);
+        int rc = 0;
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            size_t len;
+            lua_geti(L, -1, (lua_Integer)i + 1);
+            const char *der = lua_tolstring(L, -1, &len);
+            rc = mt_wr_u16(&w, (uint16_t)len);
+            rc = rc < 0 ? rc : mt_wr_bytes(&w, der, len);
+            lua_pop(L, 1);
+        }
+        c->cfg.ca_names = c->ca_names;
+        c->cfg.ca_names_len = w.len;
+        if (rc < 0) {
+            luaL_error(L, "ca_names: %s", mt_err_message(rc));
+        }
+    }
+    lua_pop(L, 1);
+}
+
 /* core.context_new(mode, opts) -> Context | nil, message, code
  * opts: chains = {{cert = PEM, key = PEM, password = s}, ...}, ciphers = {IANA names},
- * groups = {names}, alpn = {names}, verify = bool (client: pause to verify the chain). */
+ * groups = {names}, alpn = {names}, verify = bool (pause to verify the peer's chain),
+ * client_auth and ca_names (server, see set_client_auth). */
 static int context_new(lua_State *L)
 {
     static const char *const modes[] = {"client", "server", NULL};
@@ -227,6 +287,7 @@ static int context_new(lua_State *L)
     set_suites(L, c, opts);
     set_groups(L, c, opts);
     set_alpn(L, c, opts);
+    set_client_auth(L, c, opts);
     lua_getfield(L, opts, "verify");
     c->cfg.verify_peer = lua_toboolean(L, -1);
     lua_pop(L, 1);

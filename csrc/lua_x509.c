@@ -134,6 +134,14 @@ static int cert_subject(lua_State *L)
     return rc < 0 ? mt_lua_fail(L, rc) : 2;
 }
 
+/* subject_der() -> the DER Name, as CertificateRequest's certificate_authorities carry it */
+static int cert_subject_der(lua_State *L)
+{
+    mt_x509 *c = check_cert(L, 1);
+    lua_pushlstring(L, (const char *)c->subject, c->subject_len);
+    return 1;
+}
+
 static int cert_issuer(lua_State *L)
 {
     mt_x509 *c = check_cert(L, 1);
@@ -638,6 +646,7 @@ static int x509_verify(lua_State *L)
 
 static const luaL_Reg cert_methods[] = {
     {"subject", cert_subject},
+    {"subject_der", cert_subject_der},
     {"issuer", cert_issuer},
     {"serial", cert_serial},
     {"not_before", cert_not_before},

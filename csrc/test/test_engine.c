@@ -74,6 +74,85 @@ static void free_id(server_id *id)
     mt_wr_free(&id->cert);
 }
 
+/* In-flight edits of the client's second flight (Certificate ... CCS Finished), for the client
+ * certificate tests; applied once, by pump, to bytes coming from `tamper_from`. */
+enum {
+    T_NONE,
+    T_CORRUPT_SIG, /* flip a bit of the CertificateVerify signature */
+    T_SCHEME,      /* rewrite the CertificateVerify scheme to tamper_scheme */
+    T_DROP_CV,     /* leave CertificateVerify out */
+    T_CV_FIRST,    /* CertificateVerify before ClientKeyExchange */
+    T_INJECT_CV,   /* add a CertificateVerify after ClientKeyExchange */
+};
+static int tamper_mode;
+static uint16_t tamper_scheme;
+static const mt_conn *tamper_from;
+
+typedef struct rec_span {
+    size_t off, len;
+} rec_span;
+
+/* Index of the record carrying handshake message `type` in the clear (before any CCS), or -1. */
+static int find_hs(const uint8_t *p, const rec_span *r, size_t nr, uint8_t type)
+{
+    for (size_t i = 0; i < nr; i++) {
+        if (p[r[i].off] == 20) {
+            return -1;
+        }
+        if (p[r[i].off] == 22 && r[i].len > 5 && p[r[i].off + 5] == type) {
+            return (int)i;
+        }
+    }
+    return -1;
+}
+
+/* The edited flight in a new buffer (*len updated), or NULL when this is not the flight. */
+static uint8_t *tamper(const uint8_t *p, size_t *len)
+{
+    rec_span r[16];
+    size_t nr = 0;
+    for (size_t off = 0; off + 5 <= *len && nr < 16; nr++) {
+        r[nr].off = off;
+        r[nr].len = 5 + ((size_t)p[off + 3] << 8 | p[off + 4]);
+        off += r[nr].len;
+    }
+    int cke = find_hs(p, r, nr, 16), cv = find_hs(p, r, nr, 15);
+    if (cke < 0) {
+        return NULL;
+    }
+    static const uint8_t fake_cv[] = {22, 3, 3, 0, 10, 15, 0, 0, 6, 4, 3, 0, 2, 0x30, 0};
+    uint8_t *q = malloc(*len + sizeof(fake_cv));
+    size_t n = 0;
+    for (size_t i = 0; i < nr; i++) {
+        if ((int)i == cv && (tamper_mode == T_DROP_CV || tamper_mode == T_CV_FIRST)) {
+            continue;
+        }
+        if ((int)i == cke && tamper_mode == T_CV_FIRST && cv >= 0) {
+            memcpy(q + n, p + r[cv].off, r[cv].len);
+            n += r[cv].len;
+        }
+        memcpy(q + n, p + r[i].off, r[i].len);
+        if ((int)i == cv && tamper_mode == T_CORRUPT_SIG) {
+            q[n + r[i].len - 1] ^= 0x01;
+        }
+        if ((int)i == cv && tamper_mode == T_SCHEME) {
+            q[n + 9] = (uint8_t)(tamper_scheme >> 8);
+            q[n + 10] = (uint8_t)tamper_scheme;
+        }
+        n += r[i].len;
+        if ((int)i == cke && tamper_mode == T_INJECT_CV) {
+            memcpy(q + n, fake_cv, sizeof(fake_cv));
+            n += sizeof(fake_cv);
+        }
+        if ((int)i == cv && (tamper_mode == T_CORRUPT_SIG || tamper_mode == T_SCHEME)) {
+            break; /* no CCS and Finished: the failure must come from CertificateVerify itself */
+        }
+    }
+    *len = n;
+    tamper_mode = T_NONE;
+    return q;
+}
+
 /* Move every pending byte from a to b until neither side moves; returns the first error. */
 static int pump(mt_conn *a, mt_conn *b)
 {
@@ -86,8 +165,11 @@ static int pump(mt_conn *a, mt_conn *b)
             if (len == 0) {
                 continue;
             }
-            int rc = mt_conn_feed(to[i], p, len, &used);
-            mt_conn_out_done(from[i], used);
+            size_t elen = len;
+            uint8_t *edited = tamper_mode && from[i] == tamper_from ? tamper(p, &elen) : NULL;
+            int rc = mt_conn_feed(to[i], edited ? edited : p, elen, &used);
+            mt_conn_out_done(from[i], edited ? len : used);
+            free(edited);
             moved |= used > 0;
             if (rc < 0) {
                 /* deliver the alert the failing side queued */
@@ -870,6 +952,281 @@ static void handshake_messages_cut_and_repeated(void)
     free_id(&id);
 }
 
+/* ---- client certificates (RFC 5246 7.4.4, 7.4.6, 7.4.8) ---- */
+
+/* A client (chain `cid`, may be NULL) and a server with `client_auth`, wired and pumped. */
+static int cauth_handshake(pair *p, server_id *sid, server_id *cid, int client_auth)
+{
+    p->c = p->s = NULL;
+    if (cid) {
+        p->ccfg.chains[0] = &cid->chain;
+        p->ccfg.nchains = 1;
+    }
+    p->scfg.chains[0] = &sid->chain;
+    p->scfg.nchains = 1;
+    p->scfg.client_auth = client_auth;
+    int rc = mt_conn_new(&p->ccfg, 0, "example.com", &p->c);
+    if (rc == 0) {
+        rc = mt_conn_new(&p->scfg, 1, NULL, &p->s);
+    }
+    tamper_from = p->c;
+    if (rc == 0) {
+        rc = pump(p->c, p->s);
+    }
+    tamper_from = NULL;
+    tamper_mode = T_NONE;
+    return rc;
+}
+
+static void cauth_defaults(pair *p)
+{
+    mt_config_defaults(&p->ccfg);
+    mt_config_defaults(&p->scfg);
+}
+
+static int server_has_client_cert(const pair *p, const server_id *cid)
+{
+    const uint8_t *der;
+    size_t len;
+    return mt_conn_peer_chain(p->s, 0, &der, &len) == 1 && len == cid->cert.len &&
+           memcmp(der, cid->cert.p, len) == 0;
+}
+
+static void cauth_require_with_every_key(void)
+{
+    static const struct {
+        mt_key_type type;
+        unsigned bits;
+    } keys[] = {{MT_KEY_EC_P256, 0}, {MT_KEY_EC_P384, 0}, {MT_KEY_EC_P521, 0},
+                {MT_KEY_RSA, 2048},  {MT_KEY_ED25519, 0}, {MT_KEY_ED448, 0}};
+    server_id sid;
+    CHECK_EQ(make_id(&sid, MT_KEY_EC_P256, 0), 0);
+    for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+        server_id cid;
+        CHECK_EQ(make_id(&cid, keys[k].type, keys[k].bits), 0);
+        for (int suite384 = 0; suite384 < 2; suite384++) {
+            pair p;
+            cauth_defaults(&p);
+            if (suite384) { /* a SHA-384 PRF: CertificateVerify hashes are independent of it */
+                p.ccfg.suites[0] = p.scfg.suites[0] = 0xc02c;
+                p.ccfg.nsuites = p.scfg.nsuites = 1;
+            }
+            int rc = cauth_handshake(&p, &sid, &cid, MT_CLIENT_AUTH_REQUIRE);
+            if (rc != 0) {
+                printf("# client key %s: %s\n", mt_key_type_name(keys[k].type), mt_err_name(rc));
+            }
+            CHECK_EQ(rc, 0);
+            CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
+            CHECK(mt_conn_status(p.s) & MT_ST_CONNECTED);
+            CHECK(server_has_client_cert(&p, &cid));
+            CHECK_EQ(echo(p.c, p.s, 100), 0);
+            CHECK_EQ(echo(p.s, p.c, 100), 0);
+            free_pair(&p);
+        }
+        free_id(&cid);
+    }
+    free_id(&sid);
+}
+
+static void cauth_require_without_cert_fails(void)
+{
+    server_id sid;
+    CHECK_EQ(make_id(&sid, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    cauth_defaults(&p);
+    CHECK_EQ(cauth_handshake(&p, &sid, NULL, MT_CLIENT_AUTH_REQUIRE), -MT_E_NO_CLIENT_CERTIFICATE);
+    CHECK_EQ(mt_conn_error(p.s), -MT_E_NO_CLIENT_CERTIFICATE);
+    /* RFC 5246 7.4.6: the alert is handshake_failure */
+    CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_HANDSHAKE_FAILURE);
+    CHECK(!(mt_conn_status(p.s) & MT_ST_CONNECTED));
+    free_pair(&p);
+    free_id(&sid);
+}
+
+static void cauth_optional(void)
+{
+    server_id sid, cid;
+    CHECK_EQ(make_id(&sid, MT_KEY_EC_P256, 0), 0);
+    CHECK_EQ(make_id(&cid, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    const uint8_t *der;
+    size_t len;
+    /* optional, no certificate: connected, no peer chain */
+    cauth_defaults(&p);
+    CHECK_EQ(cauth_handshake(&p, &sid, NULL, MT_CLIENT_AUTH_OPTIONAL), 0);
+    CHECK(mt_conn_status(p.s) & MT_ST_CONNECTED);
+    CHECK_EQ(mt_conn_peer_chain(p.s, 0, &der, &len), 0);
+    CHECK_EQ(echo(p.c, p.s, 10), 0);
+    free_pair(&p);
+    /* optional, with a certificate */
+    cauth_defaults(&p);
+    CHECK_EQ(cauth_handshake(&p, &sid, &cid, MT_CLIENT_AUTH_OPTIONAL), 0);
+    CHECK(server_has_client_cert(&p, &cid));
+    free_pair(&p);
+    /* not requested: a client with a chain sends nothing */
+    cauth_defaults(&p);
+    CHECK_EQ(cauth_handshake(&p, &sid, &cid, MT_CLIENT_AUTH_NONE), 0);
+    CHECK(mt_conn_status(p.s) & MT_ST_CONNECTED);
+    CHECK_EQ(mt_conn_peer_chain(p.s, 0, &der, &len), 0);
+    free_pair(&p);
+    free_id(&cid);
+    free_id(&sid);
+}
+
+/* The client's chain fits no scheme the server offers: it sends an empty Certificate. */
+static void cauth_no_fitting_chain(void)
+{
+    server_id sid, cid;
+    CHECK_EQ(make_id(&sid, MT_KEY_EC_P256, 0), 0);
+    CHECK_EQ(make_id(&cid, MT_KEY_ED25519, 0), 0);
+    pair p;
+    cauth_defaults(&p);
+    p.scfg.sigalgs[0] = 0x0403;
+    p.scfg.nsigalgs = 1;
+    CHECK_EQ(cauth_handshake(&p, &sid, &cid, MT_CLIENT_AUTH_REQUIRE), -MT_E_NO_CLIENT_CERTIFICATE);
+    CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_HANDSHAKE_FAILURE);
+    free_pair(&p);
+    cauth_defaults(&p);
+    p.scfg.sigalgs[0] = 0x0403;
+    p.scfg.nsigalgs = 1;
+    CHECK_EQ(cauth_handshake(&p, &sid, &cid, MT_CLIENT_AUTH_OPTIONAL), 0);
+    const uint8_t *der;
+    size_t len;
+    CHECK_EQ(mt_conn_peer_chain(p.s, 0, &der, &len), 0);
+    free_pair(&p);
+    free_id(&cid);
+    free_id(&sid);
+}
+
+/* The CertificateRequest on the wire: types, our schemes, the configured CA names. */
+static void cauth_certificate_request_contents(void)
+{
+    server_id sid;
+    CHECK_EQ(make_id(&sid, MT_KEY_EC_P256, 0), 0);
+    static const uint8_t names[] = {0, 4, 0x30, 2, 0x31, 0, 0, 2, 0x30, 0};
+    mt_config cc, sc;
+    mt_config_defaults(&cc);
+    mt_config_defaults(&sc);
+    sc.chains[0] = &sid.chain;
+    sc.nchains = 1;
+    sc.client_auth = MT_CLIENT_AUTH_OPTIONAL;
+    sc.ca_names = names;
+    sc.ca_names_len = sizeof(names);
+    sc.sigalgs[0] = 0x0403;
+    sc.sigalgs[1] = 0x0804;
+    sc.nsigalgs = 2;
+    mt_conn *c, *s;
+    CHECK_EQ(mt_conn_new(&cc, 0, NULL, &c), 0);
+    CHECK_EQ(mt_conn_new(&sc, 1, NULL, &s), 0);
+    size_t len, used;
+    const uint8_t *p = mt_conn_out(c, &len);
+    CHECK_EQ(mt_conn_feed(s, p, len, &used), 0);
+    mt_conn_out_done(c, used);
+    p = mt_conn_out(s, &len);
+    /* records: ServerHello, Certificate, ServerKeyExchange, CertificateRequest, Done */
+    size_t off = 0;
+    int found = 0;
+    while (off + 5 <= len) {
+        size_t rl = (size_t)p[off + 3] << 8 | p[off + 4];
+        if (p[off + 5] == 13) {
+            static const uint8_t want[] = {13, 0,  0, 21, 2,    1, 64,   0, 4, 4, 3,    8, 4,
+                                           0,  10, 0, 4,  0x30, 2, 0x31, 0, 0, 2, 0x30, 0};
+            CHECK_EQ(rl, sizeof(want));
+            CHECK(memcmp(p + off + 5, want, sizeof(want)) == 0);
+            found = 1;
+        }
+        off += 5 + rl;
+    }
+    CHECK(found);
+    /* the client takes it (and answers with an empty Certificate) */
+    CHECK_EQ(mt_conn_feed(c, p, len, &used), 0);
+    mt_conn_free(c);
+    mt_conn_free(s);
+    free_id(&sid);
+}
+
+/* A tampered second client flight: the error the server fails with and the alert. */
+static void cauth_tampered(int mode, uint16_t scheme, int with_cert, int client_auth, int want)
+{
+    server_id sid, cid;
+    CHECK_EQ(make_id(&sid, MT_KEY_EC_P256, 0), 0);
+    CHECK_EQ(make_id(&cid, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    cauth_defaults(&p);
+    p.scfg.sigalgs[0] = 0x0403; /* the server offers ECDSA-SHA256 and RSA-PSS-SHA256 only */
+    p.scfg.sigalgs[1] = 0x0804;
+    p.scfg.nsigalgs = 2;
+    tamper_mode = mode;
+    tamper_scheme = scheme;
+    int rc = cauth_handshake(&p, &sid, with_cert ? &cid : NULL, client_auth);
+    if (rc != -want) {
+        printf("# tamper %d: %s\n", mode, mt_err_name(rc));
+    }
+    CHECK_EQ(rc, -want);
+    CHECK_EQ(mt_conn_error(p.s), -want);
+    CHECK_EQ(mt_conn_peer_alert(p.c), mt_err_alert(want));
+    CHECK(!(mt_conn_status(p.s) & MT_ST_CONNECTED));
+    free_pair(&p);
+    free_id(&cid);
+    free_id(&sid);
+}
+
+static void cauth_bad_certificate_verify(void)
+{
+    const int req = MT_CLIENT_AUTH_REQUIRE, opt = MT_CLIENT_AUTH_OPTIONAL;
+    /* RFC 5246 7.4.8: a signature that does not verify */
+    cauth_tampered(T_CORRUPT_SIG, 0, 1, req, MT_E_DECRYPT_ERROR);
+    /* a scheme the CertificateRequest did not offer (the key could make it) */
+    cauth_tampered(T_SCHEME, 0x0503, 1, req, MT_E_ILLEGAL_PARAMETER);
+    /* offered, but not one the client's (EC) key makes */
+    cauth_tampered(T_SCHEME, 0x0804, 1, req, MT_E_ILLEGAL_PARAMETER);
+    /* a certificate without CertificateVerify: CCS comes instead */
+    cauth_tampered(T_DROP_CV, 0, 1, req, MT_E_UNEXPECTED_MESSAGE);
+    /* CertificateVerify before ClientKeyExchange */
+    cauth_tampered(T_CV_FIRST, 0, 1, req, MT_E_UNEXPECTED_MESSAGE);
+    /* CertificateVerify after an empty Certificate */
+    cauth_tampered(T_INJECT_CV, 0, 0, opt, MT_E_UNEXPECTED_MESSAGE);
+    /* CertificateVerify when no certificate was requested */
+    cauth_tampered(T_INJECT_CV, 0, 1, MT_CLIENT_AUTH_NONE, MT_E_UNEXPECTED_MESSAGE);
+}
+
+/* The server pauses with the client's chain and the verdict decides. */
+static void cauth_server_verify_decision(void)
+{
+    server_id sid, cid;
+    CHECK_EQ(make_id(&sid, MT_KEY_EC_P256, 0), 0);
+    CHECK_EQ(make_id(&cid, MT_KEY_RSA, 2048), 0);
+    pair p;
+    cauth_defaults(&p);
+    p.scfg.verify_peer = 1;
+    CHECK_EQ(cauth_handshake(&p, &sid, &cid, MT_CLIENT_AUTH_REQUIRE), 0);
+    CHECK_EQ(mt_conn_decision(p.s), MT_DECIDE_VERIFY);
+    CHECK(!(mt_conn_status(p.s) & MT_ST_CONNECTED));
+    CHECK(!(mt_conn_status(p.c) & MT_ST_CONNECTED));
+    CHECK(server_has_client_cert(&p, &cid));
+    CHECK_EQ(mt_conn_decide(p.s, -MT_E_UNKNOWN_CA), -MT_E_UNKNOWN_CA);
+    CHECK(pump(p.c, p.s) < 0);
+    CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_UNKNOWN_CA);
+    free_pair(&p);
+    cauth_defaults(&p);
+    p.scfg.verify_peer = 1;
+    CHECK_EQ(cauth_handshake(&p, &sid, &cid, MT_CLIENT_AUTH_REQUIRE), 0);
+    CHECK_EQ(mt_conn_decide(p.s, 0), 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK(mt_conn_status(p.s) & MT_ST_CONNECTED);
+    CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
+    free_pair(&p);
+    /* no certificate (optional): nothing to decide */
+    cauth_defaults(&p);
+    p.scfg.verify_peer = 1;
+    CHECK_EQ(cauth_handshake(&p, &sid, NULL, MT_CLIENT_AUTH_OPTIONAL), 0);
+    CHECK_EQ(mt_conn_decision(p.s), MT_DECIDE_NONE);
+    CHECK(mt_conn_status(p.s) & MT_ST_CONNECTED);
+    free_pair(&p);
+    free_id(&cid);
+    free_id(&sid);
+}
+
 int main(void)
 {
     RUN(handshake_messages_cut_and_repeated);
@@ -884,5 +1241,12 @@ int main(void)
     RUN(verify_decision_pauses_client);
     RUN(client_hello_truncated_everywhere);
     RUN(out_of_order_message);
+    RUN(cauth_require_with_every_key);
+    RUN(cauth_require_without_cert_fails);
+    RUN(cauth_optional);
+    RUN(cauth_no_fitting_chain);
+    RUN(cauth_certificate_request_contents);
+    RUN(cauth_bad_certificate_verify);
+    RUN(cauth_server_verify_decision);
     return t_done();
 }

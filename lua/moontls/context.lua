@@ -23,12 +23,28 @@ local function pem_or_file(v, what)
    return s
 end
 
+--- The DER subject names of the certificates in cafile (a path or PEM string), for a
+-- CertificateRequest; {} for the system store (true). Returns the list or nil, message.
+function M.ca_names(cafile)
+   if cafile == true then return {} end
+   local pem, err = pem_or_file(cafile, "cafile")
+   if not pem then return nil, err end
+   local certs, lerr = require("moontls.x509").load(pem)
+   if not certs then return nil, "cafile: " .. tostring(lerr) end
+   local names = {}
+   for i, cert in ipairs(certs) do names[i] = cert:subject_der() end
+   return names
+end
+
 --- Creates a context. Options (all optional but a server's certificate):
 --   mode = "client" | "server"
 --   certificate = path or PEM (leaf first, then intermediates), key = path or PEM,
 --     password = for an encrypted key; or certificates = {{certificate=, key=, password=}, ...}
 --   cafile = true (system store, the client default) | path | PEM string
---   verify = "peer" (client default) | "none"
+--   verify = client: "peer" (default) | "none"; server: "none" (default) | "optional" |
+--     "require" (client certificates: a server that verifies needs cafile; the subjects of
+--     the cafile certificates are sent as certificate_authorities, none for the system store)
+--   a client's certificate/key (or certificates) is offered when the server asks for one
 --   ciphers = {IANA suite names}, groups = {"x25519", ...}, alpn = {"h2", "http/1.1"}
 --   min_version / max_version = "tls1.2" (TLS 1.3 arrives with its issue)
 --   session_cache = {size = 1000, lifetime = 600} (servers; false turns resumption off)
@@ -60,14 +76,28 @@ function M.new(opts)
       error("a server context needs certificate and key", 2)
    end
    local verify = opts.verify or (mode == "client" and "peer" or "none")
-   if verify ~= "peer" and verify ~= "none" then
-      error("verify must be 'peer' or 'none' (client certificates arrive later)", 2)
+   if mode == "client" and verify ~= "peer" and verify ~= "none" then
+      error("verify must be 'peer' or 'none' for a client", 2)
+   end
+   if mode == "server" and verify ~= "none" and verify ~= "optional" and verify ~= "require" then
+      error("verify must be 'none', 'optional' or 'require' for a server", 2)
+   end
+   local ca_names
+   if mode == "server" and verify ~= "none" then
+      if opts.cafile == nil then
+         error("a server verifying client certificates needs cafile (true for the system store)", 2)
+      end
+      local names, err = M.ca_names(opts.cafile)
+      if not names then return nil, err end
+      ca_names = names
    end
    for _, v in ipairs { opts.min_version or "tls1.2", opts.max_version or "tls1.2" } do
       if v ~= "tls1.2" and v ~= "tls1.3" then error("unsupported version '" .. v .. "'", 2) end
    end
    local c, err, code = core.context_new(mode, { chains = chains, ciphers = opts.ciphers,
-      groups = opts.groups, alpn = opts.alpn, verify = mode == "client" and verify == "peer",
+      groups = opts.groups, alpn = opts.alpn,
+      verify = verify == "peer" or verify == "optional" or verify == "require",
+      client_auth = mode == "server" and verify or nil, ca_names = ca_names,
       session_cache = opts.session_cache })
    if not c then return nil, err, code end
    local cafile = opts.cafile

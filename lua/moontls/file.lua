@@ -112,7 +112,8 @@ local function is_ip(name)
    return name and (name:match("^%d+%.%d+%.%d+%.%d+$") or name:find(":", 1, true)) and true
 end
 
--- Answers MT_DECIDE_VERIFY: the peer chain through moontls.x509.verify.
+-- Answers MT_DECIDE_VERIFY: the peer chain through moontls.x509.verify (a server gets it
+-- only when it asked for client certificates and the client sent one).
 local function verify_peer(self)
    local certs = {}
    for i, der in ipairs(self.conn:peer_chain()) do
@@ -121,8 +122,9 @@ local function verify_peer(self)
       certs[i] = list[1]
    end
    local opts = self.ctx:trust()
-   opts.purpose = "server"
-   if self.server_name then
+   -- a server judges the client's chain (clientAuth), a client the server's and its name
+   opts.purpose = self.ctx.mode == "server" and "client" or "server"
+   if self.ctx.mode == "client" and self.server_name then
       if is_ip(self.server_name) then
          opts.ip = self.server_name
       else
@@ -158,7 +160,7 @@ function File:handshake()
          end
       elseif st.closed then
          flush(self, due)
-         return nil, self.conn:error()
+         return nil, self.conn:error() -- message, code
       else
          ok, err, code = flush(self, due)
          if ok then ok, err, code = pull(self, due) end

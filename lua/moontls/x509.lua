@@ -10,6 +10,7 @@
 --   subject(), issuer()  -> {{"CN", "example.com"}, {"O", "Example"}, ...} and the one-line
 --                           text "CN=example.com, O=Example" (attributes in encoding order;
 --                           values UTF-8; unnamed types as dotted OIDs)
+--   subject_der()        -> the subject Name as DER
 --   serial()             -> upper-case hex ("01AF"), as `openssl x509 -serial`
 --   not_before(), not_after() -> Unix times
 --   san()                -> {dns={...}, ip={...}, email={...}, uri={...}, dirname={...},

@@ -1,15 +1,19 @@
 -- A moontls TLS server for interop specs, run as its own process:
---   lua5.4 spec/support/tls_server.lua PORTFILE CERT KEY COUNT [MODE] [CIPHERS] [ALPN]
+--   lua5.4 spec/support/tls_server.lua PORTFILE CERT KEY COUNT [MODE] [CIPHERS] [ALPN] [VERIFY]
+--     [CAFILE]
 -- Listens on 127.0.0.1 (port 0: the kernel picks; the port is written to PORTFILE), serves
 -- COUNT connections one after another, then exits. MODE "echo" (default) echoes lines and
 -- ends a connection on a line "quit" or close; MODE "www" answers one HTTP request with a page
 -- naming version, cipher, group, ALPN and SNI. Every connection's outcome is printed as a line
--- "conn N ok|fail ..." on stdout.
+-- "conn N ok|fail ..." on stdout. VERIFY (none, optional, require; "-" = none) asks for client
+-- certificates verified against CAFILE; the ok line then ends in " peer=SUBJECT" (or
+-- " peer=-" when the client sent none).
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
 package.cpath = (os.getenv("MOONTLS_BUILD") or "build") .. "/?.so;" .. package.cpath
 local tls = require "moontls"
 
-local portfile, cert, key, count, mode, ciphers, alpn = table.unpack(arg)
+local portfile, cert, key, count, mode, ciphers, alpn, verify, cafile = table.unpack(arg)
+if verify == "-" then verify = nil end
 count = tonumber(count) or 1
 mode = mode or "echo"
 local function list(s)
@@ -28,7 +32,8 @@ if extra and extra ~= "" then
 end
 local keylog = os.getenv("MOONTLS_KEYLOG")
 local ctx = assert(tls.context { mode = "server", certificates = chains,
-   ciphers = list(ciphers), alpn = list(alpn), keylog = keylog ~= "" and keylog or nil })
+   ciphers = list(ciphers), alpn = list(alpn), keylog = keylog ~= "" and keylog or nil,
+   verify = verify, cafile = cafile })
 local port = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 10 }))
 local _, p = port:getsockname()
 local f = assert(io.open(portfile .. ".tmp", "w"))
@@ -43,8 +48,13 @@ for n = 1, count do
       print("conn " .. n .. " fail " .. tostring(err))
    else
       local info = conn:info()
-      print(("conn %d ok %s %s %s alpn=%s sni=%s"):format(n, info.version, info.cipher,
-         info.group, info.alpn or "-", info.sni or "-"))
+      local status = ("conn %d ok %s %s %s alpn=%s sni=%s"):format(n, info.version, info.cipher,
+         info.group, info.alpn or "-", info.sni or "-")
+      if verify then
+         local peer = conn:getpeercertificate()
+         status = status .. " peer=" .. (peer and select(2, peer:subject()) or "-")
+      end
+      print(status)
       if mode == "www" then
          conn:receive("*l")
          repeat local line = conn:receive("*l") until not line or line == ""
