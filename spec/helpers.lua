@@ -40,4 +40,24 @@ end
 --- The Lua interpreter running the specs.
 helpers.lua = os.getenv("LUA") or "lua5.4"
 
+-- Under `make asan` the interpreter runs with the sanitizer runtimes in LD_PRELOAD (it is not
+-- instrumented, the module is). Other programs the specs start must not inherit them (pgrep,
+-- for one, deadlocks at start with ASan preloaded); Lua processes that load the module get
+-- them back through helpers.lua.
+local preload = os.getenv("LD_PRELOAD")
+-- luacheck: push ignore 122 142 143
+if preload and preload ~= "" and not io.moontls_unpreloaded then
+   local popen, execute = io.popen, os.execute
+   io.popen = function(cmd, mode)
+      return popen("unset LD_PRELOAD; " .. cmd, mode)
+   end
+   os.execute = function(cmd)
+      if cmd == nil then return execute() end
+      return execute("unset LD_PRELOAD; " .. cmd)
+   end
+   io.moontls_unpreloaded = true
+   helpers.lua = "env LD_PRELOAD='" .. preload .. "' " .. helpers.lua
+end
+-- luacheck: pop
+
 return helpers
