@@ -56,6 +56,9 @@ if preload and preload ~= "" and not io.moontls_unpreloaded then
       return execute("unset LD_PRELOAD; " .. cmd)
    end
    io.moontls_unpreloaded = true
+end
+if preload and preload ~= "" then
+   -- every instance of this file (busted's helper run and require "helpers") says so
    helpers.lua = "env LD_PRELOAD='" .. preload .. "' " .. helpers.lua
 end
 -- luacheck: pop
