@@ -41,7 +41,7 @@ LUA_OBJ  = $(LUA_SRC:csrc/%.c=$(BUILD)/obj/%.o)
 TESTS    = $(TEST_SRC:csrc/test/%.c=$(BUILD)/test/%)
 MODULE   = $(BUILD)/moontls/core.so
 
-.PHONY: all module deps test check asan install uninstall clean run tests-c
+.PHONY: all module deps test check asan valgrind install uninstall clean run tests-c
 
 all: module tests-c
 
@@ -81,6 +81,14 @@ check: all
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan SAN=1 CFLAGS="-O1 -g" \
 		SAN_PRELOAD="$$($(CC) -print-file-name=libasan.so) $$($(CC) -print-file-name=libubsan.so)" check
+
+# The C unit tests under valgrind's memcheck (leaks and invalid accesses fail the run).
+valgrind: all
+	@for t in $(TESTS); do \
+		valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect \
+			--error-exitcode=9 $$t > $$t.valgrind 2>&1 \
+			&& echo "ok - valgrind $$t" || { echo "not ok - valgrind $$t"; cat $$t.valgrind; exit 1; }; \
+	done
 
 run: deps
 	@$(MAKE) --no-print-directory module
