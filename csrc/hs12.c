@@ -191,14 +191,14 @@ size_t mt_hs12_mfl_bytes(uint8_t code)
     return code >= 1 && code <= 4 ? (size_t)256 << code : 0;
 }
 
-int mt_hs12_read_rsl(mt_rd d, size_t *limit)
+int mt_hs12_read_rsl(mt_rd d, size_t minus, size_t *limit)
 {
     uint16_t v;
     GUARD(mt_rd_u16(&d, &v));
     GUARD(mt_rd_end(&d));
     /* RFC 8449 4: smaller than 64 is illegal_parameter; TLS 1.2 records carry at most 2^14 */
     ENSURE(v >= 64, ILLEGAL_PARAMETER);
-    *limit = v < MT_REC_MAX_PLAIN ? v : MT_REC_MAX_PLAIN;
+    *limit = v - minus < MT_REC_MAX_PLAIN ? v - minus : MT_REC_MAX_PLAIN;
     return 0;
 }
 

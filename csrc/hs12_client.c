@@ -221,7 +221,7 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
         }
         case EXT_RECORD_SIZE_LIMIT:
             ENSURE(c->cfg->record_size_limit, UNSUPPORTED_EXTENSION);
-            GUARD(mt_hs12_read_rsl(d, &c->rsl_send));
+            GUARD(mt_hs12_read_rsl(d, 0, &c->rsl_send));
             /* our own limit holds from now on: the server knows it */
             c->rsl_recv =
                 c->cfg->record_size_limit < MT_REC_MAX_PLAIN ? c->cfg->record_size_limit : 0;

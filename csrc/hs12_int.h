@@ -63,8 +63,8 @@ MT_WUR int mt_hs12_send_finished(mt_conn *c);
 MT_WUR int mt_hs12_check_finished(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw);
 MT_WUR int mt_hs12_parse_exts(mt_rd *r, ext_list *e);
 /* The record_size_limit value of an extension body (RFC 8449 4): < 64 is illegal_parameter;
- * *limit is what a TLS 1.2 record may carry under it (at most 2^14). */
-MT_WUR int mt_hs12_read_rsl(mt_rd d, size_t *limit);
+ * *limit is what a TLS 1.2 record may carry under it (at most 2^14), less `minus` bytes. */
+MT_WUR int mt_hs12_read_rsl(mt_rd d, size_t minus, size_t *limit);
 /* max_fragment_length code 1..4 to bytes (RFC 6066 4), 0 for anything else. */
 size_t mt_hs12_mfl_bytes(uint8_t code);
 MT_WUR int mt_hs12_take_certificates(mt_conn *c, const uint8_t *body, size_t len);

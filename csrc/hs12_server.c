@@ -441,7 +441,10 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
             ENSURE(mt_hs12_mfl_bytes(c->mfl_code) != 0, ILLEGAL_PARAMETER);
             break;
         case EXT_RECORD_SIZE_LIMIT:
-            GUARD(mt_hs12_read_rsl(d, &c->rsl_send));
+            /* RFC 8449 4: under TLS 1.3 the value counts the inner content type; a client that
+             * may speak 1.3 cannot know the version yet and counts it (GnuTLS 3.7 announces
+             * 513 and takes 512 under 1.2), so one byte less is what surely fits */
+            GUARD(mt_hs12_read_rsl(d, 1, &c->rsl_send));
             c->client_sent_rsl = 1;
             break;
         case EXT_PADDING:
