@@ -64,6 +64,11 @@ int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_co
     *out = NULL;
     ENSURE(cfg != NULL, INVALID_ARG);
     ENSURE(!server_name || strlen(server_name) < sizeof(((mt_conn *)0)->sni), INVALID_ARG);
+    /* RFC 6066 4: codes 1..4; RFC 8449 4: limits of 64..2^14 (TLS 1.2) */
+    ENSURE(cfg->max_fragment_length <= 4, INVALID_ARG);
+    ENSURE(cfg->record_size_limit == 0 ||
+               (cfg->record_size_limit >= 64 && cfg->record_size_limit <= MT_REC_MAX_PLAIN),
+           INVALID_ARG);
     mt_conn *c = calloc(1, sizeof(*c));
     ENSURE(c != NULL, NOMEM);
     c->cfg = cfg;
@@ -130,22 +135,38 @@ int mt_conn_fail(mt_conn *c, int err)
     return c->err;
 }
 
+size_t mt_conn_send_limit(const mt_conn *c)
+{
+    size_t lim = MT_REC_MAX_PLAIN;
+    /* RFC 6066 4: fragment everything, handshake messages included, once negotiated */
+    if (c->mfl && c->mfl < lim) {
+        lim = c->mfl;
+    }
+    /* RFC 8449 4: the peer's limit binds protected records only */
+    if (c->rsl_send && c->rsl_send < lim && mt_rec_protected(&c->wr)) {
+        lim = c->rsl_send;
+    }
+    return lim;
+}
+
 int mt_conn_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t len)
 {
     uint8_t hdr[4] = {type, (uint8_t)(len >> 16), (uint8_t)(len >> 8), (uint8_t)len};
     ENSURE(len <= 0xffffff, INTERNAL);
     mt_conn_transcript(c, hdr, 4);
     mt_conn_transcript(c, body, len);
-    /* Handshake messages may share records; here each message fills its own records. */
+    /* Handshake messages may share records; here each message fills its own records, the
+     * first with the header. */
+    size_t lim = mt_conn_send_limit(c);
     uint8_t first[MT_REC_MAX_PLAIN];
-    size_t n = len + 4 < sizeof(first) ? len + 4 : sizeof(first);
+    size_t n = len + 4 < lim ? len + 4 : lim;
     memcpy(first, hdr, 4);
     if (n > 4) { /* body may be NULL for an empty message (ServerHelloDone) */
         memcpy(first + 4, body, n - 4);
     }
     GUARD(mt_rec_seal(&c->wr, MT_CT_HANDSHAKE, c->rec_version, first, n, &c->out));
     for (size_t done = n - 4; done < len;) {
-        size_t k = len - done < MT_REC_MAX_PLAIN ? len - done : MT_REC_MAX_PLAIN;
+        size_t k = len - done < lim ? len - done : lim;
         GUARD(mt_rec_seal(&c->wr, MT_CT_HANDSHAKE, c->rec_version, body + done, k, &c->out));
         done += k;
     }
@@ -310,6 +331,10 @@ MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, uint8_t 
 {
     size_t off, n;
     GUARD(mt_rec_open(&c->rd, &type, version, frag, len, &off, &n));
+    /* RFC 6066 4 / RFC 8449 4: a record over the limit we announced is record_overflow (ours
+     * under record_size_limit counts for protected records only) */
+    ENSURE(!c->mfl || n <= c->mfl, RECORD_OVERFLOW);
+    ENSURE(!c->rsl_recv || !mt_rec_protected(&c->rd) || n <= c->rsl_recv, RECORD_OVERFLOW);
     switch (type) {
     case MT_CT_ALERT:
         return on_alert(c, frag + off, n);
@@ -413,8 +438,9 @@ int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len, size_t *n)
     }
     ENSURE(!c->local_closed, CLOSED);
     ENSURE(c->hs == MT_HS_CONNECTED, WANT_WRITE);
+    size_t lim = mt_conn_send_limit(c);
     while (*n < len && c->out.len - c->out_sent < OUT_HIGH) {
-        size_t k = len - *n < MT_REC_MAX_PLAIN ? len - *n : MT_REC_MAX_PLAIN;
+        size_t k = len - *n < lim ? len - *n : lim;
         int rc = mt_rec_seal(&c->wr, MT_CT_APPLICATION_DATA, c->rec_version, data + *n, k, &c->out);
         if (rc < 0) {
             return mt_conn_fail(c, rc);
@@ -474,6 +500,9 @@ void mt_conn_get_info(const mt_conn *c, mt_conn_info *info)
     info->ems = c->ems;
     info->resumed = c->resumed;
     info->etm = c->etm;
+    info->max_fragment = (unsigned)c->mfl;
+    info->send_limit = (unsigned)c->rsl_send;
+    info->recv_limit = (unsigned)c->rsl_recv;
     info->alpn = c->alpn;
     info->sni = c->sni;
 }

@@ -58,6 +58,13 @@ typedef struct mt_config {
      * each with a two-byte length prefix, as they go on the wire; may be empty. */
     const uint8_t *ca_names;
     size_t ca_names_len;
+    /* Client: max_fragment_length to request (RFC 6066 4), code 1..4 for 2^9..2^12 bytes;
+     * 0 requests none. A server always accepts a valid request. */
+    uint8_t max_fragment_length;
+    /* record_size_limit (RFC 8449): the largest record plaintext we are willing to receive,
+     * 64..16384; 0 = not configured (a client then does not send the extension; a server
+     * still answers a client's with 16384). */
+    uint16_t record_size_limit;
 } mt_config;
 
 /* Client certificates (server side). OPTIONAL accepts an empty Certificate; REQUIRE answers it
@@ -158,8 +165,11 @@ typedef struct mt_conn_info {
     int ems;
     int etm; /* encrypt_then_mac in use (CBC suites) */
     int resumed;
-    const char *alpn; /* NUL-terminated, "" if none */
-    const char *sni;  /* server: name the client asked for, "" if none */
+    unsigned max_fragment; /* negotiated max_fragment_length in bytes, 0 if none */
+    unsigned send_limit;   /* record_size_limit the peer announced (0 if none) */
+    unsigned recv_limit;   /* our record_size_limit, in effect (0 if not negotiated) */
+    const char *alpn;      /* NUL-terminated, "" if none */
+    const char *sni;       /* server: name the client asked for, "" if none */
 } mt_conn_info;
 
 void mt_conn_get_info(const mt_conn *c, mt_conn_info *info);

@@ -69,6 +69,13 @@ struct mt_conn {
     int etm;             /* encrypt_then_mac negotiated (RFC 7366; CBC suites only) */
     int cv_ok;           /* server: the client's CertificateVerify checked */
     uint16_t cv_sigalg;  /* client: the scheme of our CertificateVerify */
+    /* Record size limits (RFC 6066 4, RFC 8449), plaintext bytes; 0 = none. mfl binds both
+     * directions from its negotiation on; rsl_send (the peer's record_size_limit) binds what we
+     * send and rsl_recv (ours, once the peer answered it) what we accept, both only under
+     * protection. mt_conn_send_limit() combines them for sending. */
+    size_t mfl, rsl_send, rsl_recv;
+    uint8_t mfl_code;    /* server: the code to echo (0: none) */
+    int client_sent_rsl; /* server: the ClientHello had record_size_limit */
     uint8_t crand[32], srand[32];
     uint8_t sid[32];
     size_t sid_len;
@@ -114,6 +121,10 @@ int mt_conn_fail(mt_conn *c, int err);
 
 /* Send one handshake message (adds it to the transcript). */
 MT_WUR int mt_conn_send_hs(mt_conn *c, uint8_t type, const uint8_t *body, size_t len);
+
+/* The largest plaintext a record we send now may carry (MT_REC_MAX_PLAIN unless a
+ * max_fragment_length or the peer's record_size_limit is in effect). */
+size_t mt_conn_send_limit(const mt_conn *c);
 
 /* Send ChangeCipherSpec. */
 MT_WUR int mt_conn_send_ccs(mt_conn *c);

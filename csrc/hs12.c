@@ -185,6 +185,23 @@ int mt_hs12_offer_etm(const mt_config *cfg)
     return 0;
 }
 
+size_t mt_hs12_mfl_bytes(uint8_t code)
+{
+    /* RFC 6066 4: 2^9 (1), 2^10 (2), 2^11 (3), 2^12 (4) */
+    return code >= 1 && code <= 4 ? (size_t)256 << code : 0;
+}
+
+int mt_hs12_read_rsl(mt_rd d, size_t minus, size_t *limit)
+{
+    uint16_t v;
+    GUARD(mt_rd_u16(&d, &v));
+    GUARD(mt_rd_end(&d));
+    /* RFC 8449 4: smaller than 64 is illegal_parameter; TLS 1.2 records carry at most 2^14 */
+    ENSURE(v >= 64, ILLEGAL_PARAMETER);
+    *limit = v - minus < MT_REC_MAX_PLAIN ? v - minus : MT_REC_MAX_PLAIN;
+    return 0;
+}
+
 int mt_hs12_finished_data(mt_conn *c, int from_client, uint8_t out[12])
 {
     uint8_t hash[MT_HASH_MAX_LEN];

@@ -69,6 +69,18 @@ MT_WUR static int build_client_hello(mt_conn *c, mt_wr *w)
         GUARD(mt_wr_close(w));
         GUARD(mt_wr_close(w));
     }
+    if (cfg->max_fragment_length) {
+        /* RFC 6066 4: one byte, the code of the length we ask for */
+        GUARD(mt_wr_u16(w, EXT_MAX_FRAGMENT_LENGTH));
+        GUARD(mt_wr_u16(w, 1));
+        GUARD(mt_wr_u8(w, cfg->max_fragment_length));
+    }
+    if (cfg->record_size_limit) {
+        /* RFC 8449 4: the largest record plaintext we take */
+        GUARD(mt_wr_u16(w, EXT_RECORD_SIZE_LIMIT));
+        GUARD(mt_wr_u16(w, 2));
+        GUARD(mt_wr_u16(w, cfg->record_size_limit));
+    }
     if (mt_hs12_offer_etm(cfg)) {
         /* RFC 7366 2: empty extension_data, offered along with CBC suites */
         static const uint8_t etm[] = {0x00, EXT_ETM, 0x00, 0x00};
@@ -197,11 +209,30 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
             c->alpn[n] = '\0';
             break;
         }
+        case EXT_MAX_FRAGMENT_LENGTH: {
+            uint8_t code;
+            ENSURE(c->cfg->max_fragment_length, UNSUPPORTED_EXTENSION);
+            GUARD(mt_rd_u8(&d, &code));
+            GUARD(mt_rd_end(&d));
+            /* RFC 6066 4: the echo must be the length we asked for */
+            ENSURE(code == c->cfg->max_fragment_length, ILLEGAL_PARAMETER);
+            c->mfl = mt_hs12_mfl_bytes(code);
+            break;
+        }
+        case EXT_RECORD_SIZE_LIMIT:
+            ENSURE(c->cfg->record_size_limit, UNSUPPORTED_EXTENSION);
+            GUARD(mt_hs12_read_rsl(d, 0, &c->rsl_send));
+            /* our own limit holds from now on: the server knows it */
+            c->rsl_recv =
+                c->cfg->record_size_limit < MT_REC_MAX_PLAIN ? c->cfg->record_size_limit : 0;
+            break;
         default:
             /* RFC 5246 7.4.1.4: an extension we did not offer */
             return -MT_E_UNSUPPORTED_EXTENSION;
         }
     }
+    /* RFC 8449 5: a server must not answer both */
+    ENSURE(!(c->mfl && c->rsl_send), ILLEGAL_PARAMETER);
     memcpy(c->srand, random, 32);
     c->sid_len = mt_rd_left(&sid);
     GUARD(mt_rd_copy(&sid, c->sid, c->sid_len));

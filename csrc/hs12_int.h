@@ -24,12 +24,15 @@ enum {
 
 enum {
     EXT_SERVER_NAME = 0,
+    EXT_MAX_FRAGMENT_LENGTH = 1,
     EXT_SUPPORTED_GROUPS = 10,
     EXT_EC_POINT_FORMATS = 11,
     EXT_SIGNATURE_ALGORITHMS = 13,
     EXT_ALPN = 16,
+    EXT_PADDING = 21,
     EXT_ETM = 22,
     EXT_EMS = 23,
+    EXT_RECORD_SIZE_LIMIT = 28,
     EXT_RENEGOTIATION_INFO = 0xff01,
 };
 
@@ -59,6 +62,11 @@ MT_WUR int mt_hs12_finished_data(mt_conn *c, int from_client, uint8_t out[12]);
 MT_WUR int mt_hs12_send_finished(mt_conn *c);
 MT_WUR int mt_hs12_check_finished(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw);
 MT_WUR int mt_hs12_parse_exts(mt_rd *r, ext_list *e);
+/* The record_size_limit value of an extension body (RFC 8449 4): < 64 is illegal_parameter;
+ * *limit is what a TLS 1.2 record may carry under it (at most 2^14), less `minus` bytes. */
+MT_WUR int mt_hs12_read_rsl(mt_rd d, size_t minus, size_t *limit);
+/* max_fragment_length code 1..4 to bytes (RFC 6066 4), 0 for anything else. */
+size_t mt_hs12_mfl_bytes(uint8_t code);
 MT_WUR int mt_hs12_take_certificates(mt_conn *c, const uint8_t *body, size_t len);
 
 /* client (hs12_client.c) */

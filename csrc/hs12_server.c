@@ -99,7 +99,18 @@ MT_WUR static int choose_alpn(mt_conn *c, mt_rd d)
     return -MT_E_NO_APPLICATION_PROTOCOL;
 }
 
-/* Pick suite, certificate chain, signature scheme and group, in server preference order. */
+/* The record limits the ClientHello asked for, in force from our ServerHello on. */
+static void limit_records(mt_conn *c)
+{
+    if (c->client_sent_rsl) {
+        /* RFC 8449 5: with both, record_size_limit wins and max_fragment_length is ignored */
+        c->mfl_code = 0;
+        uint16_t ours = c->cfg->record_size_limit;
+        c->rsl_recv = ours && ours < MT_REC_MAX_PLAIN ? ours : 0;
+    }
+    c->mfl = mt_hs12_mfl_bytes(c->mfl_code);
+}
+
 /* The FFDHE group for a DHE suite (RFC 7919 4): one of ours the client lists; with no FFDHE
  * group in its list at all (a legacy client), our first; none if it lists only others. */
 static uint16_t choose_dh_group(const mt_config *cfg, mt_rd groups, int have_groups)
@@ -249,6 +260,19 @@ MT_WUR static int send_server_hello(mt_conn *c)
         BAIL(rc, mt_wr_u16(&w, (uint16_t)(n + 1)));
         BAIL(rc, mt_wr_u8(&w, (uint8_t)n));
         BAIL(rc, mt_wr_bytes(&w, c->alpn, n));
+    }
+    if (c->mfl_code) {
+        /* RFC 6066 4: the accepted request, echoed */
+        BAIL(rc, mt_wr_u16(&w, EXT_MAX_FRAGMENT_LENGTH));
+        BAIL(rc, mt_wr_u16(&w, 1));
+        BAIL(rc, mt_wr_u8(&w, c->mfl_code));
+    }
+    if (c->client_sent_rsl) {
+        /* RFC 8449 4: our own limit in answer (2^14, TLS 1.2's largest, when none is set) */
+        uint16_t ours = c->cfg->record_size_limit;
+        BAIL(rc, mt_wr_u16(&w, EXT_RECORD_SIZE_LIMIT));
+        BAIL(rc, mt_wr_u16(&w, 2));
+        BAIL(rc, mt_wr_u16(&w, ours ? ours : MT_REC_MAX_PLAIN));
     }
     /* RFC 6066 3: an empty server_name acknowledges the name, never on resumption */
     if (c->sni[0] && !c->resumed) {
@@ -410,10 +434,26 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
             c->secure_reneg = 1;
             break;
         }
+        case EXT_MAX_FRAGMENT_LENGTH:
+            /* RFC 6066 4: one byte, a code of 1..4, else illegal_parameter */
+            GUARD(mt_rd_u8(&d, &c->mfl_code));
+            GUARD(mt_rd_end(&d));
+            ENSURE(mt_hs12_mfl_bytes(c->mfl_code) != 0, ILLEGAL_PARAMETER);
+            break;
+        case EXT_RECORD_SIZE_LIMIT:
+            /* RFC 8449 4: under TLS 1.3 the value counts the inner content type; a client that
+             * may speak 1.3 cannot know the version yet and counts it (GnuTLS 3.7 announces
+             * 513 and takes 512 under 1.2), so one byte less is what surely fits */
+            GUARD(mt_hs12_read_rsl(d, 1, &c->rsl_send));
+            c->client_sent_rsl = 1;
+            break;
+        case EXT_PADDING:
+            break; /* RFC 7685 3: the server must not check the content; ignored */
         default:
             break; /* RFC 5246 7.4.1.4: unknown extensions are ignored (GREASE too) */
         }
     }
+    limit_records(c);
     memcpy(c->crand, ch.random, 32);
     c->client_version = ch.version;
     GUARD(mt_rng_bytes(c->srand, 32));

@@ -267,10 +267,38 @@ static void set_client_auth(lua_State *L, context *c, int opts)
     lua_pop(L, 1);
 }
 
+/* opts.max_fragment_length = 512 | 1024 | 2048 | 4096 (client: RFC 6066 4) and
+ * opts.record_size_limit = 64..16384 (RFC 8449). */
+static void set_record_limits(lua_State *L, context *c, int opts)
+{
+    lua_getfield(L, opts, "max_fragment_length");
+    if (!lua_isnil(L, -1)) {
+        lua_Integer v = luaL_checkinteger(L, -1);
+        uint8_t code = 0;
+        for (uint8_t k = 1; k <= 4; k++) {
+            code = v == (lua_Integer)256 << k ? k : code;
+        }
+        if (code == 0) {
+            luaL_error(L, "max_fragment_length must be 512, 1024, 2048 or 4096");
+        }
+        c->cfg.max_fragment_length = code;
+    }
+    lua_getfield(L, opts, "record_size_limit");
+    if (!lua_isnil(L, -1)) {
+        lua_Integer v = luaL_checkinteger(L, -1);
+        if (v < 64 || v > 16384) {
+            luaL_error(L, "record_size_limit must be 64..16384");
+        }
+        c->cfg.record_size_limit = (uint16_t)v;
+    }
+    lua_pop(L, 2);
+}
+
 /* core.context_new(mode, opts) -> Context | nil, message, code
  * opts: chains = {{cert = PEM, key = PEM, password = s}, ...}, ciphers = {IANA names},
  * groups = {names}, alpn = {names}, verify = bool (pause to verify the peer's chain),
- * client_auth and ca_names (server, see set_client_auth). */
+ * client_auth and ca_names (server, see set_client_auth), max_fragment_length and
+ * record_size_limit (see set_record_limits). */
 static int context_new(lua_State *L)
 {
     static const char *const modes[] = {"client", "server", NULL};
@@ -288,6 +316,7 @@ static int context_new(lua_State *L)
     set_groups(L, c, opts);
     set_alpn(L, c, opts);
     set_client_auth(L, c, opts);
+    set_record_limits(L, c, opts);
     lua_getfield(L, opts, "verify");
     c->cfg.verify_peer = lua_toboolean(L, -1);
     lua_pop(L, 1);

@@ -152,7 +152,7 @@ static int file_status(lua_State *L)
         {MT_ST_PEER_CLOSED, "peer_closed"}, {MT_ST_CLOSED, "closed"},
     };
     int st = mt_conn_status(f->conn);
-    lua_createtable(L, 0, 9);
+    lua_createtable(L, 0, 12);
     for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
         lua_pushboolean(L, (st & bits[i].bit) != 0);
         lua_setfield(L, -2, bits[i].name);
@@ -220,7 +220,7 @@ static int file_info(lua_State *L)
     mt_conn_info in;
     mt_conn_get_info(f->conn, &in);
     const mt_suite *s = mt_suite_by_id(in.suite);
-    lua_createtable(L, 0, 9);
+    lua_createtable(L, 0, 12);
     lua_pushstring(L, in.version == 0x0303 ? "TLSv1.2" : in.version == 0x0304 ? "TLSv1.3" : "");
     lua_setfield(L, -2, "version");
     lua_pushstring(L, s ? s->name : "");
@@ -236,6 +236,15 @@ static int file_info(lua_State *L)
     lua_setfield(L, -2, "etm");
     lua_pushboolean(L, in.resumed);
     lua_setfield(L, -2, "resumed");
+    /* record limits (RFC 6066 4, RFC 8449), only those in effect */
+    static const char *const names[] = {"max_fragment_length", "send_limit", "recv_limit"};
+    const unsigned lim[] = {in.max_fragment, in.send_limit, in.recv_limit};
+    for (size_t i = 0; i < 3; i++) {
+        if (lim[i]) {
+            lua_pushinteger(L, lim[i]);
+            lua_setfield(L, -2, names[i]);
+        }
+    }
     if (in.alpn[0]) {
         lua_pushstring(L, in.alpn);
         lua_setfield(L, -2, "alpn");

@@ -3,6 +3,7 @@
 
 #include "../asn1.h"
 #include "../engine.h"
+#include "../engine_int.h" /* the record limits, overridden to make an engine misbehave */
 #include "../err.h"
 #include "../kex.h"
 #include "../keys.h"
@@ -153,6 +154,48 @@ static uint8_t *tamper(const uint8_t *p, size_t *len)
     return q;
 }
 
+/* Record sizes seen by pump, per sending engine: the largest fragment (header length field). */
+static struct scan_slot {
+    const mt_conn *from;
+    uint8_t hdr[5];
+    size_t hn, left, max;
+} scan[2];
+
+static void scan_reset(void)
+{
+    memset(scan, 0, sizeof(scan));
+}
+
+static size_t scan_max(const mt_conn *from)
+{
+    for (int i = 0; i < 2; i++) {
+        if (scan[i].from == from) {
+            return scan[i].max;
+        }
+    }
+    return 0;
+}
+
+static void scan_bytes(const mt_conn *from, const uint8_t *p, size_t n)
+{
+    struct scan_slot *s = scan[0].from == from || !scan[0].from ? &scan[0] : &scan[1];
+    s->from = from;
+    for (size_t i = 0; i < n;) {
+        if (s->left == 0) {
+            s->hdr[s->hn++] = p[i++];
+            if (s->hn == 5) {
+                s->left = (size_t)s->hdr[3] << 8 | s->hdr[4];
+                s->max = s->left > s->max ? s->left : s->max;
+                s->hn = 0;
+            }
+            continue;
+        }
+        size_t k = s->left < n - i ? s->left : n - i;
+        s->left -= k;
+        i += k;
+    }
+}
+
 /* Move every pending byte from a to b until neither side moves; returns the first error. */
 static int pump(mt_conn *a, mt_conn *b)
 {
@@ -168,6 +211,9 @@ static int pump(mt_conn *a, mt_conn *b)
             size_t elen = len;
             uint8_t *edited = tamper_mode && from[i] == tamper_from ? tamper(p, &elen) : NULL;
             int rc = mt_conn_feed(to[i], edited ? edited : p, elen, &used);
+            if (!edited) {
+                scan_bytes(from[i], p, used);
+            }
             mt_conn_out_done(from[i], edited ? len : used);
             free(edited);
             moved |= used > 0;
@@ -1227,6 +1273,201 @@ static void cauth_server_verify_decision(void)
     free_id(&sid);
 }
 
+/* Rewrite the first occurrence of `pat` in c's pending output (the ClientHello) to `rep`. */
+static void patch_out(mt_conn *c, const uint8_t *pat, const uint8_t *rep, size_t n)
+{
+    size_t len;
+    uint8_t *p = (uint8_t *)(uintptr_t)mt_conn_out(c, &len);
+    for (size_t i = 0; i + n <= len; i++) {
+        if (memcmp(p + i, pat, n) == 0) {
+            memcpy(p + i, rep, n);
+            return;
+        }
+    }
+    CHECK(0);
+}
+
+/* Two engines on one suite (ECDHE-ECDSA-AES128-GCM: 24 bytes of record overhead) with the record
+ * limits given, not yet connected. */
+static void limits_pair(pair *p, server_id *id, uint8_t mfl, uint16_t c_rsl, uint16_t s_rsl)
+{
+    mt_config_defaults(&p->ccfg);
+    mt_config_defaults(&p->scfg);
+    p->ccfg.suites[0] = p->scfg.suites[0] = 0xc02b;
+    p->ccfg.nsuites = p->scfg.nsuites = 1;
+    p->scfg.chains[0] = &id->chain;
+    p->scfg.nchains = 1;
+    p->ccfg.max_fragment_length = mfl;
+    p->ccfg.record_size_limit = c_rsl;
+    p->scfg.record_size_limit = s_rsl;
+    CHECK_EQ(mt_conn_new(&p->ccfg, 0, "example.com", &p->c), 0);
+    CHECK_EQ(mt_conn_new(&p->scfg, 1, NULL, &p->s), 0);
+}
+
+/* RFC 6066 4: 512-byte fragments both ways, handshake messages included (a 1.5 kB
+ * CertificateRequest), and 1 MiB each way in records of exactly that size. */
+static void mfl_negotiated(void)
+{
+    static uint8_t names[1502];
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    names[0] = 0x05;
+    names[1] = 0xdc;
+    pair p;
+    limits_pair(&p, &id, 1, 0, 0);
+    p.scfg.client_auth = MT_CLIENT_AUTH_OPTIONAL;
+    p.scfg.ca_names = names;
+    p.scfg.ca_names_len = sizeof(names);
+    scan_reset();
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
+    CHECK(scan_max(p.s) <= 512 + 24);
+    mt_conn_info ci, si;
+    mt_conn_get_info(p.c, &ci);
+    mt_conn_get_info(p.s, &si);
+    CHECK_EQ(ci.max_fragment, 512);
+    CHECK_EQ(si.max_fragment, 512);
+    CHECK_EQ(ci.send_limit + si.send_limit + ci.recv_limit + si.recv_limit, 0);
+    CHECK_EQ(echo(p.s, p.c, 1 << 20), 0);
+    CHECK_EQ(echo(p.c, p.s, 1 << 20), 0);
+    CHECK_EQ(scan_max(p.s), 512 + 24);
+    CHECK_EQ(scan_max(p.c), 512 + 24);
+    /* a server that ignores the limit: the client refuses the record */
+    p.s->mfl = 0;
+    CHECK_EQ(echo(p.s, p.c, 1000), -MT_E_RECORD_OVERFLOW);
+    CHECK_EQ(mt_conn_peer_alert(p.s), MT_ALERT_RECORD_OVERFLOW);
+    free_pair(&p);
+    /* no request: full records */
+    limits_pair(&p, &id, 0, 0, 0);
+    scan_reset();
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK_EQ(echo(p.s, p.c, 100000), 0);
+    CHECK_EQ(scan_max(p.s), 16384 + 24);
+    free_pair(&p);
+    free_id(&id);
+}
+
+/* RFC 6066 4: the echo must be the request; codes outside 1..4 are illegal_parameter; an
+ * unrequested echo is unsupported_extension. */
+static void mfl_bad_values(void)
+{
+    static const uint8_t ask1[] = {0, 1, 0, 1, 1}, ask3[] = {0, 1, 0, 1, 3},
+                         ask5[] = {0, 1, 0, 1, 5};
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    limits_pair(&p, &id, 1, 0, 0);
+    patch_out(p.c, ask1, ask3, sizeof(ask1)); /* the server sees 3 and echoes it */
+    CHECK_EQ(pump(p.c, p.s), -MT_E_ILLEGAL_PARAMETER);
+    CHECK_EQ(mt_conn_error(p.c), -MT_E_ILLEGAL_PARAMETER);
+    free_pair(&p);
+    limits_pair(&p, &id, 1, 0, 0);
+    patch_out(p.c, ask1, ask5, sizeof(ask1));
+    CHECK_EQ(pump(p.c, p.s), -MT_E_ILLEGAL_PARAMETER);
+    CHECK_EQ(mt_conn_error(p.s), -MT_E_ILLEGAL_PARAMETER);
+    CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_ILLEGAL_PARAMETER);
+    free_pair(&p);
+    limits_pair(&p, &id, 0, 0, 0);
+    size_t len, used;
+    const uint8_t *out = mt_conn_out(p.c, &len);
+    CHECK_EQ(mt_conn_feed(p.s, out, len, &used), 0);
+    CHECK_EQ(feed_sh_with_ext(p.s, p.c, ask1, sizeof(ask1)), -MT_E_UNSUPPORTED_EXTENSION);
+    free_pair(&p);
+    p.ccfg.max_fragment_length = 5;
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, NULL, &p.c), -MT_E_INVALID_ARG);
+    free_id(&id);
+}
+
+/* RFC 8449: each side's limit binds what the other sends, once protected; with
+ * max_fragment_length as well, record_size_limit wins. */
+static void rsl_negotiated(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    limits_pair(&p, &id, 0, 100, 200);
+    scan_reset();
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
+    mt_conn_info ci, si;
+    mt_conn_get_info(p.c, &ci);
+    mt_conn_get_info(p.s, &si);
+    CHECK_EQ(ci.send_limit, 200);
+    CHECK_EQ(ci.recv_limit, 100);
+    CHECK_EQ(si.send_limit, 99); /* the client's value may count TLS 1.3's content type */
+    CHECK_EQ(si.recv_limit, 200);
+    CHECK_EQ(echo(p.s, p.c, 100000), 0);
+    CHECK_EQ(echo(p.c, p.s, 100000), 0);
+    p.s->rsl_send = 0;
+    scan_reset();
+    CHECK_EQ(echo(p.s, p.c, 101), -MT_E_RECORD_OVERFLOW);
+    CHECK_EQ(mt_conn_peer_alert(p.s), MT_ALERT_RECORD_OVERFLOW);
+    free_pair(&p);
+    /* protected records only: check sizes after the handshake */
+    limits_pair(&p, &id, 0, 100, 200);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    scan_reset();
+    CHECK_EQ(echo(p.s, p.c, 100000), 0);
+    CHECK_EQ(echo(p.c, p.s, 100000), 0);
+    CHECK_EQ(scan_max(p.s), 99 + 24);
+    CHECK_EQ(scan_max(p.c), 200 + 24);
+    free_pair(&p);
+    /* both extensions: record_size_limit only; an unconfigured server answers 16384 */
+    limits_pair(&p, &id, 1, 1000, 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    mt_conn_get_info(p.c, &ci);
+    mt_conn_get_info(p.s, &si);
+    CHECK_EQ(ci.max_fragment + si.max_fragment, 0);
+    CHECK_EQ(ci.send_limit, 16384);
+    CHECK_EQ(ci.recv_limit, 1000);
+    CHECK_EQ(si.send_limit, 999);
+    CHECK_EQ(si.recv_limit, 0);
+    free_pair(&p);
+    free_id(&id);
+}
+
+/* RFC 8449 4: a limit under 64 is illegal_parameter, from either side; RFC 7685: padding is
+ * ignored, whatever it holds. */
+static void rsl_bad_values_and_padding(void)
+{
+    static const uint8_t rsl100[] = {0, 28, 0, 2, 0, 100}, rsl63[] = {0, 28, 0, 2, 0, 63},
+                         renamed[] = {0x7a, 0x7a, 0, 2, 0, 100}, pad[] = {0, 21, 0, 2, 0, 100};
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    limits_pair(&p, &id, 0, 100, 0);
+    patch_out(p.c, rsl100, rsl63, sizeof(rsl100));
+    CHECK_EQ(pump(p.c, p.s), -MT_E_ILLEGAL_PARAMETER);
+    CHECK_EQ(mt_conn_error(p.s), -MT_E_ILLEGAL_PARAMETER);
+    free_pair(&p);
+    /* the server does not see our extension, then answers one of 63 */
+    limits_pair(&p, &id, 0, 100, 0);
+    patch_out(p.c, rsl100, renamed, sizeof(rsl100));
+    size_t len, used;
+    const uint8_t *out = mt_conn_out(p.c, &len);
+    CHECK_EQ(mt_conn_feed(p.s, out, len, &used), 0);
+    CHECK_EQ(feed_sh_with_ext(p.s, p.c, rsl63, sizeof(rsl63)), -MT_E_ILLEGAL_PARAMETER);
+    free_pair(&p);
+    /* unrequested: unsupported_extension */
+    limits_pair(&p, &id, 0, 0, 0);
+    out = mt_conn_out(p.c, &len);
+    CHECK_EQ(mt_conn_feed(p.s, out, len, &used), 0);
+    CHECK_EQ(feed_sh_with_ext(p.s, p.c, rsl100, sizeof(rsl100)), -MT_E_UNSUPPORTED_EXTENSION);
+    free_pair(&p);
+    /* padding with non-zero bytes: the server carries on */
+    limits_pair(&p, &id, 0, 100, 0);
+    patch_out(p.c, rsl100, pad, sizeof(rsl100));
+    out = mt_conn_out(p.c, &len);
+    CHECK_EQ(mt_conn_feed(p.s, out, len, &used), 0);
+    CHECK(mt_conn_status(p.s) & MT_ST_HAS_OUTPUT);
+    free_pair(&p);
+    p.ccfg.record_size_limit = 63;
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, NULL, &p.c), -MT_E_INVALID_ARG);
+    p.ccfg.record_size_limit = 16385;
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, NULL, &p.c), -MT_E_INVALID_ARG);
+    free_id(&id);
+}
+
 int main(void)
 {
     RUN(handshake_messages_cut_and_repeated);
@@ -1248,5 +1489,9 @@ int main(void)
     RUN(cauth_certificate_request_contents);
     RUN(cauth_bad_certificate_verify);
     RUN(cauth_server_verify_decision);
+    RUN(mfl_negotiated);
+    RUN(mfl_bad_values);
+    RUN(rsl_negotiated);
+    RUN(rsl_bad_values_and_padding);
     return t_done();
 }

@@ -49,6 +49,9 @@ end
 --   min_version / max_version = "tls1.2" (TLS 1.3 arrives with its issue)
 --   session_cache = {size = 1000, lifetime = 600} (servers; false turns resumption off)
 --   keylog = path or function(line): SSLKEYLOGFILE lines for Wireshark
+--   max_fragment_length = 512 | 1024 | 2048 | 4096 (client: ask for smaller records, RFC 6066)
+--   record_size_limit = 64..16384: the largest record we take (RFC 8449; a client sends it
+--     only when set, a server answers a client's with it or 16384)
 -- Raises on misuse; returns nil, message on unreadable files or bad keys.
 function M.new(opts)
    opts = opts or {}
@@ -94,11 +97,16 @@ function M.new(opts)
    for _, v in ipairs { opts.min_version or "tls1.2", opts.max_version or "tls1.2" } do
       if v ~= "tls1.2" and v ~= "tls1.3" then error("unsupported version '" .. v .. "'", 2) end
    end
+   if mode == "server" and opts.max_fragment_length ~= nil then
+      error("max_fragment_length is a client option (a server accepts any valid request)", 2)
+   end
    local c, err, code = core.context_new(mode, { chains = chains, ciphers = opts.ciphers,
       groups = opts.groups, alpn = opts.alpn,
       verify = verify == "peer" or verify == "optional" or verify == "require",
       client_auth = mode == "server" and verify or nil, ca_names = ca_names,
-      session_cache = opts.session_cache })
+      session_cache = opts.session_cache,
+      max_fragment_length = mode == "client" and opts.max_fragment_length or nil,
+      record_size_limit = opts.record_size_limit })
    if not c then return nil, err, code end
    local cafile = opts.cafile
    if cafile == nil and mode == "client" then cafile = true end

@@ -23,7 +23,8 @@ local function list(s)
    return t
 end
 -- MOONTLS_EXTRA_CHAIN="cert:key" adds a second certificate (chosen by SNI);
--- MOONTLS_KEYLOG=path writes SSLKEYLOGFILE lines there.
+-- MOONTLS_KEYLOG=path writes SSLKEYLOGFILE lines there; MOONTLS_RECORD_SIZE_LIMIT=n sets
+-- record_size_limit (RFC 8449). The ok line names the record limits in effect.
 local chains = { { certificate = cert, key = key } }
 local extra = os.getenv("MOONTLS_EXTRA_CHAIN")
 if extra and extra ~= "" then
@@ -33,7 +34,8 @@ end
 local keylog = os.getenv("MOONTLS_KEYLOG")
 local ctx = assert(tls.context { mode = "server", certificates = chains,
    ciphers = list(ciphers), alpn = list(alpn), keylog = keylog ~= "" and keylog or nil,
-   verify = verify, cafile = cafile })
+   verify = verify, cafile = cafile,
+   record_size_limit = tonumber(os.getenv("MOONTLS_RECORD_SIZE_LIMIT") or "") })
 local port = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 10 }))
 local _, p = port:getsockname()
 local f = assert(io.open(portfile .. ".tmp", "w"))
@@ -50,6 +52,10 @@ for n = 1, count do
       local info = conn:info()
       local status = ("conn %d ok %s %s %s alpn=%s sni=%s"):format(n, info.version, info.cipher,
          info.group, info.alpn or "-", info.sni or "-")
+      if info.max_fragment_length or info.send_limit then
+         status = status .. (" mfl=%s send_limit=%s recv_limit=%s"):format(
+            info.max_fragment_length or "-", info.send_limit or "-", info.recv_limit or "-")
+      end
       if verify then
          local peer = conn:getpeercertificate()
          status = status .. " peer=" .. (peer and select(2, peer:subject()) or "-")
