@@ -20,53 +20,11 @@ for _, name in ipairs(peers.suite_order) do
    if peers.suite_names[name].version == "tls1.2" then tls12[#tls12 + 1] = name end
 end
 
--- A moontls server process (spec/support/tls_server.lua) serving `count` connections.
-local servers = {}
-local function moontls_server(cert, key, opts)
-   opts = opts or {}
-   local dir = helpers.tmpdir()
-   local portfile = dir .. "/port"
-   local cmd = string.format("cd %s && MOONTLS_EXTRA_CHAIN=%s MOONTLS_KEYLOG=%s "
-      .. "timeout 120 %s spec/support/tls_server.lua %s %s %s %d %s %s %s > %s/log 2>&1 & "
-      .. "echo $!", os.getenv("PWD"), opts.extra or "''", opts.keylog or "''", helpers.lua,
-      portfile, cert, key, opts.count or 100, opts.mode or "echo",
-      opts.ciphers and table.concat(opts.ciphers, ",") or "-",
-      opts.alpn and table.concat(opts.alpn, ",") or "-", dir)
-   local p = assert(io.popen(cmd))
-   local pid = tonumber(p:read("l"))
-   p:close()
-   local port
-   for _ = 1, 100 do
-      local f = io.open(portfile)
-      if f then
-         port = tonumber(f:read("a"))
-         f:close()
-         break
-      end
-      require("socket").sleep(0.05)
-   end
-   assert(port, "moontls server did not start: " .. (io.open(dir .. "/log"):read("a")))
-   local h = { port = port, pid = pid, dir = dir }
-   function h.log()
-      local f = io.open(dir .. "/log")
-      local s = f and f:read("a") or ""
-      if f then f:close() end
-      return s
-   end
-   function h.stop()
-      if h.pid then
-         os.execute("kill " .. h.pid .. " 2>/dev/null; sleep 0.05")
-         h.pid = nil
-         helpers.rmtree(dir)
-      end
-   end
-   servers[#servers + 1] = h
-   return h
-end
+local server = require "support.moontls_server"
+local moontls_server = server.start
 
 local function stop_everything()
-   for _, h in ipairs(servers) do h.stop() end
-   servers = {}
+   server.stop_all()
    peers.stop_all()
 end
 

@@ -4,48 +4,15 @@
 -- would fail the exchange. Peers run on 127.0.0.1 only.
 local peers = require "support.peers"
 local certs = require "support.certs"
-local helpers = require "helpers"
 local tls = require "moontls"
 local socket = require "socket"
 
 local pki = certs.get()
 
--- A moontls echo server process (spec/support/tls_server.lua) for one connection.
-local servers = {}
+-- A moontls echo server process for one connection.
+local server = require "support.moontls_server"
 local function moontls_server(env)
-   local dir = helpers.tmpdir()
-   local portfile = dir .. "/port"
-   local cmd = string.format("cd %s && %s timeout 60 %s spec/support/tls_server.lua %s %s %s 1 "
-      .. "echo > %s/log 2>&1 & echo $!", os.getenv("PWD"), env or "", helpers.lua, portfile,
-      pki.ec.cert, pki.ec.key, dir)
-   local p = assert(io.popen(cmd))
-   local h = { pid = tonumber(p:read("l")), dir = dir }
-   p:close()
-   for _ = 1, 100 do
-      local f = io.open(portfile)
-      if f then
-         h.port = tonumber(f:read("a"))
-         f:close()
-         if h.port then break end
-      end
-      socket.sleep(0.05)
-   end
-   function h.log()
-      local f = io.open(dir .. "/log")
-      local s = f and f:read("a") or ""
-      if f then f:close() end
-      return s
-   end
-   function h.stop()
-      if h.pid then
-         os.execute("kill " .. h.pid .. " 2>/dev/null; sleep 0.05")
-         h.pid = nil
-         helpers.rmtree(dir)
-      end
-   end
-   assert(h.port, "moontls server did not start: " .. h.log())
-   servers[#servers + 1] = h
-   return h
+   return server.start(pki.ec.cert, pki.ec.key, { count = 1, env = env })
 end
 
 -- Wait (bounded) until the server log has its "conn 1" line.
@@ -59,8 +26,7 @@ local function conn_line(h)
 end
 
 local function stop_everything()
-   for _, h in ipairs(servers) do h.stop() end
-   servers = {}
+   server.stop_all()
    peers.stop_all()
 end
 
