@@ -358,6 +358,24 @@ static MT_WUR int rd_mpz(mt_rd *r, mpz_t x)
     return 0;
 }
 
+/* SEQUENCE { version INTEGER (0), INTEGER x count } with nothing after (RSAPrivateKey,
+ * OpenSSL's DSAPrivateKey): the integers into out[]. Other versions: -MT_E_KEY_UNSUPPORTED. */
+static MT_WUR int rd_v0_integers(const uint8_t *p, size_t n, mpz_ptr *out, size_t count)
+{
+    mt_rd r, seq;
+    int64_t version;
+    mt_rd_init(&r, p, n);
+    GUARD(mt_asn1_expect(&r, MT_ASN1_SEQUENCE, &seq));
+    GUARD(mt_rd_end(&r));
+    GUARD(mt_asn1_small(&seq, &version));
+    /* RFC 8017 A.1.2: version 1 (multi-prime RSA) is not supported */
+    ENSURE(version == 0, KEY_UNSUPPORTED);
+    for (size_t i = 0; i < count; i++) {
+        GUARD(rd_mpz(&seq, out[i]));
+    }
+    return mt_rd_end(&seq);
+}
+
 /* INTEGER from x (wiping the temporary copy: x may be secret). */
 static MT_WUR int w_mpz(mt_wr *w, const mpz_t x)
 {
@@ -458,22 +476,9 @@ static MT_WUR int rsa_parse_public(mt_key *k, const uint8_t *p, size_t n)
 /* RFC 8017 A.1.2 RSAPrivateKey; version 1 (multi-prime) is not supported. */
 static MT_WUR int rsa_parse_private(mt_key *k, const uint8_t *p, size_t n)
 {
-    mt_rd r, seq;
-    int64_t version;
-    mt_rd_init(&r, p, n);
-    GUARD(mt_asn1_expect(&r, MT_ASN1_SEQUENCE, &seq));
-    GUARD(mt_rd_end(&r));
-    GUARD(mt_asn1_small(&seq, &version));
-    ENSURE(version == 0, KEY_UNSUPPORTED);
-    GUARD(rd_mpz(&seq, k->rsa_pub.n));
-    GUARD(rd_mpz(&seq, k->rsa_pub.e));
-    GUARD(rd_mpz(&seq, k->rsa_priv.d));
-    GUARD(rd_mpz(&seq, k->rsa_priv.p));
-    GUARD(rd_mpz(&seq, k->rsa_priv.q));
-    GUARD(rd_mpz(&seq, k->rsa_priv.a));
-    GUARD(rd_mpz(&seq, k->rsa_priv.b));
-    GUARD(rd_mpz(&seq, k->rsa_priv.c));
-    GUARD(mt_rd_end(&seq));
+    mpz_ptr ints[] = {k->rsa_pub.n,  k->rsa_pub.e,  k->rsa_priv.d, k->rsa_priv.p,
+                      k->rsa_priv.q, k->rsa_priv.a, k->rsa_priv.b, k->rsa_priv.c};
+    GUARD(rd_v0_integers(p, n, ints, sizeof(ints) / sizeof(ints[0])));
     return rsa_check_private(k);
 }
 
@@ -748,19 +753,8 @@ static MT_WUR int dsa_check_private(mt_key *k, int derive)
 /* OpenSSL's DSAPrivateKey ::= SEQUENCE { version 0, p, q, g, y, x } */
 static MT_WUR int dsa_parse_openssl(mt_key *k, const uint8_t *p, size_t n)
 {
-    mt_rd r, seq;
-    int64_t version;
-    mt_rd_init(&r, p, n);
-    GUARD(mt_asn1_expect(&r, MT_ASN1_SEQUENCE, &seq));
-    GUARD(mt_rd_end(&r));
-    GUARD(mt_asn1_small(&seq, &version));
-    ENSURE(version == 0, KEY_UNSUPPORTED);
-    GUARD(rd_mpz(&seq, k->dsa.p));
-    GUARD(rd_mpz(&seq, k->dsa.q));
-    GUARD(rd_mpz(&seq, k->dsa.g));
-    GUARD(rd_mpz(&seq, k->dsa_y));
-    GUARD(rd_mpz(&seq, k->dsa_x));
-    GUARD(mt_rd_end(&seq));
+    mpz_ptr ints[] = {k->dsa.p, k->dsa.q, k->dsa.g, k->dsa_y, k->dsa_x};
+    GUARD(rd_v0_integers(p, n, ints, sizeof(ints) / sizeof(ints[0])));
     return dsa_check_private(k, 0);
 }
 
