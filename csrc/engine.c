@@ -521,7 +521,13 @@ int mt_conn_resume(mt_conn *c, const mt_session *s)
 
 int mt_conn_session(const mt_conn *c, mt_session *out)
 {
-    ENSURE(c->hs == MT_HS_CONNECTED && c->sid_len > 0 && c->suite, INVALID_ARG);
+    ENSURE(c->hs == MT_HS_CONNECTED, INVALID_ARG);
+    return mt_conn_session_state(c, out);
+}
+
+int mt_conn_session_state(const mt_conn *c, mt_session *out)
+{
+    ENSURE(c->sid_len > 0 && c->suite, INVALID_ARG);
     memset(out, 0, sizeof(*out));
     out->version = c->version;
     out->suite = c->suite->id;

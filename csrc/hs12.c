@@ -286,8 +286,7 @@ void mt_hs12_cache_session(mt_conn *c)
 {
     mt_session s;
     if (c->cfg->cache && c->sid_len) {
-        c->hs = MT_HS_CONNECTED; /* mt_conn_session describes connected sessions */
-        if (mt_conn_session(c, &s) == 0) {
+        if (mt_conn_session_state(c, &s) == 0) {
             mt_cache_put(c->cfg->cache, &s, s.created);
         }
         mt_session_wipe(&s);
