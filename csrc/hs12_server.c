@@ -289,9 +289,8 @@ out:
 
 MT_WUR static int send_server_flight(mt_conn *c)
 {
-    mt_wr w, sig;
+    mt_wr w;
     mt_wr_init_growable(&w, MT_HS_MAX);
-    mt_wr_init_growable(&sig, 1024);
     int rc = 0;
     BAIL(rc, send_server_hello(c));
     /* Certificate */
@@ -313,7 +312,6 @@ MT_WUR static int send_server_flight(mt_conn *c)
     BAIL(rc, mt_conn_send_hs(c, HT_SERVER_HELLO_DONE, NULL, 0));
 out:
     mt_wr_free(&w);
-    mt_wr_free(&sig);
     return rc;
 }
 
