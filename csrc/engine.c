@@ -318,7 +318,12 @@ int mt_conn_run_handshake(mt_conn *c)
         }
         const uint8_t *raw = c->hs_in.p + c->hs_off;
         c->hs_off += 4 + len;
-        GUARD(mt_hs12_message(c, type, body, len, raw));
+        int rc = mt_hs12_message(c, type, body, len, raw);
+        GUARD(rc);
+        if (rc == MT_HS_AGAIN) {
+            c->hs_off -= 4 + len; /* kept for when the decision is answered */
+            break;
+        }
     }
     if (c->hs_off == c->hs_in.len) {
         mt_wr_reset(&c->hs_in);
@@ -472,13 +477,66 @@ int mt_conn_decide(mt_conn *c, int verdict)
         return c->err;
     }
     ENSURE(c->decision != MT_DECIDE_NONE, INVALID_ARG);
+    int decision = c->decision;
     c->decision = MT_DECIDE_NONE;
     if (verdict < 0) {
         return mt_conn_fail(c, verdict);
     }
-    c->chain_ok = 1;
+    switch (decision) {
+    case MT_DECIDE_VERIFY:
+        c->chain_ok = 1;
+        break;
+    case MT_DECIDE_SELECT:
+        c->ch_selected = 1;
+        break;
+    default:
+        c->ch_session_asked = 1;
+        break;
+    }
+    c->hello_alpn = c->hello_sid = NULL;
+    c->hello_alpn_len = c->hello_sid_len = 0;
     int rc = mt_conn_run_handshake(c);
     return rc < 0 ? mt_conn_fail(c, rc) : 0;
+}
+
+int mt_conn_hello(const mt_conn *c, const char **sni, const uint8_t **alpn, size_t *alpn_len)
+{
+    ENSURE(c->decision == MT_DECIDE_SELECT, INVALID_ARG);
+    *sni = c->sni;
+    *alpn = c->hello_alpn;
+    *alpn_len = c->hello_alpn_len;
+    return 0;
+}
+
+int mt_conn_set_config(mt_conn *c, const mt_config *cfg)
+{
+    ENSURE(c->decision == MT_DECIDE_SELECT && cfg, INVALID_ARG);
+    c->cfg = cfg;
+    /* nothing entered the transcript yet: record it (or not) as the new policy says */
+    mt_wr_free(&c->th_raw);
+    mt_hs12_cauth_init(c);
+    return 0;
+}
+
+size_t mt_conn_session_id(const mt_conn *c, const uint8_t **id)
+{
+    if (c->decision == MT_DECIDE_SESSION) {
+        *id = c->hello_sid;
+        return c->hello_sid_len;
+    }
+    *id = c->sid;
+    return c->hs == MT_HS_CONNECTED ? c->sid_len : 0;
+}
+
+int mt_conn_offer_session(mt_conn *c, const mt_session *s)
+{
+    ENSURE(c->decision == MT_DECIDE_SESSION, INVALID_ARG);
+    ENSURE(s->sid_len == c->hello_sid_len && memcmp(s->sid, c->hello_sid, s->sid_len) == 0,
+           INVALID_ARG);
+    mt_session_wipe(&c->offered);
+    c->offered = *s;
+    c->has_offered = 1;
+    return 0;
 }
 
 size_t mt_conn_peer_chain(const mt_conn *c, size_t i, const uint8_t **der, size_t *len)

@@ -65,6 +65,11 @@ typedef struct mt_config {
      * 64..16384; 0 = not configured (a client then does not send the extension; a server
      * still answers a client's with 16384). */
     uint16_t record_size_limit;
+    /* Server decision points (see MT_DECIDE_*): pause after the ClientHello to let the
+     * application choose the configuration for its SNI/ALPN, and to look a session id up
+     * itself instead of (or besides) the built-in cache. */
+    int decide_select;
+    int decide_session;
 } mt_config;
 
 /* Client certificates (server side). OPTIONAL accepts an empty Certificate; REQUIRE answers it
@@ -132,13 +137,38 @@ MT_WUR int mt_conn_close(mt_conn *c);
 /* Decisions the engine may wait for. */
 enum {
     MT_DECIDE_NONE = 0,
-    MT_DECIDE_VERIFY = 1, /* verify the peer chain: mt_conn_peer_chain */
+    MT_DECIDE_VERIFY = 1,  /* verify the peer chain: mt_conn_peer_chain */
+    MT_DECIDE_SELECT = 2,  /* server: choose the configuration for mt_conn_hello's SNI/ALPN
+                              (mt_conn_set_config), or keep it */
+    MT_DECIDE_SESSION = 3, /* server: look up mt_conn_session_id's session
+                              (mt_conn_offer_session), or offer none */
 };
 
 int mt_conn_decision(const mt_conn *c);
 
-/* Answer the pending decision: 0 to accept, or a negative error to fail the handshake with. */
+/* Answer the pending decision: 0 to accept (go on), or a negative error to fail the handshake
+ * with (-MT_E_UNRECOGNIZED_NAME at MT_DECIDE_SELECT sends unrecognized_name, say). */
 MT_WUR int mt_conn_decide(mt_conn *c, int verdict);
+
+/* Server, at MT_DECIDE_SELECT: the name the client asked for ("" if none) and the body of its
+ * ALPN extension (the u8-prefixed protocol names; NULL and 0 if it sent none). Both point into
+ * engine memory valid until the decision is answered. Errors: -MT_E_INVALID_ARG elsewhere. */
+MT_WUR int mt_conn_hello(const mt_conn *c, const char **sni, const uint8_t **alpn,
+                         size_t *alpn_len);
+
+/* Server, at MT_DECIDE_SELECT: go on with another configuration (its certificates, suites,
+ * ALPN, client authentication, session cache...); it must outlive the connection. Errors:
+ * -MT_E_INVALID_ARG elsewhere. */
+MT_WUR int mt_conn_set_config(mt_conn *c, const mt_config *cfg);
+
+/* The session id: at MT_DECIDE_SESSION the one the client offers, after a handshake the
+ * connection's (server: empty when sessions are not kept). Returns its length (0..32). */
+size_t mt_conn_session_id(const mt_conn *c, const uint8_t **id);
+
+/* Server, at MT_DECIDE_SESSION: the session stored under that id, to resume if this hello
+ * allows it (same suite, EMS state and SNI; else a full handshake). Copied. Errors:
+ * -MT_E_INVALID_ARG elsewhere or when the session's id differs. */
+MT_WUR int mt_conn_offer_session(mt_conn *c, const mt_session *s);
 
 /* The peer's certificate chain as received (leaf first). Returns the count; *der and *len
  * point into engine memory valid until the next call that feeds input. */

@@ -76,6 +76,20 @@ struct mt_conn {
     size_t mfl, rsl_send, rsl_recv;
     uint8_t mfl_code;    /* server: the code to echo (0: none) */
     int client_sent_rsl; /* server: the ClientHello had record_size_limit */
+    /* Server decisions on the ClientHello (hs12_server.c): the message stays unconsumed in
+     * hs_in while the application answers, then is processed again from the start with the
+     * answers in hand; it enters the transcript once, when no decision is left. */
+    int ch_selected;      /* MT_DECIDE_SELECT answered */
+    int ch_session_asked; /* MT_DECIDE_SESSION answered */
+    int has_offered;      /* `offered` holds the application's session for the id */
+    mt_session offered;
+    const uint8_t *hello_alpn; /* during MT_DECIDE_SELECT: the client's ALPN list */
+    size_t hello_alpn_len;
+    const uint8_t *hello_sid; /* during MT_DECIDE_SESSION: the client's session id */
+    size_t hello_sid_len;
+    /* server: the client's session_ticket extension (RFC 5077 3.2), seen and not used yet */
+    int client_sent_ticket;
+    size_t client_ticket_len;
     uint8_t crand[32], srand[32];
     uint8_t sid[32];
     size_t sid_len;
@@ -139,6 +153,10 @@ size_t mt_conn_transcript_hash(const mt_conn *c, uint8_t *out);
 /* The resumable state once the master secret is final (mt_conn_session without the
  * "connected" check, for the server's cache at its last Finished). */
 MT_WUR int mt_conn_session_state(const mt_conn *c, mt_session *out);
+
+/* A handler's answer: a decision is pending and the message must stay in hs_in, to be
+ * processed again once the application answered. */
+#define MT_HS_AGAIN 1
 
 /* Process every complete handshake message in hs_in, unless a decision is pending. */
 MT_WUR int mt_conn_run_handshake(mt_conn *c);

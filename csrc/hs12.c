@@ -326,7 +326,9 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
         ok |= expected[i].state == c->hs && expected[i].type == type;
     }
     ENSURE(ok, UNEXPECTED_MESSAGE);
-    if (type != HT_FINISHED) {
+    /* Finished and ClientHello enter the transcript in their handlers: Finished after its
+     * check, ClientHello once no decision holds it back */
+    if (type != HT_FINISHED && type != HT_CLIENT_HELLO) {
         mt_conn_transcript(c, raw, 4 + len);
     }
     switch (c->hs) {
@@ -352,7 +354,7 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
         c->hs = MT_HS_CONNECTED;
         return 0;
     case MT_HS_S_WAIT_CH:
-        return mt_hs12_on_client_hello(c, body, len);
+        return mt_hs12_on_client_hello(c, body, len, raw);
     case MT_HS_S_WAIT_CKE:
         return mt_hs12_on_client_key_exchange(c, body, len);
     case MT_HS_S_WAIT_CERT:

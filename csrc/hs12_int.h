@@ -33,6 +33,7 @@ enum {
     EXT_ETM = 22,
     EXT_EMS = 23,
     EXT_RECORD_SIZE_LIMIT = 28,
+    EXT_SESSION_TICKET = 35,
     EXT_RENEGOTIATION_INFO = 0xff01,
 };
 
@@ -77,7 +78,8 @@ MT_WUR int mt_hs12_on_certificate_request(mt_conn *c, const uint8_t *body, size_
 MT_WUR int mt_hs12_on_server_hello_done(mt_conn *c, size_t len);
 
 /* server (hs12_server.c) */
-MT_WUR int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len);
+/* May return MT_HS_AGAIN (a decision holds the message back). */
+MT_WUR int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw);
 MT_WUR int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len);
 
 /* client certificates, both roles (hs12_cauth.c) */

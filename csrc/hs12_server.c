@@ -315,15 +315,38 @@ out:
     return rc;
 }
 
-/* Whether the client's session id names a cached session this hello may resume. */
-static int try_resume(mt_conn *c, const client_hello *ch)
+/* RFC 5246 F.1.4: sessions live at most a day (the application's store may keep them longer) */
+#define SESSION_MAX_AGE 86400
+
+/* Whether the client's session id names a session this hello may resume: the one the
+ * application offered at MT_DECIDE_SESSION, else the built-in cache's. MT_HS_AGAIN: asking. */
+MT_WUR static int try_resume(mt_conn *c, const client_hello *ch, int *resuming)
 {
     mt_session s;
     size_t n = mt_rd_left(&ch->sid);
     mt_rd sid = ch->sid;
     const uint8_t *p;
-    if (!c->cfg->cache || n == 0 || mt_rd_borrow(&sid, n, &p) < 0 ||
-        !mt_cache_get(c->cfg->cache, p, n, (int64_t)time(NULL), &s)) {
+    int64_t now = (int64_t)time(NULL);
+    *resuming = 0;
+    if (n == 0) {
+        return 0;
+    }
+    GUARD(mt_rd_borrow(&sid, n, &p));
+    if (c->cfg->decide_session && !c->ch_session_asked) {
+        c->hello_sid = p;
+        c->hello_sid_len = n;
+        c->decision = MT_DECIDE_SESSION;
+        return MT_HS_AGAIN;
+    }
+    if (c->has_offered) {
+        s = c->offered;
+        mt_session_wipe(&c->offered);
+        c->has_offered = 0;
+        if (s.created > now || now - s.created >= SESSION_MAX_AGE) {
+            mt_session_wipe(&s);
+            return 0;
+        }
+    } else if (!c->cfg->cache || !mt_cache_get(c->cfg->cache, p, n, now, &s)) {
         return 0;
     }
     const mt_suite *suite = mt_suite_by_id(s.suite);
@@ -341,7 +364,29 @@ static int try_resume(mt_conn *c, const client_hello *ch)
         c->resume = s;
     }
     mt_session_wipe(&s);
-    return ok;
+    *resuming = ok;
+    return 0;
+}
+
+/* For MT_DECIDE_SELECT: the server name and the client's ALPN list (its names checked). */
+MT_WUR static int hello_names(mt_conn *c, const client_hello *ch)
+{
+    for (size_t i = 0; i < ch->ext.n; i++) {
+        mt_rd d = ch->ext.data[i], list;
+        if (ch->ext.type[i] == EXT_SERVER_NAME) {
+            GUARD(take_sni(c, d));
+        } else if (ch->ext.type[i] == EXT_ALPN) {
+            GUARD(mt_rd_vec(&d, 2, 2, 0xffff, &list));
+            GUARD(mt_rd_end(&d));
+            for (mt_rd chk = list; mt_rd_left(&chk) > 0;) {
+                mt_rd name;
+                GUARD(mt_rd_vec(&chk, 1, 1, 255, &name));
+            }
+            c->hello_alpn_len = mt_rd_left(&list);
+            GUARD(mt_rd_borrow(&list, c->hello_alpn_len, &c->hello_alpn));
+        }
+    }
+    return 0;
 }
 
 /* Abbreviated handshake (RFC 5246 7.3): ServerHello, ChangeCipherSpec, Finished. */
@@ -357,7 +402,9 @@ MT_WUR static int resume(mt_conn *c)
     return 0;
 }
 
-int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
+/* Processed again from the start after each decision (MT_HS_AGAIN), so everything before
+ * the transcript update depends only on the message, the configuration and the answers. */
+int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
 {
     client_hello ch;
     GUARD(parse_client_hello(body, len, &ch));
@@ -374,6 +421,11 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
         has_null |= comp == 0;
     }
     ENSURE(has_null, ILLEGAL_PARAMETER);
+    if (c->cfg->decide_select && !c->ch_selected) {
+        GUARD(hello_names(c, &ch));
+        c->decision = MT_DECIDE_SELECT;
+        return MT_HS_AGAIN;
+    }
     /* RFC 5746 3.6: the SCSV counts as an empty renegotiation_info */
     c->secure_reneg = mt_hs12_has_u16(ch.suites, MT_SCSV_RENEGOTIATION);
     mt_rd groups, sigalgs, d;
@@ -445,6 +497,12 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
             GUARD(mt_hs12_read_rsl(d, 1, &c->rsl_send));
             c->client_sent_rsl = 1;
             break;
+        case EXT_SESSION_TICKET:
+            /* RFC 5077 3.2: empty (asks for a ticket) or an opaque ticket; we issue none yet,
+             * so the extension is not answered and the handshake is a full one */
+            c->client_sent_ticket = 1;
+            c->client_ticket_len = mt_rd_left(&d);
+            break;
         case EXT_PADDING:
             break; /* RFC 7685 3: the server must not check the content; ignored */
         default:
@@ -456,14 +514,19 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len)
     c->client_version = ch.version;
     GUARD(mt_rng_bytes(c->srand, 32));
     c->version = MT_TLS12;
-    if (try_resume(c, &ch)) {
+    int resuming, rc = try_resume(c, &ch, &resuming);
+    if (rc != 0) {
+        return rc; /* an error, or MT_HS_AGAIN */
+    }
+    mt_conn_transcript(c, raw, 4 + len);
+    if (resuming) {
         return resume(c);
     }
     GUARD(negotiate(c, &ch, groups, have_groups, sigalgs));
     /* RFC 7366 3: encrypt_then_mac only for a CBC suite, never echoed for AEAD */
     c->etm = c->client_sent_etm && c->suite->cbc != NULL && !c->cfg->no_etm;
     /* RFC 5246 7.4.1.3: an empty session id says the session will not be cached */
-    c->sid_len = c->cfg->cache ? 32 : 0;
+    c->sid_len = c->cfg->cache || c->cfg->decide_session ? 32 : 0;
     GUARD(mt_rng_bytes(c->sid, c->sid_len));
     GUARD(send_server_flight(c));
     c->hs = c->cert_requested ? MT_HS_S_WAIT_CERT : MT_HS_S_WAIT_CKE;

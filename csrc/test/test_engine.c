@@ -1468,6 +1468,200 @@ static void rsl_bad_values_and_padding(void)
     free_id(&id);
 }
 
+/* MT_DECIDE_SELECT: the server pauses after the ClientHello, shows its SNI and ALPN list, and
+ * goes on with the configuration the application picks (its certificate and ALPN), or fails
+ * with the application's verdict. */
+static void select_decision(void)
+{
+    server_id a, b;
+    CHECK_EQ(make_id(&a, MT_KEY_EC_P256, 0), 0);
+    CHECK_EQ(make_id(&b, MT_KEY_ED25519, 0), 0);
+    pair p;
+    mt_config bcfg;
+    mt_config_defaults(&p.ccfg);
+    mt_config_defaults(&p.scfg);
+    mt_config_defaults(&bcfg);
+    p.scfg.chains[0] = &a.chain;
+    p.scfg.nchains = 1;
+    p.scfg.decide_select = 1;
+    static const uint8_t a_alpn[] = {1, 'a'};
+    memcpy(p.scfg.alpn, a_alpn, sizeof(a_alpn));
+    p.scfg.alpn_len = sizeof(a_alpn);
+    bcfg.chains[0] = &b.chain;
+    bcfg.nchains = 1;
+    static const uint8_t b_alpn[] = {2, 'h', '2'};
+    memcpy(bcfg.alpn, b_alpn, sizeof(b_alpn));
+    bcfg.alpn_len = sizeof(b_alpn);
+    static const uint8_t c_alpn[] = {2, 'h', '2', 8, 'h', 't', 't', 'p', '/', '1', '.', '1'};
+    memcpy(p.ccfg.alpn, c_alpn, sizeof(c_alpn));
+    p.ccfg.alpn_len = sizeof(c_alpn);
+
+    for (int round = 0; round < 3; round++) {
+        CHECK_EQ(mt_conn_new(&p.ccfg, 0, "b.example", &p.c), 0);
+        CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+        const char *sni;
+        const uint8_t *alpn;
+        size_t alpn_len;
+        CHECK_EQ(mt_conn_hello(p.s, &sni, &alpn, &alpn_len), -MT_E_INVALID_ARG);
+        CHECK_EQ(mt_conn_set_config(p.s, &bcfg), -MT_E_INVALID_ARG);
+        CHECK_EQ(pump(p.c, p.s), 0);
+        CHECK_EQ(mt_conn_decision(p.s), MT_DECIDE_SELECT);
+        CHECK(mt_conn_status(p.s) & MT_ST_DECISION);
+        CHECK(!(mt_conn_status(p.s) & MT_ST_HAS_OUTPUT));
+        CHECK_EQ(mt_conn_hello(p.s, &sni, &alpn, &alpn_len), 0);
+        CHECK(strcmp(sni, "b.example") == 0);
+        CHECK(alpn_len == sizeof(c_alpn) && memcmp(alpn, c_alpn, alpn_len) == 0);
+        /* while the decision waits, no input is taken */
+        size_t used;
+        CHECK_EQ(mt_conn_feed(p.s, (const uint8_t *)"\x16\x03\x03", 3, &used), 0);
+        CHECK_EQ(used, 0);
+        if (round == 0) {
+            /* switch: the other certificate and ALPN list answer */
+            CHECK_EQ(mt_conn_set_config(p.s, &bcfg), 0);
+            CHECK_EQ(mt_conn_decide(p.s, 0), 0);
+            CHECK_EQ(pump(p.c, p.s), 0);
+            CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
+            mt_conn_info ci;
+            mt_conn_get_info(p.c, &ci);
+            CHECK(strcmp(ci.alpn, "h2") == 0);
+            const uint8_t *der;
+            size_t len;
+            CHECK_EQ(mt_conn_peer_chain(p.c, 0, &der, &len), 1);
+            CHECK(len == b.cert.len && memcmp(der, b.cert.p, len) == 0);
+            CHECK_EQ(echo(p.c, p.s, 1000), 0);
+        } else if (round == 1) {
+            /* keep: the first configuration has no ALPN in common */
+            CHECK_EQ(mt_conn_decide(p.s, 0), -MT_E_NO_APPLICATION_PROTOCOL);
+            CHECK(pump(p.c, p.s) < 0);
+            CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_NO_APPLICATION_PROTOCOL);
+        } else {
+            /* refuse the name */
+            CHECK_EQ(mt_conn_decide(p.s, -MT_E_UNRECOGNIZED_NAME), -MT_E_UNRECOGNIZED_NAME);
+            CHECK(pump(p.c, p.s) < 0);
+            CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_UNRECOGNIZED_NAME);
+        }
+        CHECK_EQ(mt_conn_decision(p.s), MT_DECIDE_NONE);
+        free_pair(&p);
+    }
+    free_id(&a);
+    free_id(&b);
+}
+
+/* MT_DECIDE_SESSION: a server without a cache of its own asks the application for the session
+ * a client offers; the offered session resumes, none (or a stale one) gives a full handshake. */
+static void session_decision(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    mt_config_defaults(&p.ccfg);
+    mt_config_defaults(&p.scfg);
+    p.scfg.chains[0] = &id.chain;
+    p.scfg.nchains = 1;
+    p.scfg.decide_session = 1;
+    /* a first, full handshake: no id offered, no pause; the server names its session */
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, "example.com", &p.c), 0);
+    CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK(mt_conn_status(p.s) & MT_ST_CONNECTED);
+    const uint8_t *id_s, *id_c;
+    CHECK_EQ(mt_conn_session_id(p.s, &id_s), 32);
+    CHECK_EQ(mt_conn_session_id(p.c, &id_c), 32);
+    CHECK(memcmp(id_s, id_c, 32) == 0);
+    mt_session stored, csess;
+    CHECK_EQ(mt_conn_session(p.s, &stored), 0);
+    CHECK_EQ(mt_conn_session(p.c, &csess), 0);
+    free_pair(&p);
+    for (int round = 0; round < 4; round++) {
+        CHECK_EQ(mt_conn_new(&p.ccfg, 0, "example.com", &p.c), 0);
+        CHECK_EQ(mt_conn_resume(p.c, &csess), 0);
+        CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+        CHECK_EQ(pump(p.c, p.s), 0);
+        CHECK_EQ(mt_conn_decision(p.s), MT_DECIDE_SESSION);
+        const uint8_t *asked;
+        CHECK_EQ(mt_conn_session_id(p.s, &asked), 32);
+        CHECK(memcmp(asked, stored.sid, 32) == 0);
+        mt_session other = stored;
+        other.sid[0] ^= 1;
+        CHECK_EQ(mt_conn_offer_session(p.s, &other), -MT_E_INVALID_ARG);
+        int want_resumed = 0;
+        if (round == 0) {
+            CHECK_EQ(mt_conn_offer_session(p.s, &stored), 0);
+            want_resumed = 1;
+        } else if (round == 2) {
+            other = stored;
+            other.created -= 2 * 86400; /* older than a day */
+            CHECK_EQ(mt_conn_offer_session(p.s, &other), 0);
+        } else if (round == 3) {
+            other = stored;
+            other.ems = !other.ems; /* RFC 7627 5.3 */
+            CHECK_EQ(mt_conn_offer_session(p.s, &other), 0);
+        }
+        CHECK_EQ(mt_conn_decide(p.s, 0), 0);
+        CHECK_EQ(pump(p.c, p.s), 0);
+        CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
+        mt_conn_info ci, si;
+        mt_conn_get_info(p.c, &ci);
+        mt_conn_get_info(p.s, &si);
+        CHECK_EQ(ci.resumed, want_resumed);
+        CHECK_EQ(si.resumed, want_resumed);
+        CHECK_EQ(echo(p.c, p.s, 3000), 0);
+        CHECK_EQ(echo(p.s, p.c, 3000), 0);
+        free_pair(&p);
+    }
+    mt_session_wipe(&stored);
+    mt_session_wipe(&csess);
+    free_id(&id);
+}
+
+/* A ClientHello with session_ticket (RFC 5077 3.2), empty or holding a ticket: parsed and not
+ * answered (the client would refuse an unsolicited one with unsupported_extension), a full
+ * handshake follows. The extension takes the place of one of the same size. */
+static void session_ticket_extension_ignored(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    static const uint8_t ems[] = {0x00, 0x17, 0x00, 0x00}, empty[] = {0x00, 0x23, 0x00, 0x00};
+    static const uint8_t rsl[] = {0x00, 0x1c, 0x00, 0x02, 0x00, 0x64};
+    static const uint8_t ticket[] = {0x00, 0x23, 0x00, 0x02, 0xab, 0xcd};
+    for (int k = 0; k < 2; k++) {
+        pair p;
+        limits_pair(&p, &id, 0, k ? 100 : 0, 0);
+        if (k) {
+            patch_out(p.c, rsl, ticket, sizeof(rsl));
+        } else {
+            patch_out(p.c, ems, empty, sizeof(ems));
+        }
+        size_t len, used;
+        const uint8_t *out = mt_conn_out(p.c, &len);
+        CHECK_EQ(mt_conn_feed(p.s, out, len, &used), 0);
+        CHECK_EQ(used, len);
+        /* ServerHello: record header, type, length, version, random, session id, suite,
+         * compression, then the extensions */
+        out = mt_conn_out(p.s, &len);
+        mt_rd r, sid, exts;
+        int rc = 0, found = 0, found_ems = 0;
+        mt_rd_init(&r, out, len);
+        rc |= mt_rd_skip(&r, 5 + 4 + 2 + 32);
+        rc |= mt_rd_vec8(&r, &sid);
+        rc |= mt_rd_skip(&r, 3);
+        rc |= mt_rd_vec16(&r, &exts);
+        while (rc == 0 && mt_rd_left(&exts) > 0) {
+            uint16_t type;
+            mt_rd d;
+            rc |= mt_rd_u16(&exts, &type);
+            rc |= mt_rd_vec16(&exts, &d);
+            found |= type == 35;
+            found_ems |= type == 0x17;
+        }
+        CHECK_EQ(rc, 0);
+        CHECK(!found);
+        CHECK_EQ(found_ems, k); /* the scan sees the extensions: EMS when it was left */
+        free_pair(&p);
+    }
+    free_id(&id);
+}
+
 int main(void)
 {
     RUN(handshake_messages_cut_and_repeated);
@@ -1493,5 +1687,8 @@ int main(void)
     RUN(mfl_bad_values);
     RUN(rsl_negotiated);
     RUN(rsl_bad_values_and_padding);
+    RUN(select_decision);
+    RUN(session_decision);
+    RUN(session_ticket_extension_ignored);
     return t_done();
 }
