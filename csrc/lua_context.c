@@ -367,6 +367,31 @@ static int context_new(lua_State *L)
     return 1;
 }
 
+/* ctx:set_decisions(select, session): whether servers pause for the "select" and "session"
+ * decisions (the Lua layer turns them on when the select_context / lookup_session hooks are
+ * set). Connections already past their ClientHello are not affected. */
+static int context_set_decisions(lua_State *L)
+{
+    context *c = mt_lua_check_open(L, 1, MT_CONTEXT_T);
+    c->cfg.decide_select = lua_toboolean(L, 2);
+    c->cfg.decide_session = lua_toboolean(L, 3);
+    return 0;
+}
+
+/* ctx:covers(name) -> whether one of the certificates is for that host name (RFC 6125). */
+static int context_covers(lua_State *L)
+{
+    context *c = mt_lua_check_open(L, 1, MT_CONTEXT_T);
+    const char *name = luaL_checkstring(L, 2);
+    int yes = 0;
+    for (size_t i = 0; i < c->cfg.nchains && !yes; i++) {
+        const mt_chain *ch = c->cfg.chains[i];
+        yes = ch->leaf && mt_x509_check_host(ch->leaf, name, 1);
+    }
+    lua_pushboolean(L, yes);
+    return 1;
+}
+
 static int context_mode(lua_State *L)
 {
     context *c = mt_lua_check_open(L, 1, MT_CONTEXT_T);
@@ -400,10 +425,9 @@ static int context_tostring(lua_State *L)
 }
 
 static const luaL_Reg methods[] = {
-    {"mode", context_mode},
-    {"close", context_close},
-    {"closed", context_closed},
-    {NULL, NULL},
+    {"mode", context_mode},     {"set_decisions", context_set_decisions},
+    {"covers", context_covers}, {"close", context_close},
+    {"closed", context_closed}, {NULL, NULL},
 };
 
 static const luaL_Reg meta[] = {

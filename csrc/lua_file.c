@@ -8,7 +8,9 @@
  *   read(max) -> bytes              plaintext received
  *   write(bytes) -> n               plaintext to send
  *   status() -> {flags}             the engine's state word
- *   decision() -> "verify" | nil; decide(ok, code_name)
+ *   decision() -> "verify" | "select" | "session" | nil; decide(ok, code_name)
+ *   hello() -> sni, {alpn}; use_context(ctx) (at "select")
+ *   session_id(); offer_session(session) (at "session")
  *   peer_chain() -> {der, ...}; info() -> {...}; close_notify(); export(label, ctx, n)
  * Transient results are `nil, "wantread"` / `nil, "wantwrite"` / `nil, "closed"`;
  * failures `nil, message, code`.
@@ -174,12 +176,91 @@ static int file_error(lua_State *L)
 
 static int file_decision(lua_State *L)
 {
+    static const char *const names[] = {NULL, "verify", "select", "session"};
     file *f = check(L);
-    if (mt_conn_decision(f->conn) == MT_DECIDE_VERIFY) {
-        lua_pushstring(L, "verify");
+    int d = mt_conn_decision(f->conn);
+    if (d > 0 && d < (int)(sizeof(names) / sizeof(names[0]))) {
+        lua_pushstring(L, names[d]);
         return 1;
     }
     return 0;
+}
+
+/* hello() -> sni, {alpn names}: at the "select" decision, what the client asked for ("" when
+ * it sent no name; an empty list when no ALPN). */
+static int file_hello(lua_State *L)
+{
+    file *f = check(L);
+    const char *sni;
+    const uint8_t *alpn;
+    size_t alpn_len;
+    int rc = mt_conn_hello(f->conn, &sni, &alpn, &alpn_len);
+    if (rc < 0) {
+        return luaL_error(L, "hello() outside the select decision");
+    }
+    lua_pushstring(L, sni);
+    lua_newtable(L);
+    /* the engine checked the list: u8-prefixed, non-empty names filling it exactly */
+    for (size_t off = 0, i = 1; off < alpn_len; i++) {
+        size_t n = alpn[off];
+        lua_pushlstring(L, (const char *)alpn + off + 1, n);
+        lua_rawseti(L, -2, (lua_Integer)i);
+        off += 1 + n;
+    }
+    return 2;
+}
+
+/* use_context(ctx): at the "select" decision, go on with another server Context. */
+static int file_use_context(lua_State *L)
+{
+    file *f = check(L);
+    if (mt_conn_decision(f->conn) != MT_DECIDE_SELECT) {
+        return luaL_error(L, "use_context() outside the select decision");
+    }
+    const struct mt_config *cfg;
+    int server;
+    void *ctx = mt_lua_context_acquire(L, 2, &cfg, &server);
+    if (!server) {
+        mt_lua_context_unref(ctx);
+        return luaL_argerror(L, 2, "a server Context is needed");
+    }
+    int rc = mt_conn_set_config(f->conn, cfg);
+    if (rc < 0) {
+        mt_lua_context_unref(ctx);
+        return push_error(L, rc, f->conn);
+    }
+    mt_lua_context_unref(f->ctx);
+    f->ctx = ctx;
+    lua_pushvalue(L, 2);
+    lua_setiuservalue(L, 1, 1);
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* session_id() -> the client's offered id at the "session" decision, else this connection's
+ * (a binary string, "" when none). */
+static int file_session_id(lua_State *L)
+{
+    file *f = check(L);
+    const uint8_t *id;
+    size_t n = mt_conn_session_id(f->conn, &id);
+    lua_pushlstring(L, n ? (const char *)id : "", n);
+    return 1;
+}
+
+/* offer_session(session): at the "session" decision, the session stored under that id. */
+static int file_offer_session(lua_State *L)
+{
+    file *f = check(L);
+    if (mt_conn_decision(f->conn) != MT_DECIDE_SESSION) {
+        return luaL_error(L, "offer_session() outside the session decision");
+    }
+    int rc = mt_conn_offer_session(f->conn, mt_lua_session_check(L, 2));
+    if (rc < 0) {
+        return luaL_argerror(L, 2, "the session's id is not the one asked for");
+    }
+    lua_pushboolean(L, 1);
+    return 1;
 }
 
 /* decide(true) accepts; decide(false, code_name) fails the handshake with that error. */
@@ -360,16 +441,30 @@ static int file_tostring(lua_State *L)
 }
 
 static const luaL_Reg methods[] = {
-    {"feed", file_feed},     {"pending", file_pending},
-    {"sent", file_sent},     {"read", file_read},
-    {"write", file_write},   {"status", file_status},
-    {"error", file_error},   {"decision", file_decision},
-    {"decide", file_decide}, {"peer_chain", file_peer_chain},
-    {"info", file_info},     {"close_notify", file_close_notify},
-    {"export", file_export}, {"session", file_session},
-    {"resume", file_resume}, {"keylog", file_keylog},
-    {"dirty", file_dirty},   {"close", file_close},
-    {"closed", file_closed}, {NULL, NULL},
+    {"feed", file_feed},
+    {"pending", file_pending},
+    {"sent", file_sent},
+    {"read", file_read},
+    {"write", file_write},
+    {"status", file_status},
+    {"error", file_error},
+    {"decision", file_decision},
+    {"decide", file_decide},
+    {"peer_chain", file_peer_chain},
+    {"info", file_info},
+    {"close_notify", file_close_notify},
+    {"export", file_export},
+    {"session", file_session},
+    {"resume", file_resume},
+    {"keylog", file_keylog},
+    {"dirty", file_dirty},
+    {"close", file_close},
+    {"hello", file_hello},
+    {"use_context", file_use_context},
+    {"session_id", file_session_id},
+    {"offer_session", file_offer_session},
+    {"closed", file_closed},
+    {NULL, NULL},
 };
 
 static const luaL_Reg meta[] = {

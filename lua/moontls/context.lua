@@ -10,6 +10,25 @@ local Context = {}
 Context.__index = Context
 M.Context = Context
 
+-- The hooks (see moontls.decide); setting one on a server turns its decision point on.
+local HOOKS = { select_context = true, find_cert = true, verify = true, lookup_session = true,
+   record_session = true }
+
+local function sync_decisions(ctx)
+   if ctx.mode == "server" then
+      ctx.core:set_decisions(rawget(ctx, "select_context") ~= nil
+         or rawget(ctx, "find_cert") ~= nil, rawget(ctx, "lookup_session") ~= nil)
+   end
+end
+
+function Context.__newindex(ctx, k, v)
+   if HOOKS[k] and v ~= nil and type(v) ~= "function" then
+      error(k .. " must be a function", 2)
+   end
+   rawset(ctx, k, v)
+   if HOOKS[k] then sync_decisions(ctx) end
+end
+
 --- A PEM string, or the contents of the file it names.
 local function pem_or_file(v, what)
    if type(v) ~= "string" then
@@ -52,6 +71,10 @@ end
 --   max_fragment_length = 512 | 1024 | 2048 | 4096 (client: ask for smaller records, RFC 6066)
 --   record_size_limit = 64..16384: the largest record we take (RFC 8449; a client sends it
 --     only when set, a server answers a client's with it or 16384)
+--   hooks, also settable as fields later (ctx.find_cert = function ... end), may yield:
+--     select_context, find_cert, lookup_session, record_session, and verify as a function
+--     (see moontls.decide); a server with select_context or find_cert may start without
+--     certificates
 -- Raises on misuse; returns nil, message on unreadable files or bad keys.
 function M.new(opts)
    opts = opts or {}
@@ -75,10 +98,13 @@ function M.new(opts)
       if not key then return nil, kerr end
       chains[i] = { cert = cert, key = key, password = c.password }
    end
-   if mode == "server" and #chains == 0 then
-      error("a server context needs certificate and key", 2)
+   if mode == "server" and #chains == 0 and not opts.select_context and not opts.find_cert then
+      error("a server context needs certificate and key (or a find_cert hook)", 2)
    end
-   local verify = opts.verify or (mode == "client" and "peer" or "none")
+   local verify = opts.verify
+   if type(verify) == "function" or verify == nil then
+      verify = mode == "client" and "peer" or "none"
+   end
    if mode == "client" and verify ~= "peer" and verify ~= "none" then
       error("verify must be 'peer' or 'none' for a client", 2)
    end
@@ -114,8 +140,14 @@ function M.new(opts)
    if keylog ~= nil and type(keylog) ~= "string" and type(keylog) ~= "function" then
       error("keylog must be a path or a function", 2)
    end
-   return setmetatable({ core = c, mode = mode, verify = verify, cafile = cafile,
-      keylog = keylog }, Context)
+   local options = {}
+   for k, v in pairs(opts) do options[k] = v end
+   local ctx = setmetatable({ core = c, mode = mode, verify_mode = verify, cafile = cafile,
+      keylog = keylog, options = options }, Context)
+   for k in pairs(HOOKS) do
+      if type(opts[k]) == "function" then ctx[k] = opts[k] end
+   end
+   return ctx
 end
 
 --- The trust options for moontls.x509.verify.

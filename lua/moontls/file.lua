@@ -7,6 +7,7 @@
 local core = require "moontls.core"
 local socket = require "socket"
 local x509 = require "moontls.x509"
+local decide = require "moontls.decide"
 
 local M = {}
 
@@ -108,38 +109,6 @@ local function pull(self, due)
    end
 end
 
-local function is_ip(name)
-   return name and (name:match("^%d+%.%d+%.%d+%.%d+$") or name:find(":", 1, true)) and true
-end
-
--- Answers MT_DECIDE_VERIFY: the peer chain through moontls.x509.verify (a server gets it
--- only when it asked for client certificates and the client sent one).
-local function verify_peer(self)
-   local certs = {}
-   for i, der in ipairs(self.conn:peer_chain()) do
-      local list, err = x509.load(der)
-      if not list then return self.conn:decide(false, "bad_certificate"), err end
-      certs[i] = list[1]
-   end
-   local opts = self.ctx:trust()
-   -- a server judges the client's chain (clientAuth), a client the server's and its name
-   opts.purpose = self.ctx.mode == "server" and "client" or "server"
-   if self.ctx.mode == "client" and self.server_name then
-      if is_ip(self.server_name) then
-         opts.ip = self.server_name
-      else
-         opts.host = self.server_name
-      end
-   end
-   local hook = self.ctx.verify_hook
-   local ok, reason, depth, code = x509.verify(certs, opts)
-   if hook then ok, reason, code = hook(certs, ok, reason, depth, code) end
-   if ok then return self.conn:decide(true) end
-   self.verify_error = "certificate verify failed: " .. tostring(reason)
-   self.conn:decide(false, code or "certificate_unknown")
-   return nil, self.verify_error, code
-end
-
 --- Runs the handshake to its end. Returns true, or nil, message, code.
 function File:handshake()
    local due = deadline(self)
@@ -147,13 +116,14 @@ function File:handshake()
       local st = self.conn:status()
       if st.connected then
          if self.ctx.keylog then self.ctx:log_key(self.conn:keylog()) end
+         decide.record(self)
          local ok, err = flush(self, due)
          if not ok then return nil, err end
          return true
       end
       local ok, err, code
       if st.decision then
-         ok, err, code = verify_peer(self)
+         ok, err, code = decide.answer(self)
          if not ok then
             flush(self, due)
             return nil, err, code

@@ -1,0 +1,180 @@
+--- Answers the engine's decisions with the Context's hooks (DESIGN: "the core never calls
+-- Lua; the Lua layer answers and resumes", so every hook may yield: it runs in whatever
+-- coroutine drives the File).
+--
+-- Hooks, set on a Context (or passed as options of the same name):
+--   ctx.select_context(name, alpn)   server: the Context for this SNI / ALPN list; nil keeps
+--                                    this one, false refuses the name (unrecognized_name)
+--   ctx.find_cert(name)              server, lazy certificate loading: called when no
+--                                    certificate of the Context covers the name; returns
+--                                    {certificate =, key =, password =} (PEM or paths) or nil
+--   ctx.verify(chain, result)        the peer chain (moontls.x509 certificates) and the
+--                                    built-in verdict {ok =, reason =, depth =, code =};
+--                                    returns true to accept, or false, reason [, code]
+--   ctx.lookup_session(id)           server: the Session stored under id (binary), or nil
+--   ctx.record_session(id, session)  server: a new session to store
+local x509 = require "moontls.x509"
+
+local M = {}
+
+-- Derived Contexts made from find_cert results, per parent Context and name; a bounded cache.
+local MAX_DERIVED = 256
+
+local function is_ip(name)
+   return name and (name:match("^%d+%.%d+%.%d+%.%d+$") or name:find(":", 1, true)) and true
+end
+
+-- The peer chain through moontls.x509.verify and the verify hook.
+local function verify_peer(f)
+   local conn, ctx = f.conn, f.ctx
+   local certs = {}
+   for i, der in ipairs(conn:peer_chain()) do
+      local list, err = x509.load(der)
+      if not list then
+         conn:decide(false, "bad_certificate")
+         return nil, "certificate verify failed: " .. tostring(err), "bad_certificate"
+      end
+      certs[i] = list[1]
+   end
+   local opts = ctx:trust()
+   -- a server judges the client's chain (clientAuth), a client the server's and its name
+   opts.purpose = ctx.mode == "server" and "client" or "server"
+   if ctx.mode == "client" and f.server_name then
+      if is_ip(f.server_name) then
+         opts.ip = f.server_name
+      else
+         opts.host = f.server_name
+      end
+   end
+   local ok, reason, depth, code = x509.verify(certs, opts)
+   local hook = rawget(ctx, "verify")
+   if type(hook) == "function" then
+      local verdict, hreason, hcode = hook(certs, { ok = ok and true or false, reason = reason,
+         depth = depth, code = code })
+      if verdict then
+         ok = true
+      else
+         ok, reason = false, hreason or reason or "rejected by the verify hook"
+         code = hcode or code
+      end
+   end
+   if ok then return conn:decide(true) end
+   f.verify_error = "certificate verify failed: " .. tostring(reason)
+   conn:decide(false, code or "certificate_unknown")
+   return nil, f.verify_error, code
+end
+
+-- The Context for a certificate find_cert returned: the parent's options with it.
+local function derived(ctx, name, found)
+   local cache = rawget(ctx, "_derived")
+   if not cache then
+      cache = { n = 0, by = {} }
+      rawset(ctx, "_derived", cache)
+   end
+   local d = cache.by[name]
+   if d then return d end
+   if type(found) ~= "table" or not found.certificate or not found.key then
+      return nil, "find_cert must return {certificate =, key =} or nil"
+   end
+   local opts = {}
+   for k, v in pairs(ctx.options or {}) do opts[k] = v end
+   opts.certificates = nil
+   opts.certificate, opts.key, opts.password = found.certificate, found.key, found.password
+   opts.select_context, opts.find_cert = nil, nil
+   local err, code
+   d, err, code = require("moontls.context").new(opts)
+   if not d then return nil, err, code end
+   -- the derived Context answers the session hooks like its parent
+   for _, h in ipairs { "verify", "lookup_session", "record_session" } do
+      if rawget(ctx, h) then d[h] = rawget(ctx, h) end
+   end
+   if cache.n >= MAX_DERIVED then
+      cache.by, cache.n = {}, 0
+   end
+   cache.by[name], cache.n = d, cache.n + 1
+   return d
+end
+
+-- "select": select_context, then find_cert.
+local function select(f)
+   local conn, ctx = f.conn, f.ctx
+   local name, alpn = conn:hello()
+   local hook = rawget(ctx, "select_context")
+   if type(hook) == "function" then
+      local other = hook(name, alpn)
+      if other == false then
+         conn:decide(false, "unrecognized_name")
+         return nil, "no context for server name '" .. name .. "'", "unrecognized_name"
+      end
+      if other ~= nil then
+         if type(other) ~= "table" or not other.core or other.mode ~= "server" then
+            conn:decide(false, "internal_error")
+            return nil, "select_context must return a server Context, nil or false",
+               "internal_error"
+         end
+         conn:use_context(other.core)
+         f.ctx = other
+         return conn:decide(true)
+      end
+   end
+   local find = rawget(ctx, "find_cert")
+   if type(find) == "function" and name ~= "" and not ctx.core:covers(name) then
+      local cache = rawget(ctx, "_derived")
+      local known = cache and cache.by[name]
+      local found = known or find(name)
+      if found then
+         local d, err, code = derived(ctx, name, found)
+         if not d then
+            conn:decide(false, "internal_error")
+            return nil, "find_cert: " .. tostring(err), code
+         end
+         conn:use_context(d.core)
+         f.ctx = d
+      end
+   end
+   return conn:decide(true)
+end
+
+-- "session": lookup_session; nil lets the built-in cache answer.
+local function session(f)
+   local conn, ctx = f.conn, f.ctx
+   local hook = rawget(ctx, "lookup_session")
+   if type(hook) == "function" then
+      local id = conn:session_id()
+      local s = hook(id)
+      if s ~= nil then
+         local ok = pcall(conn.offer_session, conn, s)
+         if not ok then
+            -- a session for another id, or not a Session: a full handshake
+            f.session_hook_error = "lookup_session returned a session for another id"
+         end
+      end
+   end
+   return conn:decide(true)
+end
+
+local answer = { verify = verify_peer, select = select, session = session }
+
+--- Answers the pending decision of File f (fields conn, ctx, server_name). Returns true, or
+-- nil, message, code (the engine has then failed the handshake and queued its alert).
+function M.answer(f)
+   local d = f.conn:decision()
+   if not d then return true end
+   local ok, err, code = answer[d](f)
+   if not ok then return nil, err, code end
+   return true
+end
+
+--- After a server's full handshake: hands the new session to record_session, if set.
+function M.record(f)
+   local hook = rawget(f.ctx, "record_session")
+   if type(hook) ~= "function" or f.ctx.mode ~= "server" or f.conn:info().resumed then
+      return
+   end
+   local id = f.conn:session_id()
+   if id == "" then return end
+   local s = f.conn:session()
+   if s then hook(id, s) end
+end
+
+return M
