@@ -25,6 +25,7 @@
  */
 #include "engine.h"
 
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -80,7 +81,10 @@ int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_co
     mt_hs12_cauth_init(c);
     sha256_init(&c->th256);
     sha384_init(&c->th384);
-    if (server_name) {
+    /* RFC 6066 3: literal IPv4 and IPv6 addresses are not permitted in server_name */
+    uint8_t addr[16];
+    if (server_name && inet_pton(AF_INET, server_name, addr) != 1 &&
+        inet_pton(AF_INET6, server_name, addr) != 1) {
         strcpy(c->sni, server_name);
     }
     int rc = server ? mt_hs12_server_start(c) : mt_hs12_client_start(c);

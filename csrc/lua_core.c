@@ -1,4 +1,5 @@
 /* The moontls.core module: registers the classes and the module-level functions. */
+#include <limits.h>
 #include <string.h>
 
 #include "err.h"
@@ -95,7 +96,34 @@ static int core_write_private_file(lua_State *L)
     return 1;
 }
 
+/* core.read_fd(fd, max) -> bytes ("" at end of file) | nil, "wantread" | nil, message:
+ * one read(2), for relaying a descriptor such as stdin without stdio's buffering. */
+static int core_read_fd(lua_State *L)
+{
+    lua_Integer fd = luaL_checkinteger(L, 1);
+    lua_Integer max = luaL_optinteger(L, 2, 16384);
+    luaL_argcheck(L, fd >= 0 && fd <= INT_MAX, 1, "not a file descriptor");
+    luaL_argcheck(L, max > 0 && max <= (1 << 20), 2, "1 .. 1048576 bytes");
+    luaL_Buffer b;
+    char *p = luaL_buffinitsize(L, &b, (size_t)max);
+    int sys_errno;
+    long n = mt_sys_read((int)fd, p, (size_t)max, &sys_errno);
+    if (n == -MT_E_WANT_READ) {
+        lua_pushnil(L);
+        lua_pushliteral(L, "wantread");
+        return 2;
+    }
+    if (n < 0) {
+        lua_pushnil(L);
+        lua_pushstring(L, strerror(sys_errno));
+        return 2;
+    }
+    luaL_pushresultsize(&b, (size_t)n);
+    return 1;
+}
+
 static const luaL_Reg core_funcs[] = {
+    {"read_fd", core_read_fd},
     {"write_private_file", core_write_private_file},
     {"random", core_random},
     {"errors", core_errors},

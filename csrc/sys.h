@@ -18,4 +18,9 @@ long mt_sys_getpid(void);
  * and write `len` bytes. On failure *sys_errno holds errno. Errors: -MT_E_INVALID_ARG. */
 MT_WUR int mt_sys_write_private(const char *path, const void *data, size_t len, int *sys_errno);
 
+/* read(2) of at most `cap` bytes from fd, retried on EINTR. Returns the count (0 at end of
+ * file), -MT_E_WANT_READ when a nonblocking fd has nothing, or -MT_E_INVALID_ARG with
+ * *sys_errno set. */
+MT_WUR long mt_sys_read(int fd, void *buf, size_t cap, int *sys_errno);
+
 #endif

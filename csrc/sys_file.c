@@ -42,3 +42,22 @@ int mt_sys_write_private(const char *path, const void *data, size_t len, int *sy
     }
     return 0;
 }
+
+long mt_sys_read(int fd, void *buf, size_t cap, int *sys_errno)
+{
+    *sys_errno = 0;
+    for (;;) {
+        ssize_t k = read(fd, buf, cap);
+        if (k >= 0) {
+            return (long)k;
+        }
+        if (errno == EINTR) {
+            continue;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            return -MT_E_WANT_READ;
+        }
+        *sys_errno = errno;
+        return -MT_E_INVALID_ARG;
+    }
+}

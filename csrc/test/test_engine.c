@@ -1662,6 +1662,29 @@ static void session_ticket_extension_ignored(void)
     free_id(&id);
 }
 
+/* RFC 6066 3: a client given an IP address sends no server_name; a DNS name is sent. */
+static void no_sni_for_ip_literals(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    static const char *const names[] = {"127.0.0.1", "::1", "2001:db8::7", "host.example"};
+    for (size_t i = 0; i < 4; i++) {
+        pair p;
+        mt_config_defaults(&p.ccfg);
+        mt_config_defaults(&p.scfg);
+        p.scfg.chains[0] = &id.chain;
+        p.scfg.nchains = 1;
+        CHECK_EQ(mt_conn_new(&p.ccfg, 0, names[i], &p.c), 0);
+        CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+        CHECK_EQ(pump(p.c, p.s), 0);
+        mt_conn_info si;
+        mt_conn_get_info(p.s, &si);
+        CHECK(strcmp(si.sni, i < 3 ? "" : "host.example") == 0);
+        free_pair(&p);
+    }
+    free_id(&id);
+}
+
 int main(void)
 {
     RUN(handshake_messages_cut_and_repeated);
@@ -1690,5 +1713,6 @@ int main(void)
     RUN(select_decision);
     RUN(session_decision);
     RUN(session_ticket_extension_ignored);
+    RUN(no_sni_for_ip_literals);
     return t_done();
 }

@@ -6,7 +6,7 @@ local moontls = require "moontls"
 
 local cli = {}
 
-local commands = { "keygen", "x509", "cert" }
+local commands = { "server", "client", "keygen", "x509", "cert" }
 
 --- An error the user made on the command line: raised, caught by main (exit 2).
 local UsageError = {}

@@ -1,0 +1,210 @@
+--- moontls server: a TLS server for trying things out (like openssl s_server).
+local moontls = require "moontls"
+local keys = require "moontls.keys"
+local socket = require "socket"
+
+local M = {}
+
+M.summary = [[
+  server [--host H] [--port P] [--cert F --key F]... [--www|--echo] [...]
+             serve TLS: a page describing the connection, or an echo (moontls server --help)]]
+
+M.usage = [[
+usage: moontls server [--host H] [--port P] [--cert F --key F]... [--www | --echo]
+                      [--min-version V] [--max-version V] [--ciphers L] [--groups L]
+                      [--alpn L] [--verify none|optional|require --cafile F]
+                      [--tickets on|off] [--count N] [--timeout S] [--keylog F] [--quiet]
+  --host H       address to listen on (default 127.0.0.1)
+  --port P       port (default 8443; 0 lets the system pick, printed on the first line)
+  --cert F --key F   certificate chain (PEM, leaf first) and its key; repeat for several
+                 (chosen by SNI and by what the client supports); none: a throwaway
+                 self-signed ECDSA P-256 certificate for localhost, 127.0.0.1 and ::1
+  --www          answer each HTTP request with a page describing the connection (default)
+  --echo         send every byte received back
+  --min-version V, --max-version V   tls1.2 (tls1.3 arrives with its issue)
+  --ciphers L    comma-separated IANA suite names, in preference order
+  --groups L     comma-separated groups (x25519, secp256r1, ffdhe2048, ...)
+  --alpn L       comma-separated protocols, in preference order (server preference wins)
+  --verify M     client certificates: none (default), optional, require; with --cafile
+  --cafile F     trust anchors for client certificates (PEM)
+  --tickets on|off   session tickets (RFC 5077); only "off" until tickets arrive
+  --count N      serve N connections, then exit (default: until interrupted)
+  --timeout S    per-connection idle timeout in seconds (default 30)
+  --keylog F     append SSLKEYLOGFILE lines to F (for Wireshark)
+  --quiet        no line per connection
+Prints "listening on HOST:PORT" first, then one line per connection on stderr.]]
+
+local SPEC = {
+   host = "value", port = "value", cert = "value", key = "value", www = "flag", echo = "flag",
+   ["min-version"] = "value", ["max-version"] = "value", ciphers = "value", groups = "value",
+   alpn = "value", verify = "value", cafile = "value", tickets = "value", count = "value",
+   timeout = "value", keylog = "value", quiet = "flag", help = "flag",
+}
+
+local function list(s)
+   if not s then return nil end
+   local out = {}
+   for item in s:gmatch("[^,%s]+") do out[#out + 1] = item end
+   return out
+end
+
+-- --cert/--key may repeat: cli.options keeps the last, so collect them here in order.
+local function pairs_of(cli, args)
+   local certs, keys_, rest = {}, {}, {}
+   local i = 1
+   while i <= #args do
+      local a = args[i]
+      if a == "--cert" or a == "--key" then
+         local v = args[i + 1]
+         if not v then cli.usage_error("option " .. a .. " needs a value") end
+         local t = a == "--cert" and certs or keys_
+         t[#t + 1] = v
+         i = i + 2
+      else
+         rest[#rest + 1] = a
+         i = i + 1
+      end
+   end
+   if #certs ~= #keys_ then cli.usage_error("each --cert needs a --key") end
+   local chains = {}
+   for k = 1, #certs do chains[k] = { certificate = certs[k], key = keys_[k] } end
+   return chains, rest
+end
+
+--- A throwaway self-signed certificate for the local names.
+function M.throwaway()
+   local k = assert(keys.generate("ec-p256"))
+   local pem = assert(moontls.x509.selfsigned { key = k, cn = "localhost", days = 30,
+      san = { "DNS:localhost", "IP:127.0.0.1", "IP:::1" }, eku = { "serverAuth" } })
+   return { certificate = pem, key = k:pem() }
+end
+
+local function html_escape(s)
+   return (tostring(s):gsub("[&<>\"]", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;",
+      ['"'] = "&quot;" }))
+end
+
+--- The lines describing a connection (for the page and the client's summary).
+function M.describe(f)
+   local info = f:info()
+   local peer = f:getpeercertificate()
+   local lines = {
+      "version: " .. info.version,
+      "cipher: " .. info.cipher,
+      "group: " .. (info.group ~= "" and info.group or "-"),
+      "sni: " .. (info.sni or "-"),
+      "alpn: " .. (info.alpn or "-"),
+      "resumed: " .. (info.resumed and "yes" or "no"),
+      "extended_master_secret: " .. (info.ems and "yes" or "no"),
+   }
+   if info.cipher:find("_CBC_", 1, true) then
+      lines[#lines + 1] = "encrypt_then_mac: " .. (info.etm and "yes" or "no")
+   end
+   lines[#lines + 1] = "client certificate: "
+      .. (peer and select(2, peer:subject()) or "none")
+   return lines
+end
+
+-- One HTTP exchange: read the request head, answer with the page.
+local function www(f)
+   local first, err = f:receive("*l")
+   if not first then return nil, err end
+   repeat
+      local line = f:receive("*l")
+   until not line or line == ""
+   local body = "<!DOCTYPE html>\n<html><head><title>moontls</title></head><body>\n"
+      .. "<h1>" .. html_escape(moontls._VERSION) .. "</h1>\n<pre>\n"
+      .. html_escape(table.concat(M.describe(f), "\n")) .. "\nrequest: "
+      .. html_escape(first) .. "\n</pre>\n</body></html>\n"
+   return f:send("HTTP/1.0 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+      .. "Content-Length: " .. #body .. "\r\nConnection: close\r\n\r\n" .. body)
+end
+
+--- Whatever the File has within `timeout` seconds (at most 16 KiB): data, or nil, "timeout" |
+-- "closed" | message.
+function M.read_some(f, timeout)
+   f:settimeout(0)
+   while true do
+      local data, err, partial = f:receive(16384)
+      data = data or partial
+      if data and #data > 0 then return data end
+      if err ~= "timeout" then return nil, err end
+      local r = socket.select({ f }, nil, timeout)
+      if #r == 0 then return nil, "timeout" end
+   end
+end
+
+local function echo(f, timeout)
+   while true do
+      local data, err = M.read_some(f, timeout)
+      if not data then return err == "closed" or nil, err end
+      f:settimeout(timeout)
+      local ok, serr = f:send(data)
+      if not ok then return nil, serr end
+   end
+end
+
+function M.run(cli, args)
+   local chains, rest = pairs_of(cli, args)
+   local o = cli.options(rest, SPEC)
+   if o.help then
+      print(M.usage)
+      return 0
+   end
+   if o.www and o.echo then cli.usage_error("--www and --echo exclude each other") end
+   local port = tonumber(o.port or "8443")
+   if not port or port < 0 or port > 65535 or port % 1 ~= 0 then
+      cli.usage_error("bad --port " .. tostring(o.port))
+   end
+   local count = o.count and tonumber(o.count)
+   if o.count and (not count or count < 1) then cli.usage_error("bad --count " .. o.count) end
+   local timeout = tonumber(o.timeout or "30")
+   if not timeout or timeout <= 0 then cli.usage_error("bad --timeout " .. tostring(o.timeout)) end
+   if o.tickets and o.tickets ~= "on" and o.tickets ~= "off" then
+      cli.usage_error("--tickets takes on or off")
+   end
+   if o.tickets == "on" then
+      cli.fail("session tickets are not implemented yet (session ids resume; use --tickets off)")
+   end
+   if o.verify and o.verify ~= "none" and not o.cafile then
+      cli.usage_error("--verify " .. o.verify .. " needs --cafile")
+   end
+   if #chains == 0 then chains = { M.throwaway() } end
+   local ok, ctx, cerr = pcall(moontls.context, { mode = "server", certificates = chains,
+      min_version = o["min-version"], max_version = o["max-version"], ciphers = list(o.ciphers),
+      groups = list(o.groups), alpn = list(o.alpn), verify = o.verify, cafile = o.cafile,
+      keylog = o.keylog })
+   if not ok then cli.usage_error(tostring(ctx):gsub("^.-:%d+: ", "")) end
+   if not ctx then cli.fail(tostring(cerr)) end
+   local host = o.host or "127.0.0.1"
+   local srv, lerr = moontls.listen(host, port, ctx, { timeout = timeout })
+   if not srv then cli.fail(("cannot listen on %s:%d: %s"):format(host, port, tostring(lerr))) end
+   local _, bound = srv:getsockname()
+   io.stdout:setvbuf("line")
+   print(("listening on %s:%s"):format(host, bound))
+   local serve = o.echo and echo or www
+   local n = 0
+   while not count or n < count do
+      local f, err = srv:accept()
+      n = n + 1
+      if not f then
+         if not o.quiet then io.stderr:write(("conn %d failed: %s\n"):format(n, tostring(err))) end
+      else
+         local info = f:info()
+         if not o.quiet then
+            io.stderr:write(("conn %d %s %s %s sni=%s alpn=%s resumed=%s\n"):format(n,
+               info.version, info.cipher, info.group, info.sni or "-", info.alpn or "-",
+               info.resumed and "yes" or "no"))
+         end
+         local sok, serr = serve(f, timeout)
+         if not sok and not o.quiet and serr ~= "closed" then
+            io.stderr:write(("conn %d ended: %s\n"):format(n, tostring(serr)))
+         end
+         f:close()
+      end
+   end
+   srv:close()
+   return 0
+end
+
+return M

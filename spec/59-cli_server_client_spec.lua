@@ -1,0 +1,141 @@
+-- bin/moontls server and client: the --www page fetched by curl, openssl s_client, python's
+-- ssl and our own client; --echo relayed through the client; --reconnect resuming; certificate
+-- verification and the exit statuses a script relies on.
+local helpers = require "helpers"
+local peers = require "support.peers"
+local certs = require "support.certs"
+local socket = require "socket"
+
+local pki = certs.get()
+local running = {}
+
+local function slurp(path)
+   local f = io.open(path)
+   local s = f and f:read("a") or ""
+   if f then f:close() end
+   return s
+end
+
+-- Starts `moontls server ARGS --port 0`; returns {port, pid, err = stderr path}.
+local function server(args)
+   local dir = helpers.tmpdir()
+   local p = assert(io.popen(("cd %s && timeout 60 %s bin/moontls server --port 0 %s "
+      .. ">%s/out 2>%s/err & echo $!"):format(os.getenv("PWD"), helpers.lua, args, dir, dir)))
+   local h = { pid = tonumber(p:read("l")), dir = dir }
+   p:close()
+   for _ = 1, 200 do
+      h.port = tonumber(slurp(dir .. "/out"):match("listening on [^\n]*:(%d+)"))
+      if h.port then break end
+      socket.sleep(0.05)
+   end
+   assert(h.port, "server did not start: " .. slurp(dir .. "/err"))
+   running[#running + 1] = h
+   function h.log() return slurp(dir .. "/err") end
+   return h
+end
+
+-- Runs `moontls client ARGS` with `input` on stdin; returns ok, code, stdout, stderr.
+local function client(args, input)
+   local dir = helpers.tmpdir()
+   local f = assert(io.open(dir .. "/in", "w"))
+   f:write(input or "")
+   f:close()
+   local ok, code = helpers.run(("timeout 30 %s bin/moontls client %s <%s/in >%s/out 2>%s/err")
+      :format(helpers.lua, args, dir, dir, dir))
+   local out, err = slurp(dir .. "/out"), slurp(dir .. "/err")
+   helpers.rmtree(dir)
+   return ok, code, out, err
+end
+
+teardown(function()
+   for _, h in ipairs(running) do
+      os.execute("kill " .. h.pid .. " 2>/dev/null")
+      helpers.rmtree(h.dir)
+   end
+end)
+
+local GET = "GET / HTTP/1.0\r\n\r\n"
+
+describe("moontls server --www", function()
+   it("serves its page to curl, openssl s_client and python's ssl", function()
+      local srv = server("--www --alpn http/1.1")
+      local c = peers.curl { port = srv.port, insecure = true }
+      assert.is_true(c.ok, c.stderr)
+      assert.matches("version: TLSv1.2", c.stdout)
+      assert.matches("alpn: http/1.1", c.stdout)
+      local o = peers.openssl_client { port = srv.port, args = { "-quiet" }, input = GET,
+         expect = "</html>" }
+      assert.matches("cipher: TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", o.stdout)
+      local py = peers.python_client { port = srv.port, insecure = true, input = GET,
+         script_args = { "--until", "</html>" } }
+      assert.equals("TLSv1.2", py.info.version, py.stdout .. py.stderr)
+      assert.matches("request: GET / HTTP/1.0", py.data)
+   end)
+
+   it("serves the configured certificate and verifies for our client with --cafile", function()
+      local srv = server(("--cert %s --key %s"):format(pki.ec.cert, pki.ec.key))
+      local ok, code, out, err = client(("127.0.0.1:%d --servername localhost --cafile %s")
+         :format(srv.port, pki.cafile), GET)
+      assert.is_true(ok, err)
+      assert.equals(0, code)
+      assert.matches("verify: ok", err)
+      assert.matches("sni: localhost", err)
+      assert.matches("HTTP/1.0 200 OK", out)
+      assert.matches("sni: localhost", out)
+   end)
+end)
+
+describe("moontls client", function()
+   it("fails with status 1 on a certificate it cannot verify", function()
+      local srv = server("")
+      local ok, code, out, err = client(("127.0.0.1:%d"):format(srv.port), GET)
+      assert.is_false(ok)
+      assert.equals(1, code)
+      assert.equals("", out)
+      assert.matches("moontls client: .*certificate verify failed", err)
+   end)
+
+   it("relays stdin and stdout through an --echo server", function()
+      local srv = server("--echo")
+      local data = ("echo line %d\n"):rep(1000):gsub("%%d", "x")
+      local ok, code, out, err = client(("127.0.0.1:%d --insecure --timeout 2"):format(srv.port),
+         data)
+      assert.is_true(ok, err)
+      assert.equals(0, code)
+      assert.equals(data, out)
+      assert.matches("verify: skipped", err)
+   end)
+
+   it("resumes with --reconnect", function()
+      local srv = server("")
+      local ok, _, _, err = client(("127.0.0.1:%d --insecure --reconnect 2"):format(srv.port))
+      assert.is_true(ok, err)
+      local resumed = {}
+      for v in err:gmatch("resumed: (%a+)") do resumed[#resumed + 1] = v end
+      assert.same({ "no", "yes", "yes" }, resumed)
+      assert.matches("resumed=yes", srv.log())
+   end)
+
+   it("talks to openssl s_server -www", function()
+      local s = peers.openssl_server { cert = pki.rsa.cert, key = pki.rsa.key,
+         args = { "-www", "-tls1_2" } }
+      local ok, _, out, err = client(("127.0.0.1:%d --servername localhost --cafile %s")
+         :format(s.port, pki.cafile), GET)
+      assert.is_true(ok, err)
+      assert.matches("cipher: TLS_ECDHE_RSA_WITH_AES_", err)
+      assert.matches("Protocol  : TLSv1.2", out)
+   end)
+
+   it("exits 2 on usage errors", function()
+      for _, args in ipairs { "", "nohostport", "127.0.0.1:99999", "h:1 --insecure --cafile x",
+         "h:1 --bogus" } do
+         local ok, code, _, err = client(args)
+         assert.is_false(ok)
+         assert.equals(2, code, args .. ": " .. err)
+         assert.matches("moontls client: ", err)
+      end
+      local ok, code, _, err = helpers.run(helpers.lua .. " bin/moontls server --port x")
+      assert.is_false(ok)
+      assert.equals(2, code, err)
+   end)
+end)
