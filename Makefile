@@ -13,6 +13,7 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 LIBFLAG  ?= -shared
 BUILD    ?= build
+RUN_PORT ?= 8443
 
 # Lua headers: LuaRocks passes LUA_INCDIR; otherwise pkg-config knows them.
 ifdef LUA_INCDIR
@@ -92,9 +93,11 @@ valgrind: all
 
 run: deps
 	@$(MAKE) --no-print-directory module
-	@echo "moontls: the demo HTTPS server (make run) arrives with the File/CLI layer;"
-	@echo "         today bin/moontls prints its version:"
-	@$(LUA) bin/moontls version
+	@echo "moontls: demo HTTPS server on https://127.0.0.1:$(RUN_PORT)/ (throwaway certificate; Ctrl-C stops it)"
+	@echo "  try:  curl -k https://127.0.0.1:$(RUN_PORT)/"
+	@echo "        $(LUA) bin/moontls client 127.0.0.1:$(RUN_PORT) --insecure"
+	@echo "        openssl s_client -connect 127.0.0.1:$(RUN_PORT)"
+	@MOONTLS_BUILD=$(BUILD) $(LUA) bin/moontls server --www --host 127.0.0.1 --port $(RUN_PORT) --alpn http/1.1
 
 install: module
 	install -d $(DESTDIR)$(LUA_LIBDIR)/moontls $(DESTDIR)$(LUA_DIR)/moontls $(DESTDIR)$(BINDIR)

@@ -139,3 +139,27 @@ describe("moontls client", function()
       assert.equals(2, code, err)
    end)
 end)
+
+describe("make run", function()
+   it("starts the demo server that curl can fetch from", function()
+      local port = peers.free_port()
+      local dir = helpers.tmpdir()
+      local p = assert(io.popen(("cd %s && setsid env -u MAKEFLAGS -u MAKELEVEL timeout 60 make run "
+         .. "RUN_PORT=%d LUA='%s' BUILD=%s >%s/out 2>&1 & echo $!"):format(os.getenv("PWD"), port,
+         helpers.lua, os.getenv("MOONTLS_BUILD") or "build", dir)))
+      local pid = tonumber(p:read("l"))
+      p:close()
+      for _ = 1, 300 do
+         if slurp(dir .. "/out"):find("listening on", 1, true) then break end
+         socket.sleep(0.05)
+      end
+      local c = peers.curl { port = port, insecure = true }
+      -- its own process group (setsid): make, timeout and the server stop together
+      os.execute("kill -TERM -- -" .. pid .. " 2>/dev/null")
+      local out = slurp(dir .. "/out")
+      helpers.rmtree(dir)
+      assert.is_true(c.ok, out .. c.stderr)
+      assert.matches("curl %-k https://127.0.0.1:" .. port, out)
+      assert.matches("version: TLSv1.2", c.stdout)
+   end)
+end)
