@@ -1,0 +1,94 @@
+-- examples/*.lua run as documented, against local servers (bin/moontls server, the example
+-- servers themselves) and openssl s_client.
+local helpers = require "helpers"
+local peers = require "support.peers"
+local certs = require "support.certs"
+local socket = require "socket"
+
+local pki = certs.get()
+local running = {}
+
+local function slurp(path)
+   local f = io.open(path)
+   local s = f and f:read("a") or ""
+   if f then f:close() end
+   return s
+end
+
+-- Starts a long-running command printing "... on|listening on HOST:PORT"; returns its port.
+local function start(cmd)
+   local dir = helpers.tmpdir()
+   local p = assert(io.popen(("cd %s && setsid timeout 60 %s >%s/out 2>&1 & echo $!")
+      :format(os.getenv("PWD"), cmd, dir)))
+   local h = { pid = tonumber(p:read("l")), dir = dir }
+   p:close()
+   running[#running + 1] = h
+   for _ = 1, 200 do
+      h.port = tonumber(slurp(dir .. "/out"):match("127%.0%.0%.1:(%d+)"))
+      if h.port then break end
+      socket.sleep(0.05)
+   end
+   assert(h.port, cmd .. " did not start: " .. slurp(dir .. "/out"))
+   function h.out() return slurp(dir .. "/out") end
+   return h
+end
+
+teardown(function()
+   for _, h in ipairs(running) do
+      os.execute("kill -TERM -- -" .. h.pid .. " 2>/dev/null")
+      helpers.rmtree(h.dir)
+   end
+end)
+
+local function moontls_server(args)
+   return start(helpers.lua .. " bin/moontls server --port 0 " .. args)
+end
+
+describe("examples", function()
+   it("https_get.lua fetches a page, verifying against CAFILE", function()
+      local srv = moontls_server(("--cert %s --key %s"):format(pki.ec.cert, pki.ec.key))
+      local ok, _, out = helpers.run(("%s examples/https_get.lua https://localhost:%d/x %s")
+         :format(helpers.lua, srv.port, pki.cafile))
+      assert.is_true(ok, out)
+      assert.matches("TLSv1.2 TLS_ECDHE_ECDSA", out)
+      assert.matches("request: GET /x HTTP/1.1", out)
+      -- the system store does not know the test CA: a verification failure, status 1
+      local bad, code, bout = helpers.run(("%s examples/https_get.lua https://localhost:%d/")
+         :format(helpers.lua, srv.port))
+      assert.is_false(bad)
+      assert.equals(1, code)
+      assert.matches("certificate verify failed", bout)
+   end)
+
+   it("echo_server.lua echoes lines to openssl s_client", function()
+      local srv = start(("%s examples/echo_server.lua %s %s 0"):format(helpers.lua, pki.rsa.cert,
+         pki.rsa.key))
+      local r = peers.openssl_client { port = srv.port, args = { "-quiet" },
+         input = "hello echo\n", expect = "hello echo\n" }
+      assert.matches("hello echo\n", r.stdout)
+   end)
+
+   it("session_reuse.lua resumes its second and third connections", function()
+      local srv = moontls_server(("--echo --cert %s --key %s"):format(pki.ec.cert, pki.ec.key))
+      local ok, _, out = helpers.run(("%s examples/session_reuse.lua localhost %d %s")
+         :format(helpers.lua, srv.port, pki.cafile))
+      assert.is_true(ok, out)
+      local r = {}
+      for v in out:gmatch("resumed: (%a+)") do r[#r + 1] = v end
+      assert.same({ "false", "true", "true" }, r)
+   end)
+
+   it("sni_hooks.lua loads a certificate for a name on first use", function()
+      local dir = helpers.tmpdir()
+      assert(os.execute(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+         .. "-keyout %s/shop.example.key -out %s/shop.example.pem -days 2 "
+         .. "-subj /CN=shop.example 2>/dev/null"):format(dir, dir)))
+      local srv = start(("%s examples/sni_hooks.lua %s %s %s 0"):format(helpers.lua,
+         pki.ec.cert, pki.ec.key, dir))
+      local r = peers.openssl_client { port = srv.port, servername = "shop.example",
+         args = { "-tls1_2" }, input = "", expect = "hello shop.example" }
+      helpers.rmtree(dir)
+      assert.matches("subject=CN = shop.example", r.stdout)
+      assert.matches("hello shop.example", r.stdout)
+   end)
+end)
