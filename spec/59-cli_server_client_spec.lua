@@ -145,7 +145,7 @@ describe("make run", function()
       local port = peers.free_port()
       local dir = helpers.tmpdir()
       local p = assert(io.popen(("cd %s && setsid env -u MAKEFLAGS -u MAKELEVEL timeout 60 "
-         .. "make run RUN_PORT=%d LUA='%s' BUILD=%s >%s/out 2>&1 & echo $!"):format(
+         .. "make run RUN_PORT=%d LUA=\"%s\" BUILD=%s >%s/out 2>&1 & echo $!"):format(
          os.getenv("PWD"), port, helpers.lua, os.getenv("MOONTLS_BUILD") or "build", dir)))
       local pid = tonumber(p:read("l"))
       p:close()
