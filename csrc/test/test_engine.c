@@ -327,10 +327,8 @@ static void every_suite_and_key(void)
         mt_key_type type;
         unsigned bits;
         int rsa, first;
-    } keys[] = {{MT_KEY_EC_P256, 0, 0, 1},
-                {MT_KEY_EC_P384, 0, 0, 0},
-                {MT_KEY_ED25519, 0, 0, 0},
-                {MT_KEY_RSA, 2048, 1, 1}};
+    } keys[] = {{MT_KEY_EC_P256, 0, 0, 1}, {MT_KEY_EC_P384, 0, 0, 0}, {MT_KEY_EC_P521, 0, 0, 0},
+                {MT_KEY_ED25519, 0, 0, 0}, {MT_KEY_ED448, 0, 0, 0},   {MT_KEY_RSA, 2048, 1, 1}};
     static const struct {
         int c_off, s_off;
     } modes[] = {{0, 0}, {1, 0}, {0, 1}};
@@ -369,7 +367,7 @@ static void every_suite_and_key(void)
                     CHECK_EQ(echo(p.c, p.s, sizes[j]), 0);
                     CHECK_EQ(echo(p.s, p.c, sizes[j]), 0);
                 }
-                if (s->cbc && keys[k].first && m < 2) {
+                if (keys[k].first && m < 2) {
                     CHECK_EQ(echo(p.c, p.s, 1 << 20), 0);
                     CHECK_EQ(echo(p.s, p.c, 1 << 20), 0);
                 }
@@ -378,9 +376,9 @@ static void every_suite_and_key(void)
         }
         free_id(&id);
     }
-    /* 6 ECDSA CBC suites with three keys; 6 ECDHE, 8 DHE and 8 RSA-transport CBC suites with
+    /* 6 ECDSA CBC suites with five keys; 6 ECDHE, 8 DHE and 8 RSA-transport CBC suites with
      * the RSA key */
-    CHECK_EQ(ncbc, 6 * 3 + 6 + 8 + 8);
+    CHECK_EQ(ncbc, 6 * 5 + 6 + 8 + 8);
 }
 
 static void one_mib_both_ways_and_close(void)
@@ -1685,6 +1683,62 @@ static void no_sni_for_ip_literals(void)
     free_id(&id);
 }
 
+/* Seal `count` records of `type` with `len` bytes (0x41) from c's write state into its output. */
+static void inject(mt_conn *c, uint8_t type, const uint8_t *data, size_t len, int count)
+{
+    for (int i = 0; i < count; i++) {
+        CHECK_EQ(mt_rec_seal(&c->wr, type, c->rec_version, data, len, &c->out), 0);
+    }
+}
+
+/* Zero-length application data records are taken (32 in a row, then unexpected_message);
+ * warning alerts are ignored (4 in a row, then unexpected_message), also interleaved with the
+ * handshake's records; data in between resets both counts. */
+static void empty_records_and_warnings(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    static const uint8_t warn[2] = {1, MT_ALERT_USER_CANCELED}, x[1] = {'x'};
+    for (int round = 0; round < 2; round++) {
+        pair p;
+        mt_config_defaults(&p.ccfg);
+        mt_config_defaults(&p.scfg);
+        p.scfg.chains[0] = &id.chain;
+        p.scfg.nchains = 1;
+        CHECK_EQ(mt_conn_new(&p.ccfg, 0, NULL, &p.c), 0);
+        CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+        /* a warning alert interleaved with the handshake, after the ClientHello */
+        inject(p.c, MT_CT_ALERT, warn, 2, 1);
+        CHECK_EQ(pump(p.c, p.s), 0);
+        CHECK(mt_conn_status(p.c) & MT_ST_CONNECTED);
+        uint8_t buf[8];
+        size_t n;
+        if (round == 0) {
+            for (int k = 0; k < 3; k++) {
+                inject(p.c, MT_CT_APPLICATION_DATA, NULL, 0, 32);
+                inject(p.c, MT_CT_APPLICATION_DATA, x, 1, 1);
+                CHECK_EQ(pump(p.c, p.s), 0);
+                CHECK_EQ(mt_conn_read(p.s, buf, sizeof(buf), &n), 0);
+                CHECK_EQ(n, 1);
+            }
+            inject(p.c, MT_CT_APPLICATION_DATA, NULL, 0, 33);
+            CHECK_EQ(pump(p.c, p.s), -MT_E_UNEXPECTED_MESSAGE);
+        } else {
+            for (int k = 0; k < 3; k++) {
+                inject(p.c, MT_CT_ALERT, warn, 2, 4);
+                inject(p.c, MT_CT_APPLICATION_DATA, x, 1, 1);
+                CHECK_EQ(pump(p.c, p.s), 0);
+                CHECK_EQ(mt_conn_read(p.s, buf, sizeof(buf), &n), 0);
+            }
+            inject(p.c, MT_CT_ALERT, warn, 2, 5);
+            CHECK_EQ(pump(p.c, p.s), -MT_E_UNEXPECTED_MESSAGE);
+        }
+        CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_UNEXPECTED_MESSAGE);
+        free_pair(&p);
+    }
+    free_id(&id);
+}
+
 int main(void)
 {
     RUN(handshake_messages_cut_and_repeated);
@@ -1714,5 +1768,6 @@ int main(void)
     RUN(session_decision);
     RUN(session_ticket_extension_ignored);
     RUN(no_sni_for_ip_literals);
+    RUN(empty_records_and_warnings);
     return t_done();
 }
