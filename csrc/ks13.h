@@ -50,7 +50,7 @@
 #define MT_KS13_MAX_PSK 512  /* external PSKs; resumption PSKs are HashLen */
 #define MT_KS13_MAX_DHE 1024 /* ffdhe8192; (EC)DHE secrets are 32..66 bytes */
 /* "CLIENT_HANDSHAKE_TRAFFIC_SECRET <64 hex> <96 hex>\n" and its NUL */
-#define MT_KS13_KEYLOG_MAX 196
+#define MT_KS13_KEYLOG_MAX 195
 
 /* Stages of the schedule: which secret mt_ks13.secret holds. */
 enum { MT_KS13_NONE = 0, MT_KS13_EARLY, MT_KS13_HANDSHAKE, MT_KS13_MASTER };
