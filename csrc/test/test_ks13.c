@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "../buf.h"
 #include "../ct.h"
 #include "../err.h"
 #include "../kex.h"
@@ -404,6 +405,8 @@ static void handshake_stage(run *r)
     check_derived(r, "c hs traffic", r->sec[P_CHS], r->th[f->sh]);
     check_derived(r, "s hs traffic", r->sec[P_SHS], r->th[f->sh]);
     check_derived_salt(r, "master");
+    static const uint8_t zeros[32] = {0};
+    KAT(zeros, 32, f->sec, "server", "extract secret \"master\"", "IKM", 1);
     CHECK_EQ(mt_ks13_master(&r->ks), 0);
     KAT(r->ks.secret, 32, f->sec, "server", "extract secret \"master\"", "secret", 1);
     CHECK_EQ(mt_ks13_derive(&r->ks, MT_KS13_C_AP_TRAFFIC, r->th[f->s_fin], 32, r->sec[P_CAP]), 0);
@@ -551,6 +554,9 @@ static void run_flow(const flow *f)
     if (f->psk) {
         early_psk(&r);
     } else {
+        /* RFC 8446 7.1: no PSK is HashLen zeros */
+        static const uint8_t zeros[32] = {0};
+        KAT(zeros, 32, f->sec, "server", "extract secret \"early\"", "IKM", 1);
         CHECK_EQ(mt_ks13_early(&r.ks, NULL, 0), 0);
         KAT(r.ks.secret, 32, f->sec, "server", "extract secret \"early\"", "secret", 1);
     }
@@ -603,6 +609,43 @@ static void rfc8448_client_auth(void)
 static void rfc8448_compatibility_mode(void)
 {
     run_flow(&s7);
+}
+
+/* Every HKDF-Expand-Label of the traces (derive secret, traffic keys, finished, resumption):
+ * the RFC's "info" parsed back into length, label and context, given to mt_hkdf_expand_label
+ * with the RFC's PRK, gives the RFC's "expanded". */
+static void rfc8448_every_expand_label(void)
+{
+    int n = 0;
+    for (size_t i = 0; i < NVALUES; i++) {
+        const rfc8448_value *v = &rfc8448_values[i];
+        size_t fl = strlen(v->field);
+        if (fl < 4 || strcmp(v->field + fl - 4, "info") != 0) {
+            continue;
+        }
+        char want_field[32];
+        snprintf(want_field, sizeof(want_field), "%.*sexpanded", (int)(fl - 4), v->field);
+        blob info, prk, want;
+        unhex(find(v->section, v->actor, v->step, v->field, v->occurrence, 1), &info);
+        get(&prk, v->section, v->actor, v->step, "PRK", v->occurrence);
+        get(&want, v->section, v->actor, v->step, want_field, v->occurrence);
+        /* HkdfLabel: uint16 length, opaque label<7..255>, opaque context<0..255> */
+        mt_rd r, lab, ctx;
+        uint16_t len = 0;
+        mt_rd_init(&r, info.b, info.n);
+        CHECK_EQ(mt_rd_u16(&r, &len), 0);
+        CHECK_EQ(mt_rd_vec(&r, 1, 7, 255, &lab), 0);
+        CHECK_EQ(mt_rd_vec8(&r, &ctx), 0);
+        CHECK_EQ(mt_rd_end(&r), 0);
+        CHECK(lab.len >= 6 && memcmp(lab.p, "tls13 ", 6) == 0 && len == want.n);
+        char label[256];
+        snprintf(label, sizeof(label), "%.*s", (int)(lab.len - 6), (const char *)lab.p + 6);
+        uint8_t got[64];
+        CHECK_EQ(mt_hkdf_expand_label(&nettle_sha256, prk.b, label, ctx.p, ctx.len, got, len), 0);
+        KAT(got, len, v->section, v->actor, v->step, want_field, v->occurrence);
+        n++;
+    }
+    CHECK_EQ(n, 101);
 }
 
 /* A changed byte, another outer type or version, or a truncated RFC record fails
@@ -815,6 +858,25 @@ static void per_secret_functions_vs_independent(void)
         EQ(key, want, suite->aead->key_len);
         ind_expand_label(hl, secret, "iv", NULL, 0, want, 12);
         EQ(iv, want, 12);
+
+        /* the suite's AEAD under TLS 1.3 framing: two records sealed, opened by the peer */
+        mt_rec_prot wp, rp;
+        CHECK_EQ(mt_ks13_set_prot(&wp, hash, secret, hl, suite->aead), 0);
+        CHECK_EQ(mt_ks13_set_prot(&rp, hash, secret, hl, suite->aead), 0);
+        for (int i = 0; i < 2; i++) {
+            uint8_t rec[64], type = 0;
+            uint16_t version;
+            size_t len = 0, off = 0, n = 0;
+            mt_wr w;
+            mt_wr_init_fixed(&w, rec, sizeof(rec));
+            CHECK_EQ(mt_rec_seal(&wp, MT_CT_ALERT, 0x0303, (const uint8_t *)"\x01\x00", 2, &w), 0);
+            CHECK_EQ(w.len, MT_REC_HEADER + 2 + 1 + suite->aead->tag_len);
+            CHECK_EQ(mt_rec_header(rec, &rp, &type, &version, &len), 0);
+            CHECK_EQ(mt_rec_open(&rp, &type, version, rec + MT_REC_HEADER, len, &off, &n), 0);
+            CHECK(type == MT_CT_ALERT && n == 2 && rec[MT_REC_HEADER + off] == 1);
+        }
+        mt_rec_prot_clear(&wp);
+        mt_rec_prot_clear(&rp);
 
         uint8_t fk[48];
         ind_expand_label(hl, secret, "finished", NULL, 0, fk, hl);
@@ -1071,7 +1133,7 @@ static void values_counted(void)
             }
         }
     }
-    CHECK_EQ(n_checked, 341); /* every comparison above ran (the cases before this one) */
+    CHECK_EQ(n_checked, 451); /* every comparison above ran (the cases before this one) */
 }
 
 int main(void)
@@ -1081,6 +1143,7 @@ int main(void)
     RUN(rfc8448_hello_retry_request);
     RUN(rfc8448_client_auth);
     RUN(rfc8448_compatibility_mode);
+    RUN(rfc8448_every_expand_label);
     RUN(rfc8448_records_tampered);
     RUN(sha256_and_sha384_schedules);
     RUN(per_secret_functions_vs_independent);
