@@ -665,7 +665,8 @@ end
 function Loop:run()
    enter(self, "run")
    self.stopped = false
-   while not self.stopped and self.ntasks + self.nwatches + self.ntimers > 0 do
+   while not self.stopped and (self.ntasks + self.nwatches + self.ntimers > 0
+      or #self.runq > 0 or self.batch) do
       if #self.runq == 0 and not self.batch and #self.heap == 0 and next(self.dirty) == nil
          and self.poller:count() == 0 then
          return nil, prefix(("deadlock: %d task(s) wait and nothing can wake them")
@@ -674,6 +675,7 @@ function Loop:run()
       local n, err = self:step()
       if not n then return nil, err end
    end
+   flush(self) -- nothing stays registered for waits that ended
    return true
 end
 
@@ -686,6 +688,7 @@ end
 -- poller).
 function Loop:stats()
    check_open(self)
+   if not self.in_step then flush(self) end
    return { tasks = self.ntasks, watches = self.nwatches, timers = self.ntimers,
       fds = self.poller:count() }
 end
