@@ -23,7 +23,7 @@
 #include "err.h"
 #include "sys.h"
 
-#if defined(__linux__)
+#if defined(__linux__) && !defined(MT_NO_EPOLL)
 #include <sys/epoll.h>
 #define HAVE_EPOLL 1
 #else
@@ -308,10 +308,11 @@ int mt_poll_set(mt_poll *p, int fd, unsigned mask, int refresh, int *sys_errno)
     return 0;
 }
 
+/* Room for an event per registered fd, plus one: capev, capkev >= count + 1 on success. */
 static int grow_events(mt_poll *p)
 {
     size_t want = p->count + 1;
-    if (p->capev >= want) {
+    if (p->capev >= want && p->capkev >= want) {
         return 0;
     }
     size_t n = p->capev ? p->capev : 16;
@@ -344,8 +345,10 @@ static int wait_epoll(mt_poll *p, int timeout_ms, size_t *n, int *sys_errno)
     if (p->nlist > 0) {
         timeout_ms = 0; /* always-ready fds are ready now */
     }
-    size_t cap = p->capkev - p->nlist;
-    cap = cap < 1 ? 1 : cap > EPOLL_BATCH ? EPOLL_BATCH : cap;
+    /* grow_events made room for every fd: the kernel's events plus the always-ready ones */
+    size_t cap = p->capev - p->nlist;
+    cap = cap > p->capkev ? p->capkev : cap;
+    cap = cap > EPOLL_BATCH ? EPOLL_BATCH : cap;
     int k = ep_wait(p->epfd, p->kevs, cap, timeout_ms);
     if (k < 0) {
         if (errno == EINTR) {

@@ -219,10 +219,34 @@ static void timeout_waits(void)
     mt_poll_free(NULL);
 }
 
+/* Built with -DMT_NO_EPOLL (as on a system without epoll): poll(2) only, and asking for
+ * epoll is refused while "auto" falls back. */
+#if defined(__linux__) && !defined(MT_NO_EPOLL)
+static const int backends[] = {MT_POLL_EPOLL, MT_POLL_POLL};
+static const int auto_backend = MT_POLL_EPOLL;
+#else
+static const int backends[] = {MT_POLL_POLL};
+static const int auto_backend = MT_POLL_POLL;
+#endif
+
+static void auto_choice(void)
+{
+    mt_poll *p;
+    int e;
+    CHECK_EQ(mt_poll_new(&p, MT_POLL_AUTO, &e), 0);
+    CHECK_EQ(mt_poll_backend(p), auto_backend);
+    mt_poll_free(p);
+    if (auto_backend == MT_POLL_POLL) {
+        CHECK_EQ(mt_poll_new(&p, MT_POLL_EPOLL, &e), -MT_E_INVALID_ARG);
+        CHECK_EQ(e, ENOSYS);
+        CHECK(p == NULL);
+    }
+    CHECK_EQ(mt_poll_new(&p, 7, &e), -MT_E_INVALID_ARG);
+}
+
 int main(void)
 {
-    static const int backends[] = {MT_POLL_EPOLL, MT_POLL_POLL};
-    for (size_t i = 0; i < 2; i++) {
+    for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
         backend = backends[i];
         printf("# backend %s\n", backend == MT_POLL_EPOLL ? "epoll" : "poll");
         RUN(readable_and_writable);
@@ -233,8 +257,6 @@ int main(void)
         RUN(many_fds);
         RUN(timeout_waits);
     }
-    mt_poll *p;
-    int e;
-    CHECK_EQ(mt_poll_new(&p, 7, &e), -MT_E_INVALID_ARG);
+    RUN(auto_choice);
     return t_done();
 }

@@ -47,17 +47,16 @@ local function prefix(msg)
 end
 
 ---------------------------------------------------------------------------------------------
--- binary heap on (due, seq); entry.hi is its index
-local function less(a, b)
-   return a.due < b.due or (a.due == b.due and a.seq < b.seq)
-end
-
+-- binary heap on (due, seq); entry.hi is its index. The comparison is written out in the
+-- two loops (a function call per level costs more than the rest).
 local function heap_up(h, i)
    local e = h[i]
+   local due, seq = e.due, e.seq
    while i > 1 do
       local p = i // 2
       local pe = h[p]
-      if not less(e, pe) then break end
+      local pd = pe.due
+      if pd < due or (pd == due and pe.seq < seq) then break end
       h[i] = pe
       pe.hi = i
       i = p
@@ -69,12 +68,20 @@ end
 local function heap_down(h, i)
    local n = #h
    local e = h[i]
+   local due, seq = e.due, e.seq
    while true do
       local c = 2 * i
       if c > n then break end
-      if c < n and less(h[c + 1], h[c]) then c = c + 1 end
       local ce = h[c]
-      if not less(ce, e) then break end
+      if c < n then
+         local o = h[c + 1]
+         if o.due < ce.due or (o.due == ce.due and o.seq < ce.seq) then
+            c = c + 1
+            ce = o
+         end
+      end
+      local cd = ce.due
+      if cd > due or (cd == due and ce.seq > seq) then break end
       h[i] = ce
       ce.hi = i
       i = c
