@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../err.h"
@@ -203,6 +204,43 @@ static void many_fds(void)
     }
 }
 
+/* A child changing the poller must not change the parent's (epoll sets are shared). */
+static void fork_keeps_sets_apart(void)
+{
+    int a[2], b[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, a), 0);
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, b), 0);
+    mt_poll *p = new_poller();
+    int e;
+    CHECK_EQ(mt_poll_set(p, a[0], MT_POLL_R, 0, &e), 0);
+    fflush(stdout);
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* the child drops a[0], adds b[0], and sees b[0] (and not a[0]) ready */
+        int ok = mt_poll_set(p, a[0], 0, 0, &e) == 0 &&
+                 mt_poll_set(p, b[0], MT_POLL_R, 0, &e) == 0 && write(b[1], "c", 1) == 1;
+        const mt_poll_event *ev;
+        size_t n;
+        ok = ok && write(a[1], "c", 1) == 1 && mt_poll_wait(p, 1000, &ev, &n, &e) == 0 && n == 1 &&
+             ev[0].fd == b[0];
+        mt_poll_free(p);
+        _exit(ok ? 0 : 1);
+    }
+    CHECK(pid > 0);
+    int status = -1;
+    CHECK_EQ(waitpid(pid, &status, 0), pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    /* the parent still has a[0] (the child wrote a byte into it), and not b[0] */
+    CHECK_EQ(mt_poll_count(p), 1);
+    CHECK_EQ(ready(p, a[0], 1000), MT_POLL_R);
+    CHECK_EQ(ready(p, b[0], 0), 0);
+    mt_poll_free(p);
+    close(a[0]);
+    close(a[1]);
+    close(b[0]);
+    close(b[1]);
+}
+
 static void timeout_waits(void)
 {
     mt_poll *p = new_poller();
@@ -255,6 +293,7 @@ int main(void)
         RUN(closed_while_registered);
         RUN(regular_file_always_ready);
         RUN(many_fds);
+        RUN(fork_keeps_sets_apart);
         RUN(timeout_waits);
     }
     RUN(auto_choice);
