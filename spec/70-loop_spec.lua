@@ -346,6 +346,48 @@ for _, backend in ipairs { "epoll", "poll" } do
          assert.matches("boom in task", err)
       end)
 
+      it("reports errors in watch and timer callbacks; the loop goes on", function()
+         local errs = quiet(lp)
+         local c, s = tcp_pair()
+         local fired = 0
+         local tm = lp:timer(0, function() error("timer trouble") end)
+         local w
+         w = lp:watch(s:getfd(), "w", function(h)
+            h:cancel()
+            error({ code = 42 }) -- not a string: passed on as it is
+         end)
+         lp:timer(0.01, function() fired = fired + 1 end)
+         assert.is_true(lp:run())
+         assert.equals(1, fired)
+         assert.equals(2, #errs)
+         table.sort(errs, function(a, b) return tostring(a.obj) < tostring(b.obj) end)
+         assert.equals(tm, errs[1].obj)
+         assert.matches("timer trouble", errs[1].err)
+         assert.matches("stack traceback", errs[1].tb)
+         assert.equals(w, errs[2].obj)
+         assert.same({ code = 42 }, errs[2].err)
+         c:close()
+         s:close()
+      end)
+
+      it("forgets an fd in every loop", function()
+         local other = loop.new { backend = backend }
+         local c, s = tcp_pair()
+         local got = {}
+         lp:spawn(function() got.a = { lp:wait(s:getfd(), "r") } end)
+         other:spawn(function() got.b = { other:wait(s:getfd(), "r") } end)
+         lp:step(0)
+         other:step(0)
+         loop.forget(s:getfd())
+         assert.is_true(lp:run())
+         assert.is_true(other:run())
+         assert.same({ a = { nil, "closed" }, b = { nil, "closed" } }, got)
+         assert.equals(0, other:stats().fds)
+         other:close()
+         c:close()
+         s:close()
+      end)
+
       it("prints task errors to stderr by default", function()
          local ok, _, out = helpers.run(helpers.lua .. " -e '"
             .. "package.path=\"lua/?.lua;\"..package.path; package.cpath=\""
