@@ -701,6 +701,27 @@ for _, backend in ipairs { "epoll", "poll" } do
          l:close()
          assert.equals("cancelled", t:status())
          assert.equals(before, fd_count())
+         -- <close> handlers of cancelled tasks: spawning is refused, an on_error that
+         -- raises comes out of close() after everything is freed
+         l = loop.new { backend = backend }
+         local done = {}
+         for i = 1, 3 do
+            l:spawn(function()
+               local _ <close> = setmetatable({}, { __close = function()
+                  done[#done + 1] = i
+                  l:spawn(print)
+               end })
+               l:sleep(10)
+            end)
+         end
+         l:step(0)
+         l.on_error = function(_, err) error("on_error: " .. tostring(err), 0) end
+         local ok, err = pcall(l.close, l)
+         assert.is_false(ok)
+         assert.matches("^on_error: .*attempt to use a closed loop", err)
+         assert.equals(3, #done)
+         assert.equals(before, fd_count())
+         assert.equals("moontls.Loop (closed)", tostring(l))
       end)
 
       it("runs an echo server and 200 clients over plain LuaSocket in one loop", function()

@@ -704,20 +704,26 @@ end
 function Loop:close()
    if self.closed then return end
    if self.in_step then error(prefix("close called from inside the loop"), 2) end
-   for t in pairs(self.tasks) do t:cancel() end
-   for _, rec in pairs(self.fds) do
-      for w in pairs(rec.waiters) do
-         if getmetatable(w) == Watch then w:cancel() end
-      end
-   end
-   local timers = {}
-   for _, e in ipairs(self.heap) do
-      if getmetatable(e) == Timer then timers[#timers + 1] = e end
-   end
-   for _, e in ipairs(timers) do e:cancel() end
+   -- closed from here on: what the <close> handlers of cancelled tasks try to add is refused
    self.closed = true
    loops[self] = nil
+   local tasks, first_err = {}, nil
+   for t in pairs(self.tasks) do tasks[#tasks + 1] = t end
+   for _, t in ipairs(tasks) do
+      -- an on_error that raises must not leave the other tasks or the epoll fd behind
+      local ok, err = pcall(t.cancel, t)
+      if not ok and first_err == nil then first_err = err end
+   end
+   local handles = {}
+   for _, rec in pairs(self.fds) do
+      for w in pairs(rec.waiters) do handles[#handles + 1] = w end
+   end
+   for _, e in ipairs(self.heap) do handles[#handles + 1] = e end
+   for _, h in ipairs(handles) do
+      if getmetatable(h) == Watch or getmetatable(h) == Timer then h:cancel() end
+   end
    self.poller:close()
+   if first_err ~= nil then error(first_err, 0) end
 end
 
 -- No __gc: a dropped loop's poller frees its epoll fd by itself, and finalizers should not
