@@ -263,12 +263,17 @@ static int rebuild(mt_poll *p, int *sys_errno)
 }
 
 /* Registers or updates fd with epoll; cur is its present mask (0: not registered). */
-static int epoll_apply(mt_poll *p, int fd, unsigned cur, unsigned mask, int *sys_errno)
+static int epoll_apply(mt_poll *p, int fd, unsigned cur, unsigned mask, int refresh, int *sys_errno)
 {
     slot *s = &p->slots[fd];
-    if (s->always) {
+    if (s->always && !refresh) {
         p->list[s->idx].events = poll_bits(mask);
         return 0;
+    }
+    if (s->always) { /* the number may name a socket now: ask epoll again */
+        list_del(p, fd);
+        s->always = 0;
+        cur = 0;
     }
     int op = cur ? OP_MOD : OP_ADD;
     int rc = ep_ctl(p->epfd, op, fd, mask);
@@ -319,7 +324,7 @@ int mt_poll_set(mt_poll *p, int fd, unsigned mask, int refresh, int *sys_errno)
     GUARD(grow_slots(p, fd));
     int rc;
     if (p->backend == MT_POLL_EPOLL) {
-        rc = epoll_apply(p, fd, cur, mask, sys_errno);
+        rc = epoll_apply(p, fd, cur, mask, refresh, sys_errno);
     } else if (cur == 0) {
         rc = list_add(p, fd, mask);
     } else {

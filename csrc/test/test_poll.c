@@ -163,8 +163,20 @@ static void regular_file_always_ready(void)
     CHECK_EQ(mt_poll_set(p, fd, 0, 0, &e), 0);
     CHECK_EQ(mt_poll_count(p), 0);
     CHECK_EQ(ready(p, fd, 0), 0);
-    mt_poll_free(p);
+    /* registered, closed, its number reused by a socket: refreshed, it is a socket again */
+    CHECK_EQ(mt_poll_set(p, fd, MT_POLL_R, 0, &e), 0);
     close(fd);
+    int sv[2];
+    CHECK_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    CHECK_EQ(sv[0], fd);
+    CHECK_EQ(mt_poll_set(p, fd, MT_POLL_R, 1, &e), 0);
+    CHECK_EQ(ready(p, fd, 0), 0);
+    CHECK_EQ(write(sv[1], "x", 1), 1);
+    CHECK_EQ(ready(p, fd, 1000), MT_POLL_R);
+    CHECK_EQ(mt_poll_count(p), 1);
+    mt_poll_free(p);
+    close(sv[0]);
+    close(sv[1]);
 }
 
 static void many_fds(void)
