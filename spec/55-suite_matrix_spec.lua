@@ -214,7 +214,8 @@ end
 -- looks only at the connections it made, so one failed row cannot shift the next).
 -- (fewer when they do not come within 5 s: the row's assertion then fails).
 local function conn_lines(h, mark, n)
-   local deadline, lines = socket.gettime() + 5, nil
+   local deadline = socket.gettime() + 5
+   local lines
    repeat
       lines = {}
       for l in h.log():sub(mark + 1):gmatch("(conn %d+ [^\n]*)\n") do lines[#lines + 1] = l end
