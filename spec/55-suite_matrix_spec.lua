@@ -225,10 +225,19 @@ local function conn_lines(h, mark, n)
    return lines
 end
 
+-- Kills pid only while it is still the process started here (its command line names
+-- py_tls_matrix.py): a pid that exited may already belong to someone else.
+local function kill_ours(pid)
+   local f = io.open("/proc/" .. pid .. "/cmdline", "rb")
+   local cmd = f and f:read("a") or ""
+   if f then f:close() end
+   if cmd:find("py_tls_matrix.py", 1, true) then os.execute("kill " .. pid .. " 2>/dev/null") end
+end
+
 local function stop_servers()
    msrv.stop_all()
    peers.stop_all()
-   for _, pid in ipairs(bg) do os.execute("kill " .. pid .. " 2>/dev/null") end
+   for _, pid in ipairs(bg) do kill_ours(pid) end
    bg = {}
    servers = {}
 end

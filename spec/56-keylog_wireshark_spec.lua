@@ -60,6 +60,15 @@ local function unhex(h)
    return (h:gsub("%x%x", function(x) return string.char(tonumber(x, 16)) end))
 end
 
+-- Kills pid only while it is still the process started here (its command line names
+-- tcp_relay.lua): a pid that exited may already belong to someone else.
+local function kill_ours(pid)
+   local f = io.open("/proc/" .. pid .. "/cmdline", "rb")
+   local cmd = f and f:read("a") or ""
+   if f then f:close() end
+   if cmd:find("tcp_relay.lua", 1, true) then os.execute("kill " .. pid .. " 2>/dev/null") end
+end
+
 local relays = {}
 
 -- Starts a relay to 127.0.0.1:target for n connections, recording into dir.
@@ -152,7 +161,7 @@ describe("Wireshark decrypts with moontls' keylog", function()
    teardown(function()
       msrv.stop_all()
       peers.stop_all()
-      for _, pid in ipairs(relays) do os.execute("kill " .. pid .. " 2>/dev/null") end
+      for _, pid in ipairs(relays) do kill_ours(pid) end
       for _, d in ipairs(dirs) do helpers.rmtree(d) end
    end)
 
