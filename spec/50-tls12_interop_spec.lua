@@ -1,8 +1,7 @@
--- TLS 1.2 interop matrix: moontls as client against openssl s_server and gnutls-serv, and
--- as server against openssl s_client, gnutls-cli, curl and python3's ssl, for every suite
--- the peer supports; plus ALPN, SNI certificate choice, resumption, fallback SCSV and the
--- keylog line. Every row asserts that both sides agree on version and suite and that data
--- round-trips. Peers run on 127.0.0.1 only and are stopped by the spec.
+-- TLS 1.2 interop beyond the suite matrix (spec/55-suite_matrix_spec.lua has every suite
+-- against every peer, both directions): ALPN, SNI certificate choice, resumption, fallback
+-- SCSV, certificate refusal and the keylog line, against openssl, gnutls, curl and python3's
+-- ssl. Peers run on 127.0.0.1 only and are stopped by the spec.
 local peers = require "support.peers"
 local certs = require "support.certs"
 local helpers = require "helpers"
@@ -10,15 +9,6 @@ local tls = require "moontls"
 
 local pki = certs.get()
 local ECHO = "moontls interop line"
-
-local function leaf(s)
-   return s.auth == "ecdsa" and pki.ec or pki.rsa
-end
-
-local tls12 = {}
-for _, name in ipairs(peers.suite_order) do
-   if peers.suite_names[name].version == "tls1.2" then tls12[#tls12 + 1] = name end
-end
 
 local server = require "support.moontls_server"
 local moontls_server = server.start
@@ -50,55 +40,6 @@ end
 
 describe("moontls client", function()
    teardown(stop_everything)
-
-   describe("against openssl s_server", function()
-      local rows = 0
-      for _, name in ipairs(tls12) do
-         local s = peers.suite_names[name]
-         if s.openssl_ok then
-            it(name, function()
-               local srv = peers.openssl_server { cert = leaf(s).cert, key = leaf(s).key,
-                  www = true, args = peers.openssl_cipher_args(name) }
-               local page, info = fetch(srv.port, client_ctx(name))
-               srv.stop()
-               assert.is_string(page, info)
-               local p = peers.parse_openssl_www(page)
-               assert.equals("TLSv1.2", p.protocol)
-               assert.equals(s.openssl, p.cipher)
-               assert.equals(name, info.cipher)
-               assert.equals("TLSv1.2", info.version)
-               rows = rows + 1
-            end)
-         end
-      end
-      it("covered every suite OpenSSL has", function()
-         local want = 0
-         for _, name in ipairs(tls12) do
-            if peers.suite_names[name].openssl_ok then want = want + 1 end
-         end
-         assert.equals(want, rows)
-         assert.is_true(rows >= 20)
-      end)
-   end)
-
-   describe("against gnutls-serv", function()
-      for _, name in ipairs(tls12) do
-         local s = peers.suite_names[name]
-         if s.gnutls_ok then
-            it(name, function()
-               local srv = peers.gnutls_server { cert = leaf(s).cert, key = leaf(s).key,
-                  mode = "http", priority = peers.gnutls_priority(name) }
-               local page, info = fetch(srv.port, client_ctx(name))
-               srv.stop()
-               assert.is_string(page, info)
-               local p = peers.parse_gnutls_http(page)
-               assert.equals("tls1.2", peers.version(p.protocol))
-               assert.equals(s.gnutls_cipher, p.cipher)
-               assert.equals(name, info.cipher)
-            end)
-         end
-      end
-   end)
 
    it("negotiates ALPN with openssl s_server", function()
       local srv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key, www = true,
@@ -137,55 +78,6 @@ end)
 
 describe("moontls server", function()
    teardown(stop_everything)
-   local all = {}
-   for _, name in ipairs(tls12) do all[#all + 1] = name end
-   local ec_srv, rsa_srv
-
-   local function server_for(s)
-      if s.auth == "ecdsa" then
-         ec_srv = ec_srv or moontls_server(pki.ec.cert, pki.ec.key, { ciphers = all })
-         return ec_srv
-      end
-      rsa_srv = rsa_srv or moontls_server(pki.rsa.cert, pki.rsa.key, { ciphers = all })
-      return rsa_srv
-   end
-
-   describe("with openssl s_client", function()
-      for _, name in ipairs(tls12) do
-         local s = peers.suite_names[name]
-         if s.openssl_ok then
-            it(name, function()
-               local srv = server_for(s)
-               local args = peers.openssl_cipher_args(name)
-               local r = peers.openssl_client { port = srv.port, args = args,
-                  input = ECHO .. "\n", expect = ECHO, cafile = pki.cafile,
-                  servername = "localhost" }
-               assert.equals("TLSv1.2", r.info.protocol, r.stderr .. srv.log())
-               assert.equals(s.openssl, r.info.cipher)
-               assert.equals(0, r.info.verify_code)
-               assert.matches(ECHO, r.stdout, 1, true)
-            end)
-         end
-      end
-   end)
-
-   describe("with gnutls-cli", function()
-      for _, name in ipairs(tls12) do
-         local s = peers.suite_names[name]
-         if s.gnutls_ok then
-            it(name, function()
-               local srv = server_for(s)
-               local r = peers.gnutls_client { port = srv.port, input = ECHO .. "\n",
-                  expect = ECHO, cafile = pki.cafile, servername = "localhost",
-                  priority = peers.gnutls_priority(name) }
-               assert.equals("tls1.2", peers.version(r.info.protocol or ""), r.stdout
-                  .. r.stderr .. srv.log())
-               assert.equals(s.gnutls_cipher, r.info.cipher)
-               assert.matches(ECHO, r.stdout, 1, true)
-            end)
-         end
-      end
-   end)
 
    it("serves curl and python's ssl, with ALPN", function()
       local srv = moontls_server(pki.ec.cert, pki.ec.key, { mode = "www",

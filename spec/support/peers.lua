@@ -65,7 +65,8 @@
 --             verify=, alpn=, session_id=, reused=, handshakes={{reused=, protocol=,
 --             cipher=}...}}     (protocol as OpenSSL prints it: "TLSv1.2", "TLSv1.3")
 --          peers.parse_gnutls_client(text) -> {protocol="TLS1.2", kx=, auth=, cipher=,
---             description=, session_id=, resumed=, alpn=, handshakes={...}}
+--             mac= (CBC suites), etm=, description=, session_id=, resumed=, alpn=,
+--             handshakes={...}}
 --          peers.parse_openssl_www(page) -> {protocol=, cipher=, reused=}
 --          peers.parse_gnutls_http(page) -> {protocol=, suite=, cipher=}
 --          peers.parse_curl(stderr of curl -v) -> {protocol=, cipher=, alpn=}
@@ -730,6 +731,12 @@ function peers.parse_gnutls_client(text)
          end
          hs.protocol = parts[1] and parts[1]:match("^([^-]+)")
          hs.kx = parts[2]
+         -- a CBC suite ends in its MAC: (AES-128-CBC)-(SHA1)
+         local last = parts[#parts]
+         if last and (last:match("^SHA%d+$") or last == "MD5") then
+            hs.mac = last
+            parts[#parts] = nil
+         end
          if #parts >= 4 then
             hs.auth = parts[3]
          end
@@ -746,6 +753,10 @@ function peers.parse_gnutls_client(text)
          end
          if line:find("^%*%*%* This is a resumed session") then
             hs.resumed = true
+         end
+         v = line:match("^%- Options: (.*)$")
+         if v then
+            hs.etm = v:find("EtM", 1, true) ~= nil
          end
       end
    end

@@ -4,8 +4,8 @@
 -- Listens on 127.0.0.1 (port 0: the kernel picks; the port is written to PORTFILE), serves
 -- COUNT connections one after another, then exits. MODE "echo" (default) echoes lines and
 -- ends a connection on a line "quit" or close; MODE "www" answers one HTTP request with a page
--- naming version, cipher, group, ALPN and SNI. Every connection's outcome is printed as a line
--- "conn N ok|fail ..." on stdout. VERIFY (none, optional, require; "-" = none) asks for client
+-- naming version, cipher, group, ALPN, SNI and EtM. Every connection's outcome is printed as a
+-- line "conn N ok|fail ..." on stdout. VERIFY (none, optional, require; "-" = none) asks for client
 -- certificates verified against CAFILE; the ok line then ends in " peer=SUBJECT" (or
 -- " peer=-" when the client sent none).
 package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
@@ -50,8 +50,8 @@ for n = 1, count do
       print("conn " .. n .. " fail " .. tostring(err))
    else
       local info = conn:info()
-      local status = ("conn %d ok %s %s %s alpn=%s sni=%s"):format(n, info.version, info.cipher,
-         info.group, info.alpn or "-", info.sni or "-")
+      local status = ("conn %d ok %s %s %s alpn=%s sni=%s etm=%s"):format(n, info.version,
+         info.cipher, info.group, info.alpn or "-", info.sni or "-", info.etm and "yes" or "no")
       if info.max_fragment_length or info.send_limit then
          status = status .. (" mfl=%s send_limit=%s recv_limit=%s"):format(
             info.max_fragment_length or "-", info.send_limit or "-", info.recv_limit or "-")
@@ -65,8 +65,8 @@ for n = 1, count do
          conn:receive("*l")
          repeat local line = conn:receive("*l") until not line or line == ""
          local body = ("<html><body><pre>version: %s\ncipher: %s\ngroup: %s\nalpn: %s\n"
-            .. "sni: %s\n</pre></body></html>\n"):format(info.version, info.cipher, info.group,
-            info.alpn or "-", info.sni or "-")
+            .. "sni: %s\netm: %s\n</pre></body></html>\n"):format(info.version, info.cipher,
+            info.group, info.alpn or "-", info.sni or "-", info.etm and "yes" or "no")
          conn:send("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: " .. #body
             .. "\r\nConnection: close\r\n\r\n" .. body)
       else
