@@ -367,7 +367,8 @@ local function start_server(name, opts, make_argv, setup)
       local status
       while true do
          local pids = group(pid)
-         if #pids == 0 then
+         -- pgrep can come back empty under heavy load: the leader's own liveness decides
+         if #pids == 0 and not alive(pid) then
             status = "exited"
             break
          end
