@@ -10,6 +10,7 @@
  *   status() -> {flags}             the engine's state word
  *   decision() -> "verify" | nil; decide(ok, code_name)
  *   peer_chain() -> {der, ...}; info() -> {...}; close_notify(); export(label, ctx, n)
+ *   renegotiate() -> true           start a secure renegotiation (status().handshaking)
  * Transient results are `nil, "wantread"` / `nil, "wantwrite"` / `nil, "closed"`;
  * failures `nil, message, code`.
  */
@@ -150,6 +151,7 @@ static int file_status(lua_State *L)
         {MT_ST_READABLE, "readable"},       {MT_ST_WRITABLE, "writable"},
         {MT_ST_DECISION, "decision"},       {MT_ST_CONNECTED, "connected"},
         {MT_ST_PEER_CLOSED, "peer_closed"}, {MT_ST_CLOSED, "closed"},
+        {MT_ST_HANDSHAKING, "handshaking"},
     };
     int st = mt_conn_status(f->conn);
     lua_createtable(L, 0, 12);
@@ -236,6 +238,10 @@ static int file_info(lua_State *L)
     lua_setfield(L, -2, "etm");
     lua_pushboolean(L, in.resumed);
     lua_setfield(L, -2, "resumed");
+    lua_pushinteger(L, in.renegotiations);
+    lua_setfield(L, -2, "renegotiations");
+    lua_pushboolean(L, in.secure_renegotiation);
+    lua_setfield(L, -2, "secure_renegotiation");
     /* record limits (RFC 6066 4, RFC 8449), only those in effect */
     static const char *const names[] = {"max_fragment_length", "send_limit", "recv_limit"};
     const unsigned lim[] = {in.max_fragment, in.send_limit, in.recv_limit};
@@ -325,6 +331,19 @@ static int file_keylog(lua_State *L)
     return 1;
 }
 
+/* renegotiate() -> true | nil, message, code: queue a HelloRequest (server) or a ClientHello
+ * (client); the new handshake then runs as records move (status().handshaking). */
+static int file_renegotiate(lua_State *L)
+{
+    file *f = check(L);
+    int rc = mt_conn_renegotiate(f->conn);
+    if (rc < 0) {
+        return mt_lua_fail(L, rc);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* f:dirty() -> true when records wait to be sent (LuaSocket's dirty). */
 static int file_dirty(lua_State *L)
 {
@@ -360,16 +379,27 @@ static int file_tostring(lua_State *L)
 }
 
 static const luaL_Reg methods[] = {
-    {"feed", file_feed},     {"pending", file_pending},
-    {"sent", file_sent},     {"read", file_read},
-    {"write", file_write},   {"status", file_status},
-    {"error", file_error},   {"decision", file_decision},
-    {"decide", file_decide}, {"peer_chain", file_peer_chain},
-    {"info", file_info},     {"close_notify", file_close_notify},
-    {"export", file_export}, {"session", file_session},
-    {"resume", file_resume}, {"keylog", file_keylog},
-    {"dirty", file_dirty},   {"close", file_close},
-    {"closed", file_closed}, {NULL, NULL},
+    {"feed", file_feed},
+    {"pending", file_pending},
+    {"sent", file_sent},
+    {"read", file_read},
+    {"write", file_write},
+    {"status", file_status},
+    {"error", file_error},
+    {"decision", file_decision},
+    {"decide", file_decide},
+    {"peer_chain", file_peer_chain},
+    {"info", file_info},
+    {"close_notify", file_close_notify},
+    {"export", file_export},
+    {"session", file_session},
+    {"resume", file_resume},
+    {"keylog", file_keylog},
+    {"dirty", file_dirty},
+    {"close", file_close},
+    {"closed", file_closed},
+    {"renegotiate", file_renegotiate},
+    {NULL, NULL},
 };
 
 static const luaL_Reg meta[] = {

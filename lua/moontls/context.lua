@@ -52,6 +52,8 @@ end
 --   max_fragment_length = 512 | 1024 | 2048 | 4096 (client: ask for smaller records, RFC 6066)
 --   record_size_limit = 64..16384: the largest record we take (RFC 8449; a client sends it
 --     only when set, a server answers a client's with it or 16384)
+--   renegotiation = false: refuse renegotiation both ways (default true: secure renegotiation,
+--     RFC 5746, with peers that support it; f:renegotiate() starts one)
 -- Raises on misuse; returns nil, message on unreadable files or bad keys.
 function M.new(opts)
    opts = opts or {}
@@ -97,6 +99,9 @@ function M.new(opts)
    for _, v in ipairs { opts.min_version or "tls1.2", opts.max_version or "tls1.2" } do
       if v ~= "tls1.2" and v ~= "tls1.3" then error("unsupported version '" .. v .. "'", 2) end
    end
+   if opts.renegotiation ~= nil and type(opts.renegotiation) ~= "boolean" then
+      error("renegotiation must be a boolean", 2)
+   end
    if mode == "server" and opts.max_fragment_length ~= nil then
       error("max_fragment_length is a client option (a server accepts any valid request)", 2)
    end
@@ -106,7 +111,7 @@ function M.new(opts)
       client_auth = mode == "server" and verify or nil, ca_names = ca_names,
       session_cache = opts.session_cache,
       max_fragment_length = mode == "client" and opts.max_fragment_length or nil,
-      record_size_limit = opts.record_size_limit })
+      record_size_limit = opts.record_size_limit, renegotiation = opts.renegotiation })
    if not c then return nil, err, code end
    local cafile = opts.cafile
    if cafile == nil and mode == "client" then cafile = true end
