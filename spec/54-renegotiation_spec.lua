@@ -8,6 +8,7 @@ local peers = require "support.peers"
 local certs = require "support.certs"
 local server = require "support.moontls_server"
 local tls = require "moontls"
+local core = require "moontls.core"
 local socket = require "socket"
 
 local pki = certs.get()
@@ -231,5 +232,79 @@ describe("renegotiation against real peers", function()
          ssrv.log())
       assert.equal(0, f:info().renegotiations)
       f:close()
+   end)
+end)
+
+describe("conn:renegotiate() in memory (two engines, no sockets)", function()
+   -- moves records both ways until nothing moves; returns the plaintext each side read
+   local function pump(c, s)
+      local got = { [c] = "", [s] = "" }
+      for _ = 1, 100 do
+         local moved = false
+         for _, pair in ipairs { { c, s }, { s, c } } do
+            local from, to = pair[1], pair[2]
+            local out = from:pending()
+            if #out > 0 then
+               local used = assert(to:feed(out))
+               from:sent(used)
+               moved = moved or used > 0
+            end
+            while to:status().readable do got[to] = got[to] .. assert(to:read()) end
+         end
+         if not moved then return got[c], got[s] end
+      end
+      error("pump: no end")
+   end
+
+   local function connected_pair(sopts, copts)
+      sopts.mode, sopts.certificate, sopts.key = "server", pki.ec.cert, pki.ec.key
+      copts.mode, copts.verify = "client", "none"
+      local s = core.file_new(assert(tls.context(sopts)).core)
+      local c = core.file_new(assert(tls.context(copts)).core, "localhost")
+      pump(c, s)
+      assert.is_true(c:status().connected and s:status().connected)
+      return c, s
+   end
+
+   it("runs both ways with data written while it is in flight", function()
+      local c, s = connected_pair({}, {})
+      assert.is_true(c:info().secure_renegotiation)
+      for i, starter in ipairs { c, s, c } do
+         assert.is_true(starter:renegotiate())
+         assert.is_true(starter:status().handshaking)
+         assert.is_true(starter:status().connected)
+         assert(c:write("from client " .. i))
+         assert(s:write("from server " .. i))
+         local at_c, at_s = pump(c, s)
+         assert.equal("from server " .. i, at_c)
+         assert.equal("from client " .. i, at_s)
+         assert.is_false(c:status().handshaking or s:status().handshaking)
+         assert.equal(i, c:info().renegotiations)
+         assert.equal(i, s:info().renegotiations)
+      end
+      assert.is_true(c:renegotiate())
+      local ok, err, code = c:renegotiate()
+      assert.is_nil(ok)
+      assert.equal("renegotiation_pending", code, err)
+   end)
+
+   it("renegotiation = false refuses: a warning to the peer, an error locally", function()
+      local c, s = connected_pair({ renegotiation = false }, {})
+      local ok, _, code = s:renegotiate()
+      assert.is_nil(ok)
+      assert.equal("renegotiation_disabled", code)
+      assert.is_true(c:renegotiate())
+      assert(c:write("after"))
+      local _, at_s = pump(c, s)
+      assert.equal("after", at_s)
+      assert.is_false(c:status().handshaking)
+      assert.equal(0, c:info().renegotiations)
+      assert.is_true(c:status().connected and s:status().connected)
+   end)
+
+   it("the context option is a boolean", function()
+      assert.has_error(function()
+         tls.context { mode = "client", renegotiation = "no" }
+      end, "renegotiation must be a boolean")
    end)
 end)
