@@ -1888,6 +1888,60 @@ static void reneg_peer_limit(void)
     free_id(&id);
 }
 
+/* RFC 5746 3.7: a renegotiating ClientHello with the SCSV aborts, even with the right
+ * renegotiation_info. The hello is written here and sealed under the client's keys; without the
+ * SCSV the same hello is taken. */
+static void reneg_scsv_refused(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    for (int scsv = 1; scsv >= 0; scsv--) {
+        pair p;
+        reneg_pair(&p, &id);
+        mt_wr w;
+        mt_wr_init_growable(&w, 4096);
+        int rc = mt_wr_u8(&w, 1); /* ClientHello */
+        rc |= mt_wr_open(&w, 3);
+        rc |= mt_wr_u16(&w, 0x0303);
+        for (int i = 0; i < 32; i++) {
+            rc |= mt_wr_u8(&w, (uint8_t)i);
+        }
+        rc |= mt_wr_u8(&w, 0);
+        rc |= mt_wr_u16(&w, scsv ? 4 : 2);
+        rc |= mt_wr_u16(&w, 0xc02b);
+        if (scsv) {
+            rc |= mt_wr_u16(&w, MT_SCSV_RENEGOTIATION);
+        }
+        rc |= mt_wr_u8(&w, 1);
+        rc |= mt_wr_u8(&w, 0);
+        rc |= mt_wr_open(&w, 2);
+        static const uint8_t exts[] = {0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x17, /* P-256 */
+                                       0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x03, /* ecdsa */
+                                       0x00, 0x17, 0x00, 0x00,                         /* EMS */
+                                       0xff, 0x01, 0x00, 0x0d, 0x0c};
+        rc |= mt_wr_bytes(&w, exts, sizeof(exts));
+        rc |= mt_wr_bytes(&w, p.c->client_vd, 12);
+        rc |= mt_wr_close(&w);
+        rc |= mt_wr_close(&w);
+        rc |= mt_wr_finish(&w);
+        rc |= mt_rec_seal(&p.c->wr, MT_CT_HANDSHAKE, 0x0303, w.p, w.len, &p.c->out);
+        CHECK_EQ(rc, 0);
+        size_t len, used;
+        const uint8_t *out = mt_conn_out(p.c, &len);
+        rc = mt_conn_feed(p.s, out, len, &used);
+        if (scsv) {
+            CHECK_EQ(rc, -MT_E_BAD_RENEGOTIATION_INFO);
+        } else {
+            CHECK_EQ(rc, 0);
+            CHECK(mt_conn_status(p.s) & MT_ST_HANDSHAKING);
+            CHECK(mt_conn_status(p.s) & MT_ST_HAS_OUTPUT); /* its ServerHello flight */
+        }
+        mt_wr_free(&w);
+        free_pair(&p);
+    }
+    free_id(&id);
+}
+
 int main(void)
 {
     RUN(handshake_messages_cut_and_repeated);
@@ -1923,5 +1977,6 @@ int main(void)
     RUN(reneg_client_certificate);
     RUN(reneg_insecure_peer_refused);
     RUN(reneg_peer_limit);
+    RUN(reneg_scsv_refused);
     return t_done();
 }
