@@ -429,6 +429,9 @@ MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, uint8_t 
      * under record_size_limit counts for protected records only) */
     ENSURE(!c->mfl || n <= c->mfl, RECORD_OVERFLOW);
     ENSURE(!c->rsl_recv || !mt_rec_protected(&c->rd) || n <= c->rsl_recv, RECORD_OVERFLOW);
+    if (type != MT_CT_ALERT && n > 0) {
+        c->warnings = 0; /* "in a row": a refused renegotiation now and then is no flood */
+    }
     switch (type) {
     case MT_CT_ALERT:
         return on_alert(c, frag + off, n);
