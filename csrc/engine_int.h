@@ -80,7 +80,7 @@ struct mt_conn {
     const mt_suite *suite;
     uint16_t group, sigalg;
     int ems, secure_reneg;
-    int client_sent_alpn, client_sent_ecpf;
+    int client_sent_alpn, client_sent_ecpf, client_sent_sni;
     int cert_requested;  /* client: the server sent CertificateRequest */
     int resumed;         /* abbreviated handshake (RFC 5246 7.3) */
     mt_session resume;   /* client: the session offered for resumption */

@@ -330,6 +330,7 @@ void mt_hs12_restart(mt_conn *c)
         /* a client resets these at the ServerHello: until then its ClientHello may be refused */
         c->ems = c->etm = c->resumed = 0;
         c->client_sent_etm = c->client_sent_alpn = c->client_sent_ecpf = c->client_sent_rsl = 0;
+        c->client_sent_sni = 0;
         c->mfl_code = 0;
         c->rsl_send = c->rsl_recv = 0;
         mt_session_wipe(&c->resume);

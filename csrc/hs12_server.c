@@ -51,6 +51,7 @@ MT_WUR static int take_sni(mt_conn *c, mt_rd d)
     GUARD(mt_rd_u8(&list, &type));
     GUARD(mt_rd_vec(&list, 2, 1, 255, &name));
     ENSURE(type == 0, ILLEGAL_PARAMETER);
+    c->client_sent_sni = 1;
     size_t n = mt_rd_left(&name);
     GUARD(mt_rd_copy(&name, c->sni, n));
     c->sni[n] = '\0';
@@ -279,8 +280,9 @@ MT_WUR static int send_server_hello(mt_conn *c)
         BAIL(rc, mt_wr_u16(&w, 2));
         BAIL(rc, mt_wr_u16(&w, ours ? ours : MT_REC_MAX_PLAIN));
     }
-    /* RFC 6066 3: an empty server_name acknowledges the name, never on resumption */
-    if (c->sni[0] && !c->resumed) {
+    /* RFC 6066 3: an empty server_name acknowledges the name, never on resumption (nor
+     * unasked: a renegotiating client may leave the name out) */
+    if (c->client_sent_sni && !c->resumed) {
         static const uint8_t sn[] = {0x00, 0x00, 0x00, 0x00};
         BAIL(rc, mt_wr_bytes(&w, sn, sizeof(sn)));
     }

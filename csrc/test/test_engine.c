@@ -1942,6 +1942,27 @@ static void reneg_scsv_refused(void)
     free_id(&id);
 }
 
+/* A renegotiating client may leave server_name out: the server keeps the name and does not
+ * acknowledge one it was not sent (RFC 6066 3); a different name is refused. */
+static void reneg_server_name(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    reneg_pair(&p, &id);
+    p.c->sni[0] = '\0';
+    int during;
+    CHECK_EQ(reneg_with_data(&p, p.c, &during), 0);
+    mt_conn_info si;
+    mt_conn_get_info(p.s, &si);
+    CHECK(strcmp(si.sni, "example.com") == 0);
+    strcpy(p.c->sni, "example.org");
+    CHECK_EQ(mt_conn_renegotiate(p.c), 0);
+    CHECK_EQ(pump(p.c, p.s), -MT_E_ILLEGAL_PARAMETER);
+    free_pair(&p);
+    free_id(&id);
+}
+
 int main(void)
 {
     RUN(handshake_messages_cut_and_repeated);
@@ -1978,5 +1999,6 @@ int main(void)
     RUN(reneg_insecure_peer_refused);
     RUN(reneg_peer_limit);
     RUN(reneg_scsv_refused);
+    RUN(reneg_server_name);
     return t_done();
 }
