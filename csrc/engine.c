@@ -21,7 +21,17 @@
  * Application data flows only when the handshake reached CONNECTED, which the
  * handshake code sets only after the peer's Finished verified, and (client)
  * after the chain verdict and the ServerKeyExchange signature (STYLE.md, rustls
- * implvulns).
+ * implvulns). `established` remembers that, so data keeps flowing both ways
+ * while a renegotiation (RFC 5746) runs a new handshake in `hs` under the
+ * current keys: each direction switches at its ChangeCipherSpec, and records
+ * between the peer's ChangeCipherSpec and its Finished must be handshake ones.
+ *
+ * Renegotiation. In CONNECTED, a HelloRequest (client) or ClientHello (server)
+ * is a request: answered with a new handshake when allowed (peer_may_renegotiate),
+ * else with a no_renegotiation warning. `reneg` says what is in flight; a
+ * no_renegotiation warning answering our own request ends it: a client's
+ * ClientHello the server never processed leaves nothing behind but the client
+ * random, which is put back.
  */
 #include "engine.h"
 
@@ -219,7 +229,10 @@ int mt_conn_status(const mt_conn *c)
     if (c->decision) {
         st |= MT_ST_DECISION;
     }
-    if (c->hs == MT_HS_CONNECTED) {
+    if (c->reneg) {
+        st |= MT_ST_HANDSHAKING;
+    }
+    if (c->established) {
         st |= MT_ST_CONNECTED;
         if (!c->local_closed && c->out.len - c->out_sent < OUT_HIGH) {
             st |= MT_ST_WRITABLE;
@@ -246,6 +259,21 @@ int mt_conn_peer_alert(const mt_conn *c)
     return c->peer_alert;
 }
 
+/* RFC 5746 4.2 / RFC 5246 7.2.2: the peer refused the renegotiation we asked for. */
+static void renegotiation_refused(mt_conn *c)
+{
+    if (c->reneg == MT_RENEG_REQUESTED) {
+        c->reneg = MT_RENEG_NONE;
+    } else if (c->reneg == MT_RENEG_RUNNING && !c->server && c->hs == MT_HS_C_WAIT_SH) {
+        /* the server never took our ClientHello: the keys in force are those of the client
+         * random we replaced */
+        memcpy(c->crand, c->saved_crand, sizeof(c->crand));
+        c->chain_ok = c->ske_ok = c->fin_ok = 1;
+        c->hs = MT_HS_CONNECTED;
+        c->reneg = MT_RENEG_NONE;
+    }
+}
+
 MT_WUR static int on_alert(mt_conn *c, const uint8_t *p, size_t n)
 {
     /* RFC 5246 7.2 / RFC 8446 6: an alert is two bytes; fragmented alerts are refused. */
@@ -253,6 +281,9 @@ MT_WUR static int on_alert(mt_conn *c, const uint8_t *p, size_t n)
     if (p[1] == MT_ALERT_CLOSE_NOTIFY) {
         c->peer_closed = 1;
         return 0;
+    }
+    if (p[0] == 1 && p[1] == MT_ALERT_NO_RENEGOTIATION) {
+        renegotiation_refused(c);
     }
     if (p[0] == 1) {
         /* TLS 1.2 warnings other than close_notify are ignored, at most four in a row
@@ -265,15 +296,52 @@ MT_WUR static int on_alert(mt_conn *c, const uint8_t *p, size_t n)
     return -MT_E_PEER_ALERT;
 }
 
+/* Whether the connection may renegotiate at all: allowed by the config, secure renegotiation
+ * negotiated (RFC 5746 4.2, 4.4: never the legacy kind), and verify_data that identifies this
+ * connection (RFC 7627 5.4: not after resuming a session without extended master secret). */
+static int renegotiation_error(const mt_conn *c)
+{
+    if (c->cfg->no_renegotiation) {
+        return -MT_E_RENEGOTIATION_DISABLED;
+    }
+    if (!c->secure_reneg || (c->resumed && !c->ems)) {
+        return -MT_E_RENEGOTIATION_UNSAFE;
+    }
+    return 0;
+}
+
+/* A request from the peer: allowed, and within MT_RENEG_PEER_MAX per MT_RENEG_WINDOW seconds
+ * (a full handshake costs us signatures and key exchanges; a ClientHello answering our own
+ * HelloRequest does not count). */
+static int peer_may_renegotiate(mt_conn *c)
+{
+    if (renegotiation_error(c) < 0 || c->local_closed) {
+        return 0;
+    }
+    if (c->reneg == MT_RENEG_REQUESTED) {
+        return 1;
+    }
+    int64_t now = (int64_t)time(NULL);
+    if (now < c->reneg_window || now - c->reneg_window >= MT_RENEG_WINDOW) {
+        c->reneg_window = now;
+        c->reneg_in_window = 0;
+    }
+    if (c->reneg_in_window >= MT_RENEG_PEER_MAX) {
+        return 0;
+    }
+    c->reneg_in_window++;
+    return 1;
+}
+
 /*
  * After the handshake, a HelloRequest (to a client) or a ClientHello (to a server) asks for
- * renegotiation, which this version does not do: RFC 5246 7.4.1.1 / 7.2.2 let us answer
- * with a no_renegotiation warning and carry on. Anything else is unexpected.
+ * renegotiation: a new handshake when allowed, else (RFC 5246 7.4.1.1 / 7.2.2) a
+ * no_renegotiation warning and the connection carries on. Anything else is unexpected.
  */
-MT_WUR static int refuse_renegotiation(mt_conn *c)
+MT_WUR static int on_renegotiation_request(mt_conn *c)
 {
     static const uint8_t warn[2] = {1, MT_ALERT_NO_RENEGOTIATION};
-    for (;;) {
+    while (c->hs == MT_HS_CONNECTED) {
         mt_rd r;
         uint8_t type;
         uint32_t len;
@@ -286,14 +354,40 @@ MT_WUR static int refuse_renegotiation(mt_conn *c)
             break;
         }
         ENSURE(c->server ? type == 1 : (type == 0 && len == 0), UNEXPECTED_MESSAGE);
+        if (peer_may_renegotiate(c)) {
+            if (c->server) {
+                mt_hs12_restart(c); /* the ClientHello stays in hs_in for the handshake */
+            } else {
+                c->hs_off += 4; /* RFC 5246 7.4.1.1: HelloRequest is not hashed */
+                GUARD(mt_hs12_client_renegotiate(c));
+            }
+            break;
+        }
         ENSURE(++c->refused_renegotiations <= 4, NO_RENEGOTIATION);
         c->hs_off += 4 + len;
         GUARD(mt_rec_seal(&c->wr, MT_CT_ALERT, c->rec_version, warn, 2, &c->out));
     }
-    if (c->hs_off == c->hs_in.len) {
-        mt_wr_reset(&c->hs_in);
-        c->hs_off = 0;
+    /* still CONNECTED: no whole message is left for the handshake */
+    return mt_conn_run_handshake(c);
+}
+
+int mt_conn_renegotiate(mt_conn *c)
+{
+    ENSURE(c->established && !c->err, INVALID_ARG);
+    ENSURE(!c->local_closed && !c->peer_closed, CLOSED);
+    ENSURE(c->reneg == MT_RENEG_NONE, RENEGOTIATION_PENDING);
+    GUARD(renegotiation_error(c));
+    if (!c->server) {
+        int rc = mt_hs12_client_renegotiate(c);
+        return rc < 0 ? mt_conn_fail(c, rc) : 0;
     }
+    /* RFC 5246 7.4.1.1: HelloRequest, empty and outside the transcript */
+    static const uint8_t hello_request[4] = {0, 0, 0, 0};
+    int rc = mt_rec_seal(&c->wr, MT_CT_HANDSHAKE, c->rec_version, hello_request, 4, &c->out);
+    if (rc < 0) {
+        return mt_conn_fail(c, rc);
+    }
+    c->reneg = MT_RENEG_REQUESTED;
     return 0;
 }
 
@@ -302,7 +396,7 @@ MT_WUR static int on_handshake_bytes(mt_conn *c, const uint8_t *p, size_t n)
     /* RFC 5246 6.2.1: no zero-length handshake fragments. */
     ENSURE(n > 0, DECODE);
     GUARD(mt_wr_bytes(&c->hs_in, p, n));
-    return c->hs == MT_HS_CONNECTED ? refuse_renegotiation(c) : mt_conn_run_handshake(c);
+    return c->hs == MT_HS_CONNECTED ? on_renegotiation_request(c) : mt_conn_run_handshake(c);
 }
 
 int mt_conn_run_handshake(mt_conn *c)
@@ -345,7 +439,7 @@ MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, uint8_t 
     ENSURE(!c->mfl || n <= c->mfl, RECORD_OVERFLOW);
     ENSURE(!c->rsl_recv || !mt_rec_protected(&c->rd) || n <= c->rsl_recv, RECORD_OVERFLOW);
     if (type != MT_CT_ALERT && n > 0) {
-        c->warnings = 0; /* the warning limit counts consecutive alerts */
+        c->warnings = 0; /* "in a row": a refused renegotiation now and then is no flood */
     }
     switch (type) {
     case MT_CT_ALERT:
@@ -358,7 +452,10 @@ MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, uint8_t 
         ENSURE(c->hs_off == c->hs_in.len, UNEXPECTED_MESSAGE);
         return mt_hs12_ccs(c);
     case MT_CT_APPLICATION_DATA:
-        ENSURE(c->hs == MT_HS_CONNECTED && !c->peer_closed, UNEXPECTED_MESSAGE);
+        /* RFC 5246 7.4.9: after the peer's ChangeCipherSpec its Finished comes first */
+        ENSURE(c->established && c->hs != MT_HS_C_WAIT_FIN && c->hs != MT_HS_S_WAIT_FIN &&
+                   !c->peer_closed,
+               UNEXPECTED_MESSAGE);
         if (n == 0) {
             ENSURE(++c->empty_records <= 32, UNEXPECTED_MESSAGE);
             return 0;
@@ -449,7 +546,7 @@ int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len, size_t *n)
         return c->err;
     }
     ENSURE(!c->local_closed, CLOSED);
-    ENSURE(c->hs == MT_HS_CONNECTED, WANT_WRITE);
+    ENSURE(c->established, WANT_WRITE);
     size_t lim = mt_conn_send_limit(c);
     while (*n < len && c->out.len - c->out_sent < OUT_HIGH) {
         size_t k = len - *n < lim ? len - *n : lim;
@@ -568,13 +665,16 @@ void mt_conn_get_info(const mt_conn *c, mt_conn_info *info)
     info->max_fragment = (unsigned)c->mfl;
     info->send_limit = (unsigned)c->rsl_send;
     info->recv_limit = (unsigned)c->rsl_recv;
+    info->renegotiations = c->renegotiations;
+    info->secure_renegotiation = c->secure_reneg;
     info->alpn = c->alpn;
     info->sni = c->sni;
 }
 
 int mt_conn_resume(mt_conn *c, const mt_session *s)
 {
-    ENSURE(!c->server && c->hs == MT_HS_C_WAIT_SH && c->out_sent == 0 && !c->err, INVALID_ARG);
+    ENSURE(!c->server && !c->established && c->hs == MT_HS_C_WAIT_SH && c->out_sent == 0 && !c->err,
+           INVALID_ARG);
     ENSURE(s->sid_len > 0 && s->sid_len <= sizeof(s->sid), INVALID_ARG);
     /* nothing left yet: start over with a ClientHello that offers the session */
     mt_wr_reset(&c->out);

@@ -70,6 +70,10 @@ typedef struct mt_config {
      * itself instead of (or besides) the built-in cache. */
     int decide_select;
     int decide_session;
+    /* 1: refuse renegotiation both ways (a peer's request gets a no_renegotiation warning,
+     * mt_conn_renegotiate fails). 0 (default): secure renegotiation (RFC 5746) is allowed with a
+     * peer that supports it; insecure renegotiation never happens. */
+    int no_renegotiation;
 } mt_config;
 
 /* Client certificates (server side). OPTIONAL accepts an empty Certificate; REQUIRE answers it
@@ -103,6 +107,11 @@ enum {
     MT_ST_CONNECTED = 1 << 5,   /* handshake done */
     MT_ST_PEER_CLOSED = 1 << 6, /* close_notify received */
     MT_ST_CLOSED = 1 << 7,      /* closed or failed: nothing more moves but output */
+    /* A renegotiation is in flight (set with CONNECTED: application data keeps flowing both
+     * ways meanwhile): from mt_conn_renegotiate, or from the peer's HelloRequest / ClientHello,
+     * until the new handshake's last Finished, or until the peer refuses with no_renegotiation.
+     * A server's HelloRequest that the client silently ignores leaves it set. */
+    MT_ST_HANDSHAKING = 1 << 8,
 };
 
 int mt_conn_status(const mt_conn *c);
@@ -133,6 +142,28 @@ MT_WUR int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len, size_t *n)
 
 /* Queue close_notify; later writes fail with -MT_E_CLOSED. */
 MT_WUR int mt_conn_close(mt_conn *c);
+
+/*
+ * Start a secure renegotiation (RFC 5746) of a connected TLS 1.2 connection: a server queues a
+ * HelloRequest, a client a new ClientHello carrying its last verify_data. The new handshake is
+ * always a full one (neither side resumes a session in a renegotiation) and runs under the
+ * current keys; the peer's certificate must stay byte-identical (triple handshake, RFC 7627 6.1)
+ * and a chain verdict (MT_DECIDE_VERIFY) may be asked again. MT_ST_HANDSHAKING says it runs;
+ * mt_conn_info.renegotiations counts those completed; a peer's refusal clears the bit without
+ * counting. Errors: -MT_E_INVALID_ARG (not connected, or failed), -MT_E_CLOSED (close_notify
+ * sent or received), -MT_E_RENEGOTIATION_PENDING (one is in flight),
+ * -MT_E_RENEGOTIATION_DISABLED (config no_renegotiation), -MT_E_RENEGOTIATION_UNSAFE (the peer
+ * did not announce RFC 5746, or the connection resumed a session without extended master
+ * secret: RFC 7627 5.4).
+ *
+ * A peer's request is answered when the config allows it and the connection is secure as
+ * above; the peer may start at most MT_RENEG_PEER_MAX renegotiations per MT_RENEG_WINDOW
+ * seconds. Otherwise it gets a no_renegotiation warning and the connection goes on; the fifth
+ * refusal ends it with -MT_E_NO_RENEGOTIATION.
+ */
+#define MT_RENEG_PEER_MAX 10
+#define MT_RENEG_WINDOW 60
+MT_WUR int mt_conn_renegotiate(mt_conn *c);
 
 /* Decisions the engine may wait for. */
 enum {
@@ -195,11 +226,13 @@ typedef struct mt_conn_info {
     int ems;
     int etm; /* encrypt_then_mac in use (CBC suites) */
     int resumed;
-    unsigned max_fragment; /* negotiated max_fragment_length in bytes, 0 if none */
-    unsigned send_limit;   /* record_size_limit the peer announced (0 if none) */
-    unsigned recv_limit;   /* our record_size_limit, in effect (0 if not negotiated) */
-    const char *alpn;      /* NUL-terminated, "" if none */
-    const char *sni;       /* server: name the client asked for, "" if none */
+    unsigned max_fragment;    /* negotiated max_fragment_length in bytes, 0 if none */
+    unsigned send_limit;      /* record_size_limit the peer announced (0 if none) */
+    unsigned recv_limit;      /* our record_size_limit, in effect (0 if not negotiated) */
+    unsigned renegotiations;  /* renegotiations completed on this connection */
+    int secure_renegotiation; /* the peer supports RFC 5746 */
+    const char *alpn;         /* NUL-terminated, "" if none */
+    const char *sni;          /* server: name the client asked for, "" if none */
 } mt_conn_info;
 
 void mt_conn_get_info(const mt_conn *c, mt_conn_info *info);

@@ -25,6 +25,13 @@
  * AEAD suites 2 x 32 + 2 x 12. */
 #define MT_KEY_BLOCK_MAX (2 * MT_CBC_MAX_MAC + 2 * MT_CBC_MAX_KEY)
 
+/* What renegotiation is in flight. */
+enum {
+    MT_RENEG_NONE = 0,
+    MT_RENEG_REQUESTED, /* server: HelloRequest sent, no ClientHello yet */
+    MT_RENEG_RUNNING,   /* a new handshake runs */
+};
+
 /* Handshake states: what the next message must be. */
 enum {
     MT_HS_C_WAIT_SH = 1,
@@ -53,6 +60,18 @@ struct mt_conn {
     int local_closed, peer_closed;
     int warnings, empty_records;
     int refused_renegotiations; /* no_renegotiation warnings sent (a few, then fatal) */
+    /* Renegotiation (RFC 5746). `established`: the first handshake finished; application data
+     * flows from then on, through renegotiations (while `hs` runs a new handshake). */
+    int established;
+    int reneg;                /* MT_RENEG_*: what is in flight */
+    unsigned renegotiations;  /* completed */
+    int64_t reneg_window;     /* start of the window counting the peer's requests */
+    unsigned reneg_in_window; /* the peer's renegotiations started in it */
+    uint8_t client_vd[12];    /* verify_data of the last Finished of each side (RFC 5746 3.4) */
+    uint8_t server_vd[12];
+    uint8_t saved_crand[32]; /* client: the random of the keys in force while it renegotiates */
+    uint8_t peer_leaf[32];   /* SHA-256 of the peer's leaf certificate, once it sent one */
+    int have_peer_leaf;
     /* flags that must all be set before application data (client) */
     int chain_ok, ske_ok, fin_ok;
 
@@ -61,7 +80,7 @@ struct mt_conn {
     const mt_suite *suite;
     uint16_t group, sigalg;
     int ems, secure_reneg;
-    int client_sent_alpn, client_sent_ecpf;
+    int client_sent_alpn, client_sent_ecpf, client_sent_sni;
     int cert_requested;  /* client: the server sent CertificateRequest */
     int resumed;         /* abbreviated handshake (RFC 5246 7.3) */
     mt_session resume;   /* client: the session offered for resumption */
@@ -167,6 +186,13 @@ MT_WUR int mt_hs12_server_start(mt_conn *c);
 MT_WUR int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len,
                            const uint8_t *raw);
 MT_WUR int mt_hs12_ccs(mt_conn *c);
+
+/* A new handshake on an established connection (RFC 5746): per-handshake state starts over;
+ * the record protection in force, the verify_data and the peer's leaf stay. A server then
+ * waits for the ClientHello. */
+void mt_hs12_restart(mt_conn *c);
+/* Client: a renegotiating ClientHello. */
+MT_WUR int mt_hs12_client_renegotiate(mt_conn *c);
 
 /* hs12_cauth.c: start recording the transcript bytes when client authentication may follow. */
 void mt_hs12_cauth_init(mt_conn *c);

@@ -115,6 +115,15 @@ enum mt_alert {
     X(NO_APPLICATION_PROTOCOL, "no_application_protocol", "no application protocol in common",     \
       NO_APPLICATION_PROTOCOL)                                                                     \
     X(NO_RENEGOTIATION, "no_renegotiation", "renegotiation refused", NO_RENEGOTIATION)             \
+    X(BAD_RENEGOTIATION_INFO, "bad_renegotiation_info",                                            \
+      "renegotiation_info does not match the previous handshake (RFC 5746)", HANDSHAKE_FAILURE)    \
+    X(RENEGOTIATION_UNSAFE, "renegotiation_unsafe",                                                \
+      "the peer does not support secure renegotiation (RFC 5746)", NONE)                           \
+    X(RENEGOTIATION_DISABLED, "renegotiation_disabled",                                            \
+      "renegotiation is disabled by the context", NONE)                                            \
+    X(RENEGOTIATION_PENDING, "renegotiation_pending", "a renegotiation is already running", NONE)  \
+    X(PEER_CERT_CHANGED, "peer_certificate_changed",                                               \
+      "the peer's certificate changed in a renegotiation", ILLEGAL_PARAMETER)                      \
     X(ASN1, "asn1_error", "malformed DER encoding", DECODE_ERROR)                                  \
     X(ASN1_DEPTH, "asn1_too_deep", "DER nesting deeper than allowed", DECODE_ERROR)                \
     X(PEM, "pem_error", "malformed PEM armour", NONE)                                              \

@@ -20,6 +20,13 @@
  * Finished is checked against the transcript that precedes it. The EMS
  * session hash (RFC 7627 3) is taken right after ClientKeyExchange.
  *
+ * Renegotiation (RFC 5746) runs the same tables again on an established
+ * connection: mt_hs12_restart resets what one handshake negotiates, the
+ * hellos carry the saved verify_data (client_vd / server_vd, kept at every
+ * Finished), and hs12_done records the peer's leaf, which a later handshake
+ * must repeat byte for byte (hs12_check_peer_leaf). A client negotiating
+ * ignores HelloRequest.
+ *
  * CBC suites (suite->cbc set): the key block holds two MAC keys before the
  * two cipher keys and no IVs (TLS 1.2 records carry explicit IVs, RFC 5246
  * 6.3). encrypt_then_mac (RFC 7366) is offered with CBC suites unless the
@@ -217,6 +224,8 @@ int mt_hs12_send_finished(mt_conn *c)
     GUARD(mt_conn_send_ccs(c));
     GUARD(mt_hs12_activate(c, 1));
     GUARD(mt_hs12_finished_data(c, !c->server, vd));
+    /* RFC 5746 3.4, 3.6: kept for the next renegotiation */
+    memcpy(c->server ? c->server_vd : c->client_vd, vd, sizeof(vd));
     return mt_conn_send_hs(c, HT_FINISHED, vd, sizeof(vd));
 }
 
@@ -227,6 +236,7 @@ int mt_hs12_check_finished(mt_conn *c, const uint8_t *body, size_t len, const ui
     ENSURE(len == 12, DECODE);
     GUARD(mt_hs12_finished_data(c, c->server, want));
     ENSURE(mt_ct_eq(want, body, 12), DECRYPT_ERROR);
+    memcpy(c->server ? c->client_vd : c->server_vd, want, 12);
     mt_conn_transcript(c, raw, 4 + len);
     return 0;
 }
@@ -280,6 +290,71 @@ int mt_hs12_take_certificates(mt_conn *c, const uint8_t *body, size_t len)
     return 0;
 }
 
+/* ---- renegotiation (RFC 5746) ---- */
+
+static void leaf_hash(const mt_conn *c, uint8_t out[SHA256_DIGEST_SIZE])
+{
+    struct sha256_ctx h;
+    sha256_init(&h);
+    sha256_update(&h, c->peer_len[0], c->peer_certs.p + c->peer_off[0]);
+    sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+}
+
+int mt_hs12_check_peer_leaf(const mt_conn *c)
+{
+    if (!c->have_peer_leaf) {
+        return 0;
+    }
+    /* The triple handshake attack (RFC 7627 6.1) needs a peer whose certificate changes across
+     * renegotiation; like NSS and BoringSSL we hold it fixed (SHA-256 of the DER: as strong as a
+     * byte comparison). A peer that stops sending one changes it too. */
+    uint8_t h[SHA256_DIGEST_SIZE];
+    ENSURE(c->npeer > 0, PEER_CERT_CHANGED);
+    leaf_hash(c, h);
+    ENSURE(mt_ct_eq(h, c->peer_leaf, sizeof(h)), PEER_CERT_CHANGED);
+    return 0;
+}
+
+void mt_hs12_restart(mt_conn *c)
+{
+    sha256_init(&c->th256);
+    sha384_init(&c->th384);
+    mt_wr_free(&c->th_raw);
+    mt_hs12_cauth_init(c);
+    c->reneg = MT_RENEG_RUNNING;
+    c->chain_ok = c->ske_ok = c->fin_ok = c->cv_ok = 0;
+    c->cert_requested = 0;
+    mt_key_free(c->peer_key);
+    c->peer_key = NULL;
+    if (c->server) {
+        /* a client resets these at the ServerHello: until then its ClientHello may be refused */
+        c->ems = c->etm = c->resumed = 0;
+        c->client_sent_etm = c->client_sent_alpn = c->client_sent_ecpf = c->client_sent_rsl = 0;
+        c->client_sent_sni = 0;
+        c->mfl_code = 0;
+        c->rsl_send = c->rsl_recv = 0;
+        mt_session_wipe(&c->resume);
+        c->hs = MT_HS_S_WAIT_CH;
+    }
+}
+
+/* The last Finished checked or sent: the connection carries (again) application data. */
+static int hs12_done(mt_conn *c)
+{
+    c->fin_ok = 1;
+    c->hs = MT_HS_CONNECTED;
+    c->established = 1;
+    if (c->reneg == MT_RENEG_RUNNING) {
+        c->renegotiations++;
+    }
+    c->reneg = MT_RENEG_NONE;
+    if (c->npeer > 0) {
+        leaf_hash(c, c->peer_leaf);
+        c->have_peer_leaf = 1;
+    }
+    return 0;
+}
+
 /* ---- dispatch ---- */
 
 void mt_hs12_cache_session(mt_conn *c)
@@ -321,6 +396,11 @@ static const struct {
 
 int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, const uint8_t *raw)
 {
+    if (type == HT_HELLO_REQUEST && !c->server && c->established) {
+        /* RFC 5246 7.4.1.1: ignored while negotiating, and never hashed */
+        ENSURE(len == 0, DECODE);
+        return 0;
+    }
     int ok = 0;
     for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
         ok |= expected[i].state == c->hs && expected[i].type == type;
@@ -350,9 +430,7 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
             GUARD(mt_hs12_send_finished(c));
         }
         ENSURE(c->chain_ok && c->ske_ok, INTERNAL);
-        c->fin_ok = 1;
-        c->hs = MT_HS_CONNECTED;
-        return 0;
+        return hs12_done(c);
     case MT_HS_S_WAIT_CH:
         return mt_hs12_on_client_hello(c, body, len, raw);
     case MT_HS_S_WAIT_CKE:
@@ -368,9 +446,7 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
             GUARD(mt_hs12_send_finished(c));
             mt_hs12_cache_session(c);
         }
-        c->fin_ok = 1;
-        c->hs = MT_HS_CONNECTED;
-        return 0;
+        return hs12_done(c);
     default:
         return -MT_E_UNEXPECTED_MESSAGE;
     }

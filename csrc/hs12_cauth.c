@@ -117,6 +117,7 @@ int mt_hs12_send_certificate_request(mt_conn *c)
 int mt_hs12_on_client_certificate(mt_conn *c, const uint8_t *body, size_t len)
 {
     GUARD(mt_hs12_take_certificates(c, body, len));
+    GUARD(mt_hs12_check_peer_leaf(c));
     if (c->npeer == 0) {
         /* RFC 5246 7.4.6: without a certificate the server may go on or answer with a fatal
          * handshake_failure alert (TLS 1.3's certificate_required does not exist in 1.2);

@@ -16,9 +16,10 @@ MT_WUR static int build_client_hello(mt_conn *c, mt_wr *w)
     const mt_config *cfg = c->cfg;
     GUARD(mt_wr_u16(w, MT_TLS12));
     GUARD(mt_wr_bytes(w, c->crand, 32));
-    /* RFC 5246 7.4.1.2: the id of a session to resume, or empty */
-    GUARD(mt_wr_u8(w, c->resume.sid_len));
-    GUARD(mt_wr_bytes(w, c->resume.sid, c->resume.sid_len));
+    /* RFC 5246 7.4.1.2: the id of a session to resume, or empty (always in a renegotiation) */
+    size_t sid_len = c->established ? 0 : c->resume.sid_len;
+    GUARD(mt_wr_u8(w, (uint8_t)sid_len));
+    GUARD(mt_wr_bytes(w, c->resume.sid, sid_len));
     GUARD(mt_wr_open(w, 2));
     for (size_t i = 0; i < cfg->nsuites; i++) {
         const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
@@ -86,9 +87,16 @@ MT_WUR static int build_client_hello(mt_conn *c, mt_wr *w)
         static const uint8_t etm[] = {0x00, EXT_ETM, 0x00, 0x00};
         GUARD(mt_wr_bytes(w, etm, sizeof(etm)));
     }
-    /* RFC 7627 5.1 and RFC 5746 3.4 (empty renegotiated_connection on the first hello) */
-    static const uint8_t tail[] = {0x00, EXT_EMS, 0x00, 0x00, 0xff, 0x01, 0x00, 0x01, 0x00};
-    GUARD(mt_wr_bytes(w, tail, sizeof(tail)));
+    /* RFC 7627 5.1 */
+    static const uint8_t ems[] = {0x00, EXT_EMS, 0x00, 0x00};
+    GUARD(mt_wr_bytes(w, ems, sizeof(ems)));
+    /* RFC 5746 3.4, 3.5: renegotiated_connection is empty on the first hello, our last
+     * verify_data in a renegotiation (and never the SCSV) */
+    size_t ri = c->established ? sizeof(c->client_vd) : 0;
+    GUARD(mt_wr_u16(w, EXT_RENEGOTIATION_INFO));
+    GUARD(mt_wr_u16(w, (uint16_t)(1 + ri)));
+    GUARD(mt_wr_u8(w, (uint8_t)ri));
+    GUARD(mt_wr_bytes(w, c->client_vd, ri));
     GUARD(mt_wr_close(w));
     return mt_wr_finish(w);
 }
@@ -96,7 +104,9 @@ MT_WUR static int build_client_hello(mt_conn *c, mt_wr *w)
 int mt_hs12_client_start(mt_conn *c)
 {
     GUARD(mt_rng_bytes(c->crand, sizeof(c->crand)));
-    c->rec_version = MT_TLS10; /* RFC 5246 E.1: the first record may say 1.0 */
+    if (!c->established) {
+        c->rec_version = MT_TLS10; /* RFC 5246 E.1: the first record may say 1.0 */
+    }
     mt_wr w;
     mt_wr_init_growable(&w, MT_HS_MAX);
     int rc = build_client_hello(c, &w);
@@ -106,6 +116,41 @@ int mt_hs12_client_start(mt_conn *c)
     mt_wr_free(&w);
     c->hs = MT_HS_C_WAIT_SH;
     return rc;
+}
+
+int mt_hs12_client_renegotiate(mt_conn *c)
+{
+    memcpy(c->saved_crand, c->crand, sizeof(c->crand));
+    mt_hs12_restart(c);
+    return mt_hs12_client_start(c);
+}
+
+/* Before a renegotiation's ServerHello is read: what it negotiates anew. */
+static void reset_negotiated(mt_conn *c)
+{
+    c->ems = c->etm = c->resumed = 0;
+    c->mfl = c->rsl_send = c->rsl_recv = 0;
+}
+
+/* RFC 5746 3.4, 3.5: an empty renegotiated_connection on the first handshake, both saved
+ * verify_data values in a renegotiation. */
+MT_WUR static int check_renegotiation_info(mt_conn *c, mt_rd d)
+{
+    mt_rd inner;
+    const uint8_t *p;
+    GUARD(mt_rd_vec8(&d, &inner));
+    GUARD(mt_rd_end(&d));
+    size_t n = mt_rd_left(&inner);
+    if (!c->established) {
+        ENSURE(n == 0, BAD_RENEGOTIATION_INFO);
+        c->secure_reneg = 1;
+        return 0;
+    }
+    ENSURE(n == 24, BAD_RENEGOTIATION_INFO);
+    GUARD(mt_rd_borrow(&inner, n, &p));
+    ENSURE(mt_ct_eq(p, c->client_vd, 12) & mt_ct_eq(p + 12, c->server_vd, 12),
+           BAD_RENEGOTIATION_INFO);
+    return 0;
 }
 
 /* The server echoed our session id: an abbreviated handshake (RFC 5246 7.3) on the saved
@@ -148,18 +193,17 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
                mt_suite_allows(s, MT_TLS12),
            ILLEGAL_PARAMETER);
     ENSURE(comp == 0, ILLEGAL_PARAMETER);
+    if (c->established) {
+        reset_negotiated(c);
+    }
+    int saw_ri = 0;
     for (size_t i = 0; i < e.n; i++) {
         mt_rd d = e.data[i];
         switch (e.type[i]) {
-        case EXT_RENEGOTIATION_INFO: {
-            mt_rd inner;
-            /* RFC 5746 3.4: empty on the initial handshake */
-            GUARD(mt_rd_vec8(&d, &inner));
-            ENSURE(mt_rd_left(&inner) == 0, HANDSHAKE_FAILURE);
-            GUARD(mt_rd_end(&d));
-            c->secure_reneg = 1;
+        case EXT_RENEGOTIATION_INFO:
+            GUARD(check_renegotiation_info(c, d));
+            saw_ri = 1;
             break;
-        }
         case EXT_EMS:
             GUARD(mt_rd_end(&d));
             c->ems = 1;
@@ -205,6 +249,9 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
                 found = on == n && memcmp(op, p, n) == 0;
             }
             ENSURE(found, ILLEGAL_PARAMETER);
+            /* the application protocol of a connection does not change on renegotiation */
+            ENSURE(!c->established || (strlen(c->alpn) == n && memcmp(c->alpn, p, n) == 0),
+                   ILLEGAL_PARAMETER);
             memcpy(c->alpn, p, n);
             c->alpn[n] = '\0';
             break;
@@ -233,13 +280,15 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
     }
     /* RFC 8449 5: a server must not answer both */
     ENSURE(!(c->mfl && c->rsl_send), ILLEGAL_PARAMETER);
+    /* RFC 5746 3.5: a server that renegotiates securely sends renegotiation_info */
+    ENSURE(!c->established || saw_ri, BAD_RENEGOTIATION_INFO);
     memcpy(c->srand, random, 32);
     c->sid_len = mt_rd_left(&sid);
     GUARD(mt_rd_copy(&sid, c->sid, c->sid_len));
     c->version = version;
     c->rec_version = version;
     c->suite = s;
-    if (c->resume.sid_len && c->sid_len == c->resume.sid_len &&
+    if (!c->established && c->resume.sid_len && c->sid_len == c->resume.sid_len &&
         memcmp(c->sid, c->resume.sid, c->sid_len) == 0) {
         return resume(c);
     }
@@ -253,6 +302,7 @@ int mt_hs12_on_server_certificate(mt_conn *c, const uint8_t *body, size_t len)
     GUARD(mt_hs12_take_certificates(c, body, len));
     /* RFC 5246 7.4.2: the server must send a chain for these suites */
     ENSURE(c->npeer > 0, BAD_CERTIFICATE);
+    GUARD(mt_hs12_check_peer_leaf(c));
     const uint8_t *spki;
     size_t n;
     int rc = mt_hs12_cert_spki(c->peer_certs.p, c->peer_len[0], &spki, &n);

@@ -69,6 +69,9 @@ MT_WUR int mt_hs12_read_rsl(mt_rd d, size_t minus, size_t *limit);
 /* max_fragment_length code 1..4 to bytes (RFC 6066 4), 0 for anything else. */
 size_t mt_hs12_mfl_bytes(uint8_t code);
 MT_WUR int mt_hs12_take_certificates(mt_conn *c, const uint8_t *body, size_t len);
+/* After a Certificate in a renegotiation: the peer's leaf is the one of the earlier handshakes
+ * (-MT_E_PEER_CERT_CHANGED otherwise). */
+MT_WUR int mt_hs12_check_peer_leaf(const mt_conn *c);
 
 /* client (hs12_client.c) */
 MT_WUR int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len);

@@ -51,6 +51,7 @@ MT_WUR static int take_sni(mt_conn *c, mt_rd d)
     GUARD(mt_rd_u8(&list, &type));
     GUARD(mt_rd_vec(&list, 2, 1, 255, &name));
     ENSURE(type == 0, ILLEGAL_PARAMETER);
+    c->client_sent_sni = 1;
     size_t n = mt_rd_left(&name);
     GUARD(mt_rd_copy(&name, c->sni, n));
     c->sni[n] = '\0';
@@ -238,8 +239,13 @@ MT_WUR static int send_server_hello(mt_conn *c)
     BAIL(rc, mt_wr_u8(&w, 0));
     BAIL(rc, mt_wr_open(&w, 2));
     if (c->secure_reneg) {
-        static const uint8_t ri[] = {0xff, 0x01, 0x00, 0x01, 0x00};
-        BAIL(rc, mt_wr_bytes(&w, ri, sizeof(ri)));
+        /* RFC 5746 3.6, 3.7: empty on the first handshake, both verify_data values after */
+        size_t n = c->established ? sizeof(c->client_vd) + sizeof(c->server_vd) : 0;
+        BAIL(rc, mt_wr_u16(&w, EXT_RENEGOTIATION_INFO));
+        BAIL(rc, mt_wr_u16(&w, (uint16_t)(1 + n)));
+        BAIL(rc, mt_wr_u8(&w, (uint8_t)n));
+        BAIL(rc, mt_wr_bytes(&w, c->client_vd, n ? sizeof(c->client_vd) : 0));
+        BAIL(rc, mt_wr_bytes(&w, c->server_vd, n ? sizeof(c->server_vd) : 0));
     }
     if (c->ems) {
         static const uint8_t ems[] = {0x00, EXT_EMS, 0x00, 0x00};
@@ -253,7 +259,7 @@ MT_WUR static int send_server_hello(mt_conn *c)
         static const uint8_t ecpf[] = {0x00, EXT_EC_POINT_FORMATS, 0x00, 0x02, 0x01, 0x00};
         BAIL(rc, mt_wr_bytes(&w, ecpf, sizeof(ecpf)));
     }
-    if (c->alpn[0]) {
+    if (c->alpn[0] && c->client_sent_alpn) {
         size_t n = strlen(c->alpn);
         BAIL(rc, mt_wr_u16(&w, EXT_ALPN));
         BAIL(rc, mt_wr_u16(&w, (uint16_t)(n + 3)));
@@ -274,8 +280,9 @@ MT_WUR static int send_server_hello(mt_conn *c)
         BAIL(rc, mt_wr_u16(&w, 2));
         BAIL(rc, mt_wr_u16(&w, ours ? ours : MT_REC_MAX_PLAIN));
     }
-    /* RFC 6066 3: an empty server_name acknowledges the name, never on resumption */
-    if (c->sni[0] && !c->resumed) {
+    /* RFC 6066 3: an empty server_name acknowledges the name, never on resumption (nor
+     * unasked: a renegotiating client may leave the name out) */
+    if (c->client_sent_sni && !c->resumed) {
         static const uint8_t sn[] = {0x00, 0x00, 0x00, 0x00};
         BAIL(rc, mt_wr_bytes(&w, sn, sizeof(sn)));
     }
@@ -328,7 +335,8 @@ MT_WUR static int try_resume(mt_conn *c, const client_hello *ch, int *resuming)
     const uint8_t *p;
     int64_t now = (int64_t)time(NULL);
     *resuming = 0;
-    if (n == 0) {
+    /* a renegotiation is always a full handshake (new keys, new session; simpler) */
+    if (n == 0 || c->established) {
         return 0;
     }
     GUARD(mt_rd_borrow(&sid, n, &p));
@@ -402,12 +410,47 @@ MT_WUR static int resume(mt_conn *c)
     return 0;
 }
 
+/* renegotiation_info in a ClientHello (RFC 5746 3.6, 3.7): empty on the first handshake, the
+ * client's last verify_data in a renegotiation. */
+MT_WUR static int take_renegotiation_info(mt_conn *c, mt_rd d)
+{
+    mt_rd inner;
+    const uint8_t *p;
+    GUARD(mt_rd_vec8(&d, &inner));
+    GUARD(mt_rd_end(&d));
+    size_t n = mt_rd_left(&inner);
+    if (!c->established) {
+        ENSURE(n == 0, BAD_RENEGOTIATION_INFO);
+        c->secure_reneg = 1;
+        return 0;
+    }
+    ENSURE(n == sizeof(c->client_vd), BAD_RENEGOTIATION_INFO);
+    GUARD(mt_rd_borrow(&inner, n, &p));
+    ENSURE(mt_ct_eq(p, c->client_vd, n), BAD_RENEGOTIATION_INFO);
+    return 0;
+}
+
+/* What a renegotiating ClientHello must keep (RFC 5746 3.7 and the connection's identity):
+ * renegotiation_info present, no SCSV, the server name and application protocol unchanged. */
+MT_WUR static int check_renegotiation(const mt_conn *c, const client_hello *ch, int saw_ri,
+                                      const char *sni, const char *alpn)
+{
+    ENSURE(saw_ri && !mt_hs12_has_u16(ch->suites, MT_SCSV_RENEGOTIATION), BAD_RENEGOTIATION_INFO);
+    ENSURE(strcmp(sni, c->sni) == 0, ILLEGAL_PARAMETER);
+    ENSURE(!c->client_sent_alpn || strcmp(alpn, c->alpn) == 0, ILLEGAL_PARAMETER);
+    return 0;
+}
+
 /* Processed again from the start after each decision (MT_HS_AGAIN), so everything before
  * the transcript update depends only on the message, the configuration and the answers. */
 int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
 {
     client_hello ch;
+    char sni[sizeof(c->sni)], alpn[sizeof(c->alpn)];
+    int saw_ri = 0;
     GUARD(parse_client_hello(body, len, &ch));
+    memcpy(sni, c->sni, sizeof(sni));
+    memcpy(alpn, c->alpn, sizeof(alpn));
     /* RFC 7507 3: a fallback SCSV from a client that offers less than our best version means
      * someone made its first attempt fail: refuse the downgrade */
     ENSURE(!(mt_hs12_has_u16(ch.suites, MT_SCSV_FALLBACK) && ch.version < c->cfg->max_version),
@@ -427,7 +470,9 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
         return MT_HS_AGAIN;
     }
     /* RFC 5746 3.6: the SCSV counts as an empty renegotiation_info */
-    c->secure_reneg = mt_hs12_has_u16(ch.suites, MT_SCSV_RENEGOTIATION);
+    if (!c->established) {
+        c->secure_reneg = mt_hs12_has_u16(ch.suites, MT_SCSV_RENEGOTIATION);
+    }
     mt_rd groups, sigalgs, d;
     int have_groups = 0;
     mt_rd_init(&sigalgs, NULL, 0);
@@ -475,15 +520,10 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
             GUARD(mt_rd_end(&d));
             c->client_sent_etm = 1;
             break;
-        case EXT_RENEGOTIATION_INFO: {
-            mt_rd inner;
-            GUARD(mt_rd_vec8(&d, &inner));
-            GUARD(mt_rd_end(&d));
-            /* RFC 5746 3.6: must be empty on the initial handshake */
-            ENSURE(mt_rd_left(&inner) == 0, HANDSHAKE_FAILURE);
-            c->secure_reneg = 1;
+        case EXT_RENEGOTIATION_INFO:
+            GUARD(take_renegotiation_info(c, d));
+            saw_ri = 1;
             break;
-        }
         case EXT_MAX_FRAGMENT_LENGTH:
             /* RFC 6066 4: one byte, a code of 1..4, else illegal_parameter */
             GUARD(mt_rd_u8(&d, &c->mfl_code));
@@ -508,6 +548,9 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
         default:
             break; /* RFC 5246 7.4.1.4: unknown extensions are ignored (GREASE too) */
         }
+    }
+    if (c->established) {
+        GUARD(check_renegotiation(c, &ch, saw_ri, sni, alpn));
     }
     limit_records(c);
     memcpy(c->crand, ch.random, 32);

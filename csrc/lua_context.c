@@ -298,7 +298,7 @@ static void set_record_limits(lua_State *L, context *c, int opts)
  * opts: chains = {{cert = PEM, key = PEM, password = s}, ...}, ciphers = {IANA names},
  * groups = {names}, alpn = {names}, verify = bool (pause to verify the peer's chain),
  * client_auth and ca_names (server, see set_client_auth), max_fragment_length and
- * record_size_limit (see set_record_limits). */
+ * record_size_limit (see set_record_limits), renegotiation = false (refuse it). */
 static int context_new(lua_State *L)
 {
     static const char *const modes[] = {"client", "server", NULL};
@@ -319,7 +319,10 @@ static int context_new(lua_State *L)
     set_record_limits(L, c, opts);
     lua_getfield(L, opts, "verify");
     c->cfg.verify_peer = lua_toboolean(L, -1);
-    lua_pop(L, 1);
+    /* renegotiation = false refuses it both ways (nil: allowed, RFC 5746 only) */
+    lua_getfield(L, opts, "renegotiation");
+    c->cfg.no_renegotiation = lua_isboolean(L, -1) && !lua_toboolean(L, -1);
+    lua_pop(L, 2);
     /* session_cache = {size =, lifetime =} or false; servers cache by default */
     int ct = lua_getfield(L, opts, "session_cache");
     if (c->server && !(ct == LUA_TBOOLEAN && !lua_toboolean(L, -1))) {

@@ -12,6 +12,7 @@
  *   hello() -> sni, {alpn}; use_context(ctx) (at "select")
  *   session_id(); offer_session(session) (at "session")
  *   peer_chain() -> {der, ...}; info() -> {...}; close_notify(); export(label, ctx, n)
+ *   renegotiate() -> true           start a secure renegotiation (status().handshaking)
  * Transient results are `nil, "wantread"` / `nil, "wantwrite"` / `nil, "closed"`;
  * failures `nil, message, code`.
  */
@@ -152,6 +153,7 @@ static int file_status(lua_State *L)
         {MT_ST_READABLE, "readable"},       {MT_ST_WRITABLE, "writable"},
         {MT_ST_DECISION, "decision"},       {MT_ST_CONNECTED, "connected"},
         {MT_ST_PEER_CLOSED, "peer_closed"}, {MT_ST_CLOSED, "closed"},
+        {MT_ST_HANDSHAKING, "handshaking"},
     };
     int st = mt_conn_status(f->conn);
     lua_createtable(L, 0, 12);
@@ -317,6 +319,10 @@ static int file_info(lua_State *L)
     lua_setfield(L, -2, "etm");
     lua_pushboolean(L, in.resumed);
     lua_setfield(L, -2, "resumed");
+    lua_pushinteger(L, in.renegotiations);
+    lua_setfield(L, -2, "renegotiations");
+    lua_pushboolean(L, in.secure_renegotiation);
+    lua_setfield(L, -2, "secure_renegotiation");
     /* record limits (RFC 6066 4, RFC 8449), only those in effect */
     static const char *const names[] = {"max_fragment_length", "send_limit", "recv_limit"};
     const unsigned lim[] = {in.max_fragment, in.send_limit, in.recv_limit};
@@ -406,6 +412,19 @@ static int file_keylog(lua_State *L)
     return 1;
 }
 
+/* renegotiate() -> true | nil, message, code: queue a HelloRequest (server) or a ClientHello
+ * (client); the new handshake then runs as records move (status().handshaking). */
+static int file_renegotiate(lua_State *L)
+{
+    file *f = check(L);
+    int rc = mt_conn_renegotiate(f->conn);
+    if (rc < 0) {
+        return mt_lua_fail(L, rc);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* f:dirty() -> true when records wait to be sent (LuaSocket's dirty). */
 static int file_dirty(lua_State *L)
 {
@@ -464,6 +483,7 @@ static const luaL_Reg methods[] = {
     {"session_id", file_session_id},
     {"offer_session", file_offer_session},
     {"closed", file_closed},
+    {"renegotiate", file_renegotiate},
     {NULL, NULL},
 };
 

@@ -1466,6 +1466,501 @@ static void rsl_bad_values_and_padding(void)
     free_id(&id);
 }
 
+/* ---- renegotiation (RFC 5746) ---- */
+
+/* A byte stream one way, checked byte by byte on arrival. */
+typedef struct flow {
+    size_t sent, recvd;
+    int bad;
+} flow;
+
+static uint8_t flow_byte(size_t i)
+{
+    return (uint8_t)(i * 131 + 17);
+}
+
+static int flow_write(mt_conn *w, flow *f, size_t n)
+{
+    uint8_t buf[512];
+    size_t k;
+    for (size_t i = 0; i < n && i < sizeof(buf); i++) {
+        buf[i] = flow_byte(f->sent + i);
+    }
+    int rc = mt_conn_write(w, buf, n < sizeof(buf) ? n : sizeof(buf), &k);
+    f->sent += k;
+    return rc == -MT_E_WANT_WRITE ? 0 : rc;
+}
+
+static int flow_read(mt_conn *r, flow *f)
+{
+    uint8_t buf[4096];
+    for (;;) {
+        size_t k;
+        int rc = mt_conn_read(r, buf, sizeof(buf), &k);
+        if (rc == -MT_E_WANT_READ) {
+            return 0;
+        }
+        if (rc < 0) {
+            return rc;
+        }
+        for (size_t i = 0; i < k; i++) {
+            f->bad |= buf[i] != flow_byte(f->recvd + i);
+        }
+        f->recvd += k;
+    }
+}
+
+/* Deliver all of from's output to `to`, reading what arrives (f: the from -> to flow). On a
+ * failure the failing side's alert goes back, as in pump. */
+static int deliver(mt_conn *from, mt_conn *to, flow *f)
+{
+    for (;;) {
+        size_t len, used;
+        const uint8_t *p = mt_conn_out(from, &len);
+        if (len == 0) {
+            return 0;
+        }
+        int rc = mt_conn_feed(to, p, len, &used);
+        mt_conn_out_done(from, used);
+        if (rc < 0) {
+            const uint8_t *q = mt_conn_out(to, &len);
+            size_t u2;
+            if (len && mt_conn_feed(from, q, len, &u2) < 0) {
+                mt_conn_out_done(to, u2);
+            }
+            return rc;
+        }
+        size_t before = f->recvd;
+        GUARD(flow_read(to, f));
+        if (used == 0 && f->recvd == before) {
+            /* waiting for a decision, else stuck */
+            return mt_conn_decision(to) ? 0 : -MT_E_INTERNAL;
+        }
+    }
+}
+
+static int answer_decision(mt_conn *c)
+{
+    return mt_conn_decision(c) == MT_DECIDE_VERIFY ? mt_conn_decide(c, 0) : 0;
+}
+
+/*
+ * Renegotiate from `init` (p->c or p->s) while both sides keep writing application data, one
+ * flight at a time each way, accepting chain decisions; every byte must arrive in order.
+ * *during counts the rounds where both sides wrote while both had MT_ST_HANDSHAKING set.
+ */
+static int reneg_with_data(pair *p, mt_conn *init, int *during)
+{
+    flow cs = {0, 0, 0}, sc = {0, 0, 0};
+    int rc = mt_conn_renegotiate(init);
+    *during = 0;
+    for (int round = 0; rc == 0 && round < 64; round++) {
+        int stc = mt_conn_status(p->c), sts = mt_conn_status(p->s);
+        size_t lc, ls;
+        mt_conn_out(p->c, &lc);
+        mt_conn_out(p->s, &ls);
+        if (!((stc | sts) & MT_ST_HANDSHAKING) && lc == 0 && ls == 0) {
+            break;
+        }
+        CHECK((stc & MT_ST_CONNECTED) && (sts & MT_ST_CONNECTED));
+        *during += (stc & sts & MT_ST_HANDSHAKING) != 0;
+        rc = flow_write(p->c, &cs, 100 + (size_t)round);
+        rc = rc < 0 ? rc : flow_write(p->s, &sc, 60 + (size_t)round);
+        rc = rc < 0 ? rc : answer_decision(p->c);
+        rc = rc < 0 ? rc : answer_decision(p->s);
+        rc = rc < 0 ? rc : deliver(p->c, p->s, &cs);
+        rc = rc < 0 ? rc : deliver(p->s, p->c, &sc);
+    }
+    if (rc == 0 && ((mt_conn_status(p->c) | mt_conn_status(p->s)) & MT_ST_HANDSHAKING)) {
+        rc = -MT_E_INTERNAL;
+    }
+    if (rc == 0 && (cs.bad || sc.bad || cs.recvd != cs.sent || sc.recvd != sc.sent)) {
+        rc = -MT_E_INTERNAL;
+    }
+    return rc;
+}
+
+/* Both sides derive the same exporter output (same randoms and master secret). */
+static int same_exporter(const pair *p)
+{
+    uint8_t a[32], b[32];
+    if (mt_conn_export(p->c, "EXPORTER-test", NULL, 0, 0, a, sizeof(a)) < 0 ||
+        mt_conn_export(p->s, "EXPORTER-test", NULL, 0, 0, b, sizeof(b)) < 0) {
+        return 0;
+    }
+    return memcmp(a, b, sizeof(a)) == 0;
+}
+
+/* The client offers five suites (GCM, GCM-SHA384, ChaCha20, CBC with encrypt_then_mac, CCM);
+ * the server starts with the first only. */
+static const uint16_t reneg_suites[] = {0xc02b, 0xc02c, 0xcca9, 0xc023, 0xc0ac};
+
+static void reneg_pair(pair *p, server_id *id)
+{
+    mt_config_defaults(&p->ccfg);
+    mt_config_defaults(&p->scfg);
+    memcpy(p->ccfg.suites, reneg_suites, sizeof(reneg_suites));
+    p->ccfg.nsuites = sizeof(reneg_suites) / sizeof(reneg_suites[0]);
+    p->scfg.suites[0] = reneg_suites[0];
+    p->scfg.nsuites = 1;
+    p->scfg.chains[0] = &id->chain;
+    p->scfg.nchains = 1;
+    CHECK_EQ(mt_conn_new(&p->ccfg, 0, "example.com", &p->c), 0);
+    CHECK_EQ(mt_conn_new(&p->scfg, 1, NULL, &p->s), 0);
+    CHECK_EQ(pump(p->c, p->s), 0);
+}
+
+/* Renegotiation started by `server_starts` side, four times in a row, each time on another
+ * suite (the server's config changes in between), data flowing both ways meanwhile. */
+static void reneg_four_times(int server_starts, int verify)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    reneg_pair(&p, &id);
+    mt_conn_info ci, si;
+    mt_conn_get_info(p.c, &ci);
+    CHECK(ci.secure_renegotiation && ci.renegotiations == 0);
+    p.ccfg.verify_peer = verify;
+    for (unsigned k = 1; k < 5; k++) {
+        int during = 0;
+        p.scfg.suites[0] = reneg_suites[k];
+        CHECK_EQ(reneg_with_data(&p, server_starts ? p.s : p.c, &during), 0);
+        CHECK(during > 0);
+        mt_conn_get_info(p.c, &ci);
+        mt_conn_get_info(p.s, &si);
+        CHECK_EQ(ci.suite, reneg_suites[k]);
+        CHECK_EQ(si.suite, reneg_suites[k]);
+        CHECK_EQ(ci.renegotiations, k);
+        CHECK_EQ(si.renegotiations, k);
+        CHECK_EQ(ci.etm, reneg_suites[k] == 0xc023);
+        CHECK(ci.ems && si.ems);
+        CHECK(same_exporter(&p));
+        CHECK_EQ(echo(p.c, p.s, 40000), 0);
+        CHECK_EQ(echo(p.s, p.c, 40000), 0);
+    }
+    free_pair(&p);
+    free_id(&id);
+}
+
+static void reneg_client_initiated(void)
+{
+    reneg_four_times(0, 0);
+}
+
+static void reneg_server_initiated(void)
+{
+    reneg_four_times(1, 0);
+}
+
+/* The client's verify decision is asked again during a renegotiation. */
+static void reneg_with_verify_decision(void)
+{
+    reneg_four_times(0, 1);
+    reneg_four_times(1, 1);
+}
+
+/* No second renegotiation while one runs; none before the handshake; none after close. */
+static void reneg_api_misuse(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    mt_config_defaults(&p.ccfg);
+    mt_config_defaults(&p.scfg);
+    p.scfg.chains[0] = &id.chain;
+    p.scfg.nchains = 1;
+    CHECK_EQ(mt_conn_new(&p.ccfg, 0, NULL, &p.c), 0);
+    CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
+    CHECK_EQ(mt_conn_renegotiate(p.c), -MT_E_INVALID_ARG);
+    CHECK_EQ(mt_conn_renegotiate(p.s), -MT_E_INVALID_ARG);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK_EQ(mt_conn_renegotiate(p.s), 0);
+    CHECK(mt_conn_status(p.s) & MT_ST_HANDSHAKING);
+    CHECK_EQ(mt_conn_renegotiate(p.s), -MT_E_RENEGOTIATION_PENDING);
+    CHECK_EQ(mt_conn_renegotiate(p.c), 0); /* crosses the HelloRequest, which is ignored */
+    CHECK_EQ(mt_conn_renegotiate(p.c), -MT_E_RENEGOTIATION_PENDING);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK(!((mt_conn_status(p.c) | mt_conn_status(p.s)) & MT_ST_HANDSHAKING));
+    mt_conn_info ci;
+    mt_conn_get_info(p.c, &ci);
+    CHECK_EQ(ci.renegotiations, 1);
+    CHECK_EQ(mt_conn_close(p.c), 0);
+    CHECK_EQ(mt_conn_renegotiate(p.c), -MT_E_CLOSED);
+    CHECK_EQ(pump(p.c, p.s), 0);
+    CHECK_EQ(mt_conn_renegotiate(p.s), -MT_E_CLOSED);
+    free_pair(&p);
+    free_id(&id);
+}
+
+/* no_renegotiation on one side: its peer's request gets a warning and the connection goes on
+ * (the client's refused ClientHello leaves its keys and exporter as they were). */
+static void reneg_refused_when_disabled(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    for (int server_refuses = 0; server_refuses < 2; server_refuses++) {
+        pair p;
+        reneg_pair(&p, &id);
+        mt_config *refuser = server_refuses ? &p.scfg : &p.ccfg;
+        mt_conn *asker = server_refuses ? p.c : p.s;
+        refuser->no_renegotiation = 1;
+        CHECK_EQ(mt_conn_renegotiate(server_refuses ? p.s : p.c), -MT_E_RENEGOTIATION_DISABLED);
+        CHECK(same_exporter(&p));
+        int during;
+        CHECK_EQ(reneg_with_data(&p, asker, &during), 0); /* refused, data still flows */
+        CHECK(!(mt_conn_status(asker) & MT_ST_HANDSHAKING));
+        CHECK(mt_conn_status(asker) & MT_ST_CONNECTED);
+        mt_conn_info ci, si;
+        mt_conn_get_info(p.c, &ci);
+        mt_conn_get_info(p.s, &si);
+        CHECK_EQ(ci.renegotiations, 0);
+        CHECK_EQ(si.renegotiations, 0);
+        CHECK(same_exporter(&p));
+        CHECK_EQ(echo(p.c, p.s, 1000), 0);
+        CHECK_EQ(echo(p.s, p.c, 1000), 0);
+        /* allowed again: it works */
+        refuser->no_renegotiation = 0;
+        CHECK_EQ(reneg_with_data(&p, asker, &during), 0);
+        mt_conn_get_info(p.c, &ci);
+        CHECK_EQ(ci.renegotiations, 1);
+        CHECK(same_exporter(&p));
+        free_pair(&p);
+    }
+    free_id(&id);
+}
+
+/* RFC 5746 3.5, 3.7: a renegotiated_connection that is not the saved verify_data, or an empty
+ * one, aborts with handshake_failure. */
+static void reneg_bad_renegotiation_info(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    for (int which = 0; which < 3; which++) {
+        pair p;
+        reneg_pair(&p, &id);
+        mt_conn *failing = which == 1 ? p.c : p.s, *other = which == 1 ? p.s : p.c;
+        if (which == 0) {
+            p.c->client_vd[3] ^= 1; /* the client sends a wrong client_verify_data */
+        } else if (which == 1) {
+            p.s->server_vd[11] ^= 0x80; /* the server answers a wrong server_verify_data */
+        }
+        if (which == 2) {
+            /* a renegotiating ClientHello built as a first one: empty renegotiation_info */
+            uint16_t rv = p.c->rec_version;
+            p.c->established = 0;
+            CHECK_EQ(mt_hs12_client_renegotiate(p.c), 0);
+            p.c->established = 1;
+            p.c->rec_version = rv;
+        } else {
+            CHECK_EQ(mt_conn_renegotiate(p.c), 0);
+        }
+        CHECK_EQ(pump(p.c, p.s), -MT_E_BAD_RENEGOTIATION_INFO);
+        CHECK_EQ(mt_conn_error(failing), -MT_E_BAD_RENEGOTIATION_INFO);
+        CHECK_EQ(mt_conn_peer_alert(other), MT_ALERT_HANDSHAKE_FAILURE);
+        free_pair(&p);
+    }
+    free_id(&id);
+}
+
+/* The triple handshake defence: a server certificate that changes is refused by the client. */
+static void reneg_server_cert_change(void)
+{
+    server_id id, id2;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    CHECK_EQ(make_id(&id2, MT_KEY_EC_P256, 0), 0);
+    for (int server_starts = 0; server_starts < 2; server_starts++) {
+        pair p;
+        reneg_pair(&p, &id);
+        p.scfg.chains[0] = &id2.chain;
+        CHECK_EQ(mt_conn_renegotiate(server_starts ? p.s : p.c), 0);
+        CHECK_EQ(pump(p.c, p.s), -MT_E_PEER_CERT_CHANGED);
+        CHECK_EQ(mt_conn_error(p.c), -MT_E_PEER_CERT_CHANGED);
+        CHECK_EQ(mt_conn_peer_alert(p.s), MT_ALERT_ILLEGAL_PARAMETER);
+        free_pair(&p);
+    }
+    /* the same certificate again passes */
+    pair p;
+    reneg_pair(&p, &id);
+    int during;
+    CHECK_EQ(reneg_with_data(&p, p.c, &during), 0);
+    free_pair(&p);
+    free_id(&id);
+    free_id(&id2);
+}
+
+/* A server may ask for a client certificate in a renegotiation; once given, it must stay. */
+static void reneg_client_certificate(void)
+{
+    server_id sid, cid, cid2;
+    CHECK_EQ(make_id(&sid, MT_KEY_EC_P256, 0), 0);
+    CHECK_EQ(make_id(&cid, MT_KEY_EC_P256, 0), 0);
+    CHECK_EQ(make_id(&cid2, MT_KEY_ED25519, 0), 0);
+    pair p;
+    reneg_pair(&p, &sid);
+    p.ccfg.chains[0] = &cid.chain;
+    p.ccfg.nchains = 1;
+    const uint8_t *der;
+    size_t len;
+    CHECK_EQ(mt_conn_peer_chain(p.s, 0, &der, &len), 0);
+    p.scfg.client_auth = MT_CLIENT_AUTH_REQUIRE;
+    p.scfg.verify_peer = 1;
+    int during;
+    CHECK_EQ(reneg_with_data(&p, p.s, &during), 0);
+    CHECK_EQ(mt_conn_peer_chain(p.s, 0, &der, &len), 1);
+    CHECK(len == cid.cert.len && memcmp(der, cid.cert.p, len) == 0);
+    CHECK_EQ(reneg_with_data(&p, p.c, &during), 0); /* the same certificate again */
+    p.ccfg.chains[0] = &cid2.chain;                 /* another one: refused */
+    CHECK_EQ(mt_conn_renegotiate(p.c), 0);
+    int rc = pump(p.c, p.s);
+    rc = rc < 0 ? rc : answer_decision(p.s);
+    rc = rc < 0 ? rc : pump(p.c, p.s);
+    CHECK_EQ(rc, -MT_E_PEER_CERT_CHANGED);
+    CHECK_EQ(mt_conn_error(p.s), -MT_E_PEER_CERT_CHANGED);
+    free_pair(&p);
+    free_id(&sid);
+    free_id(&cid);
+    free_id(&cid2);
+}
+
+/* Without RFC 5746 on the connection (as if the peer had sent neither renegotiation_info nor the
+ * SCSV), or after resuming a session without extended master secret (RFC 7627 5.4), nothing
+ * renegotiates: the API says why and a peer's request is refused. */
+static void reneg_insecure_peer_refused(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    for (int why = 0; why < 2; why++) {
+        pair p;
+        reneg_pair(&p, &id);
+        if (why == 0) {
+            p.c->secure_reneg = p.s->secure_reneg = 0;
+        } else {
+            p.c->resumed = p.s->resumed = 1;
+            p.c->ems = p.s->ems = 0;
+        }
+        CHECK_EQ(mt_conn_renegotiate(p.c), -MT_E_RENEGOTIATION_UNSAFE);
+        CHECK_EQ(mt_conn_renegotiate(p.s), -MT_E_RENEGOTIATION_UNSAFE);
+        /* a request anyway (the client's state made secure for a moment) gets a warning */
+        p.c->secure_reneg = 1;
+        p.c->resumed = 0;
+        p.c->ems = 1;
+        CHECK_EQ(mt_conn_renegotiate(p.c), 0);
+        CHECK_EQ(pump(p.c, p.s), 0);
+        mt_conn_info ci;
+        mt_conn_get_info(p.c, &ci);
+        CHECK_EQ(ci.renegotiations, 0);
+        CHECK(!(mt_conn_status(p.c) & MT_ST_HANDSHAKING));
+        CHECK_EQ(echo(p.c, p.s, 1000), 0);
+        free_pair(&p);
+    }
+    free_id(&id);
+}
+
+/* A peer asking endlessly: MT_RENEG_PEER_MAX renegotiations per window, then warnings, and the
+ * fifth refusal ends the connection with no_renegotiation. */
+static void reneg_peer_limit(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    reneg_pair(&p, &id);
+    int during;
+    for (int i = 0; i < MT_RENEG_PEER_MAX; i++) {
+        CHECK_EQ(reneg_with_data(&p, p.c, &during), 0);
+    }
+    mt_conn_info ci;
+    mt_conn_get_info(p.s, &ci);
+    CHECK_EQ(ci.renegotiations, MT_RENEG_PEER_MAX);
+    for (int i = 0; i < 4; i++) {
+        CHECK_EQ(reneg_with_data(&p, p.c, &during), 0); /* refused with a warning */
+        CHECK_EQ(echo(p.c, p.s, 100), 0);
+    }
+    mt_conn_get_info(p.c, &ci);
+    CHECK_EQ(ci.renegotiations, MT_RENEG_PEER_MAX);
+    CHECK_EQ(mt_conn_renegotiate(p.c), 0);
+    CHECK_EQ(pump(p.c, p.s), -MT_E_NO_RENEGOTIATION);
+    CHECK_EQ(mt_conn_error(p.s), -MT_E_NO_RENEGOTIATION);
+    CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_NO_RENEGOTIATION);
+    free_pair(&p);
+    free_id(&id);
+}
+
+/* RFC 5746 3.7: a renegotiating ClientHello with the SCSV aborts, even with the right
+ * renegotiation_info. The hello is written here and sealed under the client's keys; without the
+ * SCSV the same hello is taken. */
+static void reneg_scsv_refused(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    for (int scsv = 1; scsv >= 0; scsv--) {
+        pair p;
+        reneg_pair(&p, &id);
+        mt_wr w;
+        mt_wr_init_growable(&w, 4096);
+        int rc = mt_wr_u8(&w, 1); /* ClientHello */
+        rc |= mt_wr_open(&w, 3);
+        rc |= mt_wr_u16(&w, 0x0303);
+        for (int i = 0; i < 32; i++) {
+            rc |= mt_wr_u8(&w, (uint8_t)i);
+        }
+        rc |= mt_wr_u8(&w, 0);
+        rc |= mt_wr_u16(&w, scsv ? 4 : 2);
+        rc |= mt_wr_u16(&w, 0xc02b);
+        if (scsv) {
+            rc |= mt_wr_u16(&w, MT_SCSV_RENEGOTIATION);
+        }
+        rc |= mt_wr_u8(&w, 1);
+        rc |= mt_wr_u8(&w, 0);
+        rc |= mt_wr_open(&w, 2);
+        static const uint8_t exts[] = {0x00, 0x0a, 0x00, 0x04, 0x00, 0x02, 0x00, 0x17, /* P-256 */
+                                       0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x03, /* ecdsa */
+                                       0x00, 0x17, 0x00, 0x00,                         /* EMS */
+                                       0xff, 0x01, 0x00, 0x0d, 0x0c};
+        rc |= mt_wr_bytes(&w, exts, sizeof(exts));
+        rc |= mt_wr_bytes(&w, p.c->client_vd, 12);
+        rc |= mt_wr_close(&w);
+        rc |= mt_wr_close(&w);
+        rc |= mt_wr_finish(&w);
+        rc |= mt_rec_seal(&p.c->wr, MT_CT_HANDSHAKE, 0x0303, w.p, w.len, &p.c->out);
+        CHECK_EQ(rc, 0);
+        size_t len, used;
+        const uint8_t *out = mt_conn_out(p.c, &len);
+        rc = mt_conn_feed(p.s, out, len, &used);
+        if (scsv) {
+            CHECK_EQ(rc, -MT_E_BAD_RENEGOTIATION_INFO);
+        } else {
+            CHECK_EQ(rc, 0);
+            CHECK(mt_conn_status(p.s) & MT_ST_HANDSHAKING);
+            CHECK(mt_conn_status(p.s) & MT_ST_HAS_OUTPUT); /* its ServerHello flight */
+        }
+        mt_wr_free(&w);
+        free_pair(&p);
+    }
+    free_id(&id);
+}
+
+/* A renegotiating client may leave server_name out: the server keeps the name and does not
+ * acknowledge one it was not sent (RFC 6066 3); a different name is refused. */
+static void reneg_server_name(void)
+{
+    server_id id;
+    CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
+    pair p;
+    reneg_pair(&p, &id);
+    p.c->sni[0] = '\0';
+    int during;
+    CHECK_EQ(reneg_with_data(&p, p.c, &during), 0);
+    mt_conn_info si;
+    mt_conn_get_info(p.s, &si);
+    CHECK(strcmp(si.sni, "example.com") == 0);
+    strcpy(p.c->sni, "example.org");
+    CHECK_EQ(mt_conn_renegotiate(p.c), 0);
+    CHECK_EQ(pump(p.c, p.s), -MT_E_ILLEGAL_PARAMETER);
+    free_pair(&p);
+    free_id(&id);
+}
+
 /* MT_DECIDE_SELECT: the server pauses after the ClientHello, shows its SNI and ALPN list, and
  * goes on with the configuration the application picks (its certificate and ALPN), or fails
  * with the application's verdict. */
@@ -1764,6 +2259,18 @@ int main(void)
     RUN(mfl_bad_values);
     RUN(rsl_negotiated);
     RUN(rsl_bad_values_and_padding);
+    RUN(reneg_client_initiated);
+    RUN(reneg_server_initiated);
+    RUN(reneg_with_verify_decision);
+    RUN(reneg_api_misuse);
+    RUN(reneg_refused_when_disabled);
+    RUN(reneg_bad_renegotiation_info);
+    RUN(reneg_server_cert_change);
+    RUN(reneg_client_certificate);
+    RUN(reneg_insecure_peer_refused);
+    RUN(reneg_peer_limit);
+    RUN(reneg_scsv_refused);
+    RUN(reneg_server_name);
     RUN(select_decision);
     RUN(session_decision);
     RUN(session_ticket_extension_ignored);

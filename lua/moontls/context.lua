@@ -75,6 +75,8 @@ end
 --     select_context, find_cert, lookup_session, record_session, and verify as a function
 --     (see moontls.decide); a server with select_context or find_cert may start without
 --     certificates
+--   renegotiation = false: refuse renegotiation both ways (default true: secure renegotiation,
+--     RFC 5746, with peers that support it; f:renegotiate() starts one)
 -- Raises on misuse; returns nil, message on unreadable files or bad keys.
 function M.new(opts)
    opts = opts or {}
@@ -123,6 +125,9 @@ function M.new(opts)
    for _, v in ipairs { opts.min_version or "tls1.2", opts.max_version or "tls1.2" } do
       if v ~= "tls1.2" and v ~= "tls1.3" then error("unsupported version '" .. v .. "'", 2) end
    end
+   if opts.renegotiation ~= nil and type(opts.renegotiation) ~= "boolean" then
+      error("renegotiation must be a boolean", 2)
+   end
    if mode == "server" and opts.max_fragment_length ~= nil then
       error("max_fragment_length is a client option (a server accepts any valid request)", 2)
    end
@@ -132,7 +137,7 @@ function M.new(opts)
       client_auth = mode == "server" and verify or nil, ca_names = ca_names,
       session_cache = opts.session_cache,
       max_fragment_length = mode == "client" and opts.max_fragment_length or nil,
-      record_size_limit = opts.record_size_limit })
+      record_size_limit = opts.record_size_limit, renegotiation = opts.renegotiation })
    if not c then return nil, err, code end
    local cafile = opts.cafile
    if cafile == nil and mode == "client" then cafile = true end

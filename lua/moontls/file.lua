@@ -171,6 +171,13 @@ local function fill(self, due)
          return true
       end
       if err ~= "wantread" then return nil, err, code end
+      if self.conn:decision() then -- a renegotiation asks for a chain verdict
+         local vok, verr, vcode = verify_peer(self)
+         if not vok then
+            flush(self, due)
+            return nil, verr, vcode
+         end
+      end
       local ok, ferr = flush(self, due)
       if not ok then return nil, ferr end
       local pok, perr, pcode = pull(self, due)
@@ -317,6 +324,47 @@ end
 
 function Port:close()
    return self.sock:close()
+end
+
+--- Renegotiates (TLS 1.2, RFC 5746 only): a server sends HelloRequest, a client a new
+-- ClientHello; runs the new handshake (peer chain checked again), keeping application data
+-- that arrives meanwhile for receive(). Returns true, or nil, message, code; a peer that
+-- answers no_renegotiation gives nil, "renegotiation refused by peer", "no_renegotiation".
+function File:renegotiate()
+   local before = self.conn:info().renegotiations
+   local ok, err, code = self.conn:renegotiate()
+   if not ok then return nil, err, code end
+   local due = deadline(self)
+   while true do
+      local st = self.conn:status()
+      if st.closed then
+         flush(self, due)
+         return nil, self.conn:error()
+      end
+      if not st.handshaking then
+         local fok, ferr = flush(self, due)
+         if not fok then return nil, ferr end
+         if self.conn:info().renegotiations == before then
+            return nil, "renegotiation refused by peer", "no_renegotiation"
+         end
+         if self.ctx.keylog then self.ctx:log_key(self.conn:keylog()) end
+         return true
+      end
+      if st.decision then
+         ok, err, code = verify_peer(self)
+      elseif st.readable then
+         ok, err, code = self.conn:read(CHUNK)
+         if ok then self.rbuf = self.rbuf .. ok end
+      else
+         ok, err, code = flush(self, due)
+         if ok then ok, err, code = pull(self, due) end
+      end
+      if not ok then
+         flush(self, due)
+         local emsg, ecode = self.conn:error()
+         return nil, emsg or err, ecode or code
+      end
+   end
 end
 
 return M

@@ -25,6 +25,9 @@ end
 -- MOONTLS_EXTRA_CHAIN="cert:key" adds a second certificate (chosen by SNI);
 -- MOONTLS_KEYLOG=path writes SSLKEYLOGFILE lines there; MOONTLS_RECORD_SIZE_LIMIT=n sets
 -- record_size_limit (RFC 8449). The ok line names the record limits in effect.
+-- MOONTLS_RENEGOTIATION=0 refuses renegotiation. In echo mode a line "reneg" makes the server
+-- renegotiate (File:renegotiate) and answer "reneg ok N" or "reneg fail MESSAGE"; a connection
+-- that renegotiated ends with a line "conn N end renegotiations=K".
 local chains = { { certificate = cert, key = key } }
 local extra = os.getenv("MOONTLS_EXTRA_CHAIN")
 if extra and extra ~= "" then
@@ -35,7 +38,8 @@ local keylog = os.getenv("MOONTLS_KEYLOG")
 local ctx = assert(tls.context { mode = "server", certificates = chains,
    ciphers = list(ciphers), alpn = list(alpn), keylog = keylog ~= "" and keylog or nil,
    verify = verify, cafile = cafile,
-   record_size_limit = tonumber(os.getenv("MOONTLS_RECORD_SIZE_LIMIT") or "") })
+   record_size_limit = tonumber(os.getenv("MOONTLS_RECORD_SIZE_LIMIT") or ""),
+   renegotiation = os.getenv("MOONTLS_RENEGOTIATION") ~= "0" })
 local port = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 10 }))
 local _, p = port:getsockname()
 local f = assert(io.open(portfile .. ".tmp", "w"))
@@ -73,9 +77,15 @@ for n = 1, count do
          while true do
             local line = conn:receive("*l")
             if not line or line == "quit" then break end
+            if line == "reneg" then
+               local ok, rerr = conn:renegotiate()
+               line = ok and "reneg ok " .. conn:info().renegotiations or "reneg fail " .. rerr
+            end
             conn:send(line .. "\n")
          end
       end
+      local renegs = conn:info().renegotiations
+      if renegs > 0 then print(("conn %d end renegotiations=%d"):format(n, renegs)) end
       conn:close()
    end
    io.stdout:flush()
