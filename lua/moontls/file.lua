@@ -1,12 +1,22 @@
---- moontls.File over a transport: the waiting loop around the C engine.
--- The C object (core.file_new) never blocks: it takes and gives record bytes
--- and plaintext. This module moves bytes between it and a LuaSocket-style
--- socket, waits with socket.select bounded by the File's timeout, and answers
--- the engine's decisions (the chain verdict through moontls.x509.verify).
--- Blocking style, LuaSocket vocabulary: send, receive, settimeout, close.
+--- moontls.File (Pike's SSL.File): a TLS connection over a transport, with buffered reads,
+-- usable blocking, nonblocking, nonblocking with callbacks, or from a coroutine under a
+-- scheduler (moontls.loop, cqueues, copas), where a blocking-style call yields.
+--
+-- The C object (core.file_new) never blocks: it takes and gives record bytes and plaintext
+-- and sometimes pauses for a decision. Everything here is one pump (BearSSL's run_until):
+-- answer a decision, move plaintext out of the engine into the read queue, records from the
+-- engine to the transport, records from the transport into the engine, until the caller's
+-- goal is reached; then wait (blocking mode: on the fd, through moontls.transport.wait) or
+-- report what it waits for (nil, "wantread" | "wantwrite").
+--
+-- Modes: "block" (default; calls wait up to the File's timeout), "nb" (set_nonblocking()
+-- without callbacks; calls never wait), "cb" (set_nonblocking(read_cb, write_cb, close_cb):
+-- callbacks run from the moontls.loop the File is registered with). A File without a
+-- transport (wrap(nil, ctx)) is sans-IO: feed() bytes in, take pending() bytes out.
 local core = require "moontls.core"
 local socket = require "socket"
 local x509 = require "moontls.x509"
+local transport = require "moontls.transport"
 
 local M = {}
 
@@ -15,96 +25,141 @@ File.__index = File
 M.File = File
 
 local CHUNK = 16384
+local READ_LIMIT = 256 * 1024 -- plaintext read ahead of the application, at most
+local LINGER = 1 -- seconds close() waits for the peer's close_notify
+local gettime = socket.gettime
+local wait = transport.wait
 
---- Wraps a connected socket. opts: server_name (client SNI and host name to verify),
--- timeout (seconds, nil = forever; defaults to none), session (client: a Session from
--- f:getsession() to resume).
+-- The read queue: a list of plaintext chunks with the offset consumed in the first, so large
+-- reads cost one concatenation instead of one per chunk. `scanned` counts the bytes already
+-- searched for an end of line.
+local function rq_push(self, s)
+   local q = self.rq
+   q.tail = q.tail + 1
+   q[q.tail] = s
+   q.size = q.size + #s
+end
+
+-- Takes the first n bytes (n <= size) as one string.
+local function rq_take(self, n)
+   local q = self.rq
+   local parts = {}
+   while n > 0 do
+      local c = q[q.head]
+      local avail = #c - q.off
+      if avail <= n then
+         parts[#parts + 1] = q.off == 0 and c or c:sub(q.off + 1)
+         q[q.head] = nil
+         q.head, q.off = q.head + 1, 0
+         n, q.size = n - avail, q.size - avail
+      else
+         parts[#parts + 1] = c:sub(q.off + 1, q.off + n)
+         q.off, q.size, n = q.off + n, q.size - n, 0
+      end
+   end
+   q.scanned = 0
+   if q.head > q.tail then q.head, q.tail = 1, 0 end
+   return #parts == 1 and parts[1] or table.concat(parts)
+end
+
+-- The count of bytes up to and including the first "\n", or nil.
+local function rq_line(self)
+   local q = self.rq
+   local base = 0
+   for i = q.head, q.tail do
+      local c = q[i]
+      local start = i == q.head and q.off or 0
+      local len = #c - start
+      if base + len > q.scanned then
+         local p = c:find("\n", start + 1 + math.max(0, q.scanned - base), true)
+         if p then return base + p - start end
+      end
+      base = base + len
+   end
+   q.scanned = base
+   return nil
+end
+
+local function new_rq()
+   return { head = 1, tail = 0, off = 0, size = 0, scanned = 0 }
+end
+
+--- Wraps a transport: a LuaSocket tcp (kept nonblocking; the File applies its own timeout),
+-- any object with LuaSocket-style send/receive whose calls wait by themselves (a cosocket),
+-- or nil for a sans-IO File (feed/pending). opts: server_name (client: SNI and the name to
+-- verify), timeout (seconds per call, nil = none), session (client: resume it),
+-- pending_data (bytes already read from the transport: STARTTLS), read_limit (plaintext
+-- read ahead, default 256 KiB), linger (close(): seconds to wait for the peer's
+-- close_notify, default 1), copas (the copas module: drive a LuaSocket tcp through copas),
+-- cooperative (true: treat sock as a cosocket even if it has getfd), loop (the moontls.loop
+-- for callbacks; default the current or default loop).
 function M.wrap(sock, ctx, opts)
    opts = opts or {}
+   if type(ctx) ~= "table" or not ctx.core then error("bad argument #2 (context expected)", 2) end
+   local tr = sock ~= nil and transport.of(sock, opts) or nil
    local conn, err, code = core.file_new(ctx.core, ctx.mode == "client" and opts.server_name
       or nil)
    if not conn then return nil, err, code end
    if opts.session and ctx.mode == "client" then
       local ok, rerr, rcode = conn:resume(opts.session)
-      if not ok then return nil, rerr, rcode end
-   end
-   sock:settimeout(0)
-   return setmetatable({ sock = sock, conn = conn, ctx = ctx, server_name = opts.server_name,
-      timeout = opts.timeout, rbuf = "" }, File)
-end
-
-function File:settimeout(t)
-   self.timeout = t
-   return 1
-end
-
-function File:getfd()
-   return self.sock:getfd()
-end
-
-function File:dirty()
-   return #self.rbuf > 0 or self.conn:dirty()
-end
-
-local function deadline(self)
-   return self.timeout and socket.gettime() + self.timeout or nil
-end
-
--- Waits due the socket is readable (or writable); false on timeout.
-local function wait(self, due, for_write)
-   local left = due and due - socket.gettime() or nil
-   if left and left <= 0 then return false end
-   local r, w = socket.select(not for_write and { self.sock } or nil,
-      for_write and { self.sock } or nil, left)
-   return (for_write and w or r)[1] ~= nil
-end
-
--- Sends every pending record. Returns true, or nil, err.
-local function flush(self, due)
-   while true do
-      local out = self.conn:pending()
-      if #out == 0 then return true end
-      local last, err, partial = self.sock:send(out)
-      local n = last or partial or 0
-      if n > 0 then self.conn:sent(n) end
-      if not last then
-         if err ~= "timeout" then return nil, err end
-         if not wait(self, due, true) then return nil, "timeout" end
+      if not ok then
+         conn:close()
+         return nil, rerr, rcode
       end
    end
+   local self = setmetatable({ sock = sock, tr = tr, conn = conn, ctx = ctx,
+      server_name = opts.server_name, tmo = opts.timeout, rq = new_rq(), need = 0,
+      read_limit = opts.read_limit or READ_LIMIT, linger = opts.linger or LINGER,
+      mode = "block", want = "r", loop = opts.loop }, File)
+   local pending = opts.pending_data
+   if pending and #pending > 0 then
+      if tr and tr.skip then tr:skip(pending) end
+      self.held = pending
+   end
+   return self
 end
 
--- Gives the engine input it refused earlier (it stops taking input while it waits for a
--- decision or while plaintext waits to be read). Returns true, or nil, err, code.
-local function refeed(self)
-   local input = self.pending_input
-   if input then
-      local used, err, code = self.conn:feed(input)
-      if not used then return nil, err, code end
-      self.pending_input = used < #input and input:sub(used + 1) or nil
+-- Plaintext out of the engine into the read queue, up to the read limit (or what the
+-- current receive needs), so the engine takes records again.
+local function drain(self)
+   local limit = math.max(self.read_limit, self.need)
+   local conn, q = self.conn, self.rq
+   while q.size < limit do
+      local s = conn:read(CHUNK)
+      if not s then return end
+      rq_push(self, s)
    end
+end
+
+-- Gives the engine bytes, holding back what it refuses (it stops while plaintext waits to
+-- be read or while it waits for a decision). Returns true, or nil, err, code.
+local function feed(self, data)
+   local held = self.held
+   if held then
+      data = #data > 0 and held .. data or held
+      self.held = nil
+   end
+   local used, err, code = self.conn:feed(data)
+   if not used then return nil, err, code end
+   if used < #data then self.held = used == 0 and data or data:sub(used + 1) end
    return true
 end
 
--- Feeds the engine: held-back input first, else what the socket has (waiting for it).
--- Returns true, or nil, err, code.
-local function pull(self, due)
-   if self.pending_input then
-      local before = #self.pending_input
-      local ok, err, code = refeed(self)
-      if not ok then return nil, err, code end
-      if not self.pending_input or #self.pending_input < before then return true end
-   end
+-- Sends pending records without waiting. Returns true when none are left, false when the
+-- transport takes no more now, or nil, err.
+local function push_out(self)
+   local conn, tr = self.conn, self.tr
+   if not tr then return not conn:dirty() end
    while true do
-      local data, err, partial = self.sock:receive(CHUNK)
-      data = data or partial
-      if data and #data > 0 then
-         self.pending_input = (self.pending_input or "") .. data
-         return refeed(self)
+      local out = conn:pending()
+      if #out == 0 then return true end
+      local n, err = tr:send(out)
+      if not n then
+         self.terr = err
+         return nil, err
       end
-      if err == "closed" then return nil, "closed" end
-      if err ~= "timeout" then return nil, err end
-      if not wait(self, due, false) then return nil, "timeout" end
+      if n > 0 then conn:sent(n) end
+      if n < #out then return false end
    end
 end
 
@@ -118,7 +173,10 @@ local function verify_peer(self)
    local certs = {}
    for i, der in ipairs(self.conn:peer_chain()) do
       local list, err = x509.load(der)
-      if not list then return self.conn:decide(false, "bad_certificate"), err end
+      if not list then
+         self.conn:decide(false, "bad_certificate")
+         return nil, err
+      end
       certs[i] = list[1]
    end
    local opts = self.ctx:trust()
@@ -140,120 +198,373 @@ local function verify_peer(self)
    return nil, self.verify_error, code
 end
 
---- Runs the handshake to its end. Returns true, or nil, message, code.
-function File:handshake()
-   local due = deadline(self)
+--- The engine's decisions and who answers them: decision name -> function(file) returning
+-- true, or nil, message, code after answering the engine with a refusal. The engine may ask
+-- at any point (a renegotiation too), so the common pump calls decide(). An answer may
+-- yield (it runs in the caller's coroutine).
+M.deciders = { verify = verify_peer }
+
+local function decide(self)
+   local kind = self.conn:decision()
+   local fn = kind and M.deciders[kind]
+   if not fn then
+      self.conn:decide(false, "internal_error")
+      return nil, "no answer for the engine's decision " .. tostring(kind)
+   end
+   return fn(self)
+end
+
+local function engine_error(self)
+   local emsg, ecode = self.conn:error()
+   if self.verify_error then return self.verify_error, ecode end
+   return emsg, ecode
+end
+
+-- The pump. goal(self, st, flushed) returns true when the call is done, "again" when it
+-- moved something (loop without waiting), false to go on, or nil, err, code. Returns true,
+-- or nil, err, code where err is "wantread"/"wantwrite" (nonblocking and sans-IO modes),
+-- "timeout", "closed", or a failure.
+local function pump(self, goal, due)
+   local conn, tr = self.conn, self.tr
+   local blocking = self.mode == "block" and tr
    while true do
-      local st = self.conn:status()
-      if st.connected then
-         if self.ctx.keylog then self.ctx:log_key(self.conn:keylog()) end
-         local ok, err = flush(self, due)
-         if not ok then return nil, err end
-         return true
-      end
-      local ok, err, code
+      if self.released then return nil, "closed" end
+      local st = conn:status()
       if st.decision then
-         ok, err, code = verify_peer(self)
-         if not ok then
-            flush(self, due)
-            return nil, err, code
-         end
-      elseif st.closed then
-         flush(self, due)
-         return nil, self.conn:error() -- message, code
-      else
-         ok, err, code = flush(self, due)
-         if ok then ok, err, code = pull(self, due) end
-         if not ok then
-            if err ~= "timeout" then flush(self, due) end
-            local emsg, ecode = self.conn:error()
-            return nil, emsg or err, ecode or code
-         end
+         local ok, err, code = decide(self)
+         if not ok and not conn:status().closed then return nil, err, code end
+         st = conn:status()
       end
+      if st.connected and not self.connected then
+         self.connected = true
+         if self.ctx.keylog then self.ctx:log_key(conn:keylog()) end
+      end
+      if st.readable then
+         drain(self)
+         st = conn:status()
+      end
+      local flushed, serr = push_out(self)
+      if flushed == nil then return nil, serr end
+      local done, gerr, gcode = goal(self, st, flushed)
+      if done == true then return true end
+      if done == nil then return nil, gerr, gcode end
+      if done ~= "again" then
+         if st.closed then
+            -- failed (or both sides closed): the alert it queued goes out first
+            if flushed == false and blocking and not tr.cooperative and wait(tr, "w", due) then
+               goto continue
+            end
+            local emsg, ecode = engine_error(self)
+            if emsg then return nil, emsg, ecode end
+            return nil, "closed"
+         end
+         local want_r = st.want_input and not self.rshut
+         if want_r and self.held then
+            feed(self, "") -- a failure closes the engine: the next round sends its alert
+            goto continue
+         end
+         if want_r and self.eof then
+            if not st.connected then
+               return nil, "connection closed by the peer during the handshake"
+            end
+            return nil, "closed"
+         end
+         if want_r and tr then
+            if tr.cooperative and due and gettime() >= due then return nil, "timeout" end
+            local data, rerr = tr:recv(CHUNK)
+            if data then
+               feed(self, data)
+               goto continue
+            end
+            if rerr == "closed" then
+               self.eof = true
+               goto continue
+            end
+            if rerr ~= "again" then
+               self.terr = rerr
+               return nil, rerr
+            end
+         end
+         local want_w = flushed == false
+         if not want_r and not want_w then
+            if st.readable then
+               -- the read queue is full: the application has to read first
+               self.want = nil
+               return nil, "wantread"
+            end
+            if st.peer_closed or self.rshut then return nil, "closed" end
+            return nil, engine_error(self) or "stalled"
+         end
+         self.want = want_w and (want_r and "rw" or "w") or "r"
+         if not blocking then return nil, want_w and "wantwrite" or "wantread" end
+         if tr.cooperative or not wait(tr, self.want, due) then return nil, "timeout" end
+      end
+      ::continue::
    end
 end
 
---- Sends data (or data:sub(i, j)); returns the index of the last byte sent, or
--- nil, err, last index sent.
+local function deadline(self)
+   local t = self.tmo
+   return t and t >= 0 and gettime() + t or nil
+end
+
+local arm -- callbacks mode: (re)registers the File with its loop
+
+local function handshake_goal(self, st, flushed)
+   if st.connected then return flushed or self.mode ~= "block" end
+   return false
+end
+
+--- Runs the handshake to its end. Returns true, or nil, message, code ("wantread" /
+-- "wantwrite" in nonblocking modes: call again when ready).
+function File:handshake()
+   if self.released then return nil, "closed" end
+   local ok, err, code = pump(self, handshake_goal, deadline(self))
+   if self.mode == "cb" then arm(self) end
+   return ok, err, code
+end
+
+--- Sends data (or data:sub(i, j)); returns the index of the last byte sent, or nil, err,
+-- index of the last byte sent (LuaSocket). Blocking: waits until the records are out.
+-- Nonblocking: takes what fits in the engine's output buffer (64 KiB of records) and
+-- returns nil, "wantwrite", last when not everything fit.
 function File:send(data, i, j)
-   data = (i or j) and data:sub(i or 1, j or -1) or data
-   local due = deadline(self)
-   local done = 0
-   while done < #data do
-      local n, err, code = self.conn:write(data:sub(done + 1, done + 4 * CHUNK))
+   if type(data) ~= "string" then
+      error("bad argument #1 to 'send' (string expected, got " .. type(data) .. ")", 2)
+   end
+   i = i or 1
+   local first = i < 0 and math.max(#data + i + 1, 1) or math.max(i, 1)
+   local last = j or #data
+   if last < 0 then last = #data + last + 1 end
+   last = math.min(last, #data)
+   if self.released or self.shut_send then return nil, "closed", first - 1 end
+   local done = first - 1
+   local conn, blocking = self.conn, self.mode == "block" and self.tr
+   local function goal(_, st, flushed)
+      if done >= last then return flushed or not blocking end
+      if not st.connected then return false end
+      local n, err, code = conn:write(data:sub(done + 1, math.min(done + 4 * CHUNK, last)))
       if n then
          done = done + n
-      elseif err ~= "wantwrite" then
-         return nil, err, done, code
+         return "again"
       end
-      local ok, ferr = flush(self, due)
-      if not ok then return nil, ferr, done end
+      if err ~= "wantwrite" then return nil, err, code end
+      return false
    end
-   return (i or 1) - 1 + done
+   local ok, err, code = pump(self, goal, deadline(self))
+   if self.mode == "cb" then
+      if self.wcb then self.wcb_due = true end
+      arm(self)
+   end
+   if ok then return last end
+   if err == "wantread" and done >= last then return last end
+   return nil, err, done, code
 end
 
--- Moves decrypted plaintext into rbuf; true if some arrived, nil, err otherwise.
-local function fill(self, due)
-   while true do
-      local s, err, code = self.conn:read(CHUNK)
-      if s then
-         self.rbuf = self.rbuf .. s
-         return true
-      end
-      if err ~= "wantread" then return nil, err, code end
-      local ok, ferr = flush(self, due)
-      if not ok then return nil, ferr end
-      local pok, perr, pcode = pull(self, due)
-      if not pok then return nil, perr, pcode end
+local function pattern_kind(pattern)
+   if pattern == "*l" or pattern == "l" then return "l" end
+   if pattern == "*a" or pattern == "a" then return "a" end
+   if math.type(pattern) == "integer" or (type(pattern) == "number" and pattern % 1 == 0) then
+      return "n"
    end
+   error("bad argument #1 to 'receive' (invalid pattern)", 3)
 end
 
---- LuaSocket's receive: "*l" / "l" (a line without the end of line), "*a" / "a"
--- (due the peer closes), or a byte count. Returns data, or nil, err, partial.
+--- LuaSocket's receive: "*l" / "l" (a line without its end of line), "*a" / "a" (until the
+-- peer closes), or a byte count; prefix goes in front. Returns data, or nil, err, partial
+-- (err: "timeout", "closed", "wantread" in nonblocking modes, or a failure; the partial
+-- data is consumed, as in LuaSocket: pass it back as prefix).
 function File:receive(pattern, prefix)
    pattern = pattern or "*l"
-   local due = deadline(self)
+   local kind = pattern_kind(pattern)
+   local n = kind == "n" and math.tointeger(pattern) or nil
+   if n and n < 0 then error("bad argument #1 to 'receive' (invalid pattern)", 2) end
    local head = prefix or ""
-   while true do
-      if pattern == "*l" or pattern == "l" then
-         local nl = self.rbuf:find("\n", 1, true)
-         if nl then
-            local line = self.rbuf:sub(1, nl - 1):gsub("\r$", "")
-            self.rbuf = self.rbuf:sub(nl + 1)
-            return head .. line
-         end
-      elseif type(pattern) == "number" then
-         if #self.rbuf >= pattern then
-            local s = self.rbuf:sub(1, pattern)
-            self.rbuf = self.rbuf:sub(pattern + 1)
-            return head .. s
-         end
-      elseif pattern ~= "*a" and pattern ~= "a" then
-         error("bad pattern '" .. tostring(pattern) .. "'", 2)
+   local q = self.rq
+   local line
+   local function goal(_, st)
+      if kind == "l" then
+         line = rq_line(self)
+         if line then return true end
+      elseif kind == "n" then
+         if q.size >= n then return true end
       end
-      local ok, err = fill(self, due)
-      if not ok then
-         local partial = self.rbuf
-         self.rbuf = ""
-         if err == "closed" and (pattern == "*a" or pattern == "a") then
-            return head .. partial
-         end
-         return nil, err, head .. partial
+      if (st.peer_closed and not st.readable) or (self.eof and not st.readable) then
+         return nil, "closed"
       end
+      return false
+   end
+   self.need = kind == "n" and n or math.huge
+   local ok, err, code
+   if self.released then
+      ok, err = goal(self, { peer_closed = true })
+      if not ok then err = "closed" end
+   else
+      ok, err, code = pump(self, goal, deadline(self))
+   end
+   self.need = 0
+   if self.mode == "cb" then arm(self) end
+   if ok then
+      if kind == "l" then
+         local s = rq_take(self, line)
+         return head .. s:sub(1, s:byte(-2) == 13 and -3 or -2)
+      end
+      return head .. rq_take(self, n)
+   end
+   local partial = head .. rq_take(self, q.size)
+   if err == "closed" and kind == "a" then return partial end
+   return nil, err, partial, code
+end
+
+--- Half-close (LuaSocket shutdown): "send" sends close_notify and keeps reading until the
+-- peer's; "receive" stops reading; "both" does both. Returns 1, or nil, err.
+function File:shutdown(how)
+   how = how or "both"
+   if how ~= "send" and how ~= "receive" and how ~= "both" then
+      error("bad argument #1 to 'shutdown' (invalid option '" .. tostring(how) .. "')", 2)
+   end
+   if self.released then return nil, "closed" end
+   if how ~= "send" then self.rshut = true end
+   if how ~= "receive" and not self.shut_send then
+      self.shut_send = true
+      self.conn:close_notify()
+      local ok, err = pump(self, function(_, _, flushed) return flushed end, deadline(self))
+      if self.mode == "cb" then arm(self) end
+      if not ok and err ~= "wantwrite" and err ~= "wantread" then return nil, err end
+   end
+   return 1
+end
+
+local function unwatch(self)
+   if self.watch then
+      self.watch:cancel()
+      self.watch, self.watching = nil, nil
    end
 end
 
---- Sends close_notify, waits up to `linger` seconds (default 1) for the peer's, closes.
-function File:close(linger)
-   if self.closed then return 1 end
-   self.closed = true
-   if not self.conn:closed() then
-      self.conn:close_notify()
-      flush(self, socket.gettime() + (linger or 1))
-      self.conn:close()
+-- Frees the engine and closes the transport.
+local function release(self)
+   if self.released then return end
+   self.released = true
+   unwatch(self)
+   if self.timer then
+      self.timer:cancel()
+      self.timer = nil
    end
-   self.sock:close()
+   self.conn:close()
+   if self.tr then pcall(self.tr.close, self.tr) end
+end
+
+-- Waits (blocking mode) for the close_notify to go out and, up to the linger time, for
+-- the peer's: plaintext arriving meanwhile is dropped.
+local function linger_goal(self, st, flushed)
+   local q = self.rq
+   if q.size > 0 then rq_take(self, q.size) end
+   if not flushed then return false end
+   if st.peer_closed or self.eof or st.closed then return true end
+   return false
+end
+
+local linger_async
+
+--- Sends close_notify, waits up to `linger` seconds (default: the File's linger, 1 s) for
+-- the peer's, closes the transport. Nonblocking mode does not wait; callbacks mode lingers
+-- in the loop. Returns 1; a second close returns 1 as well.
+function File:close(linger)
+   if self.closing or self.released then return 1 end
+   self.closing = true
+   linger = linger or self.linger
+   if self.mode == "cb" and self.tr and linger > 0 then
+      unwatch(self)
+      self.rcb, self.wcb, self.ccb = nil, nil, nil
+      self.conn:close_notify()
+      self.shut_send = true
+      linger_async(self, gettime() + linger)
+      return 1
+   end
+   if not self.conn:status().closed then
+      self.conn:close_notify()
+      self.shut_send = true
+      if self.tr and self.mode == "block" and not self.eof and self.terr == nil then
+         self.rshut = false
+         pump(self, linger_goal, gettime() + linger)
+      else
+         push_out(self)
+      end
+   end
+   release(self)
    return 1
+end
+
+File.__close = function(self) self:close() end
+File.__gc = function(self)
+   if not self.released then
+      self.released = true
+      self.conn:close()
+      if self.tr then pcall(self.tr.close, self.tr) end
+   end
+end
+
+function File:__tostring()
+   return "moontls.File: " .. (self.released and "closed" or tostring(self.conn):match(
+      "0x%x+") or "?")
+end
+
+--- Timeout in seconds for each later call (nil or negative: none). LuaSocket's mode
+-- argument is accepted and ignored: the timeout is a total per call.
+function File:settimeout(t)
+   self.tmo = t
+   return 1
+end
+
+function File:gettimeout()
+   return self.tmo
+end
+
+--- The transport's file descriptor (for socket.select and pollers), -1 if none.
+function File:getfd()
+   local fd = not self.released and self.tr and self.tr.fd
+   return fd or -1
+end
+
+--- true when received data is buffered here or in the engine (socket.select then treats
+-- the File as readable without polling).
+function File:dirty()
+   if self.released then return false end
+   return self.rq.size > 0 or self.held ~= nil or self.conn:status().readable
+end
+
+--- cqueues' polling protocol: cqueues.poll(f) waits for what the last call waited for.
+function File:pollfd()
+   return self:getfd()
+end
+
+function File:events()
+   return self.want or "r"
+end
+
+function File:timeout()
+   return self.tmo
+end
+
+--- Sans-IO: hands received record bytes to the engine; every byte is taken (held back
+-- when the engine waits for plaintext to be read). Returns true, or nil, message, code.
+function File:feed(data)
+   if self.tr then error("feed is for a File without a transport (wrap(nil, ctx))", 2) end
+   if self.released then return nil, "closed" end
+   local ok, err, code = feed(self, data)
+   if not ok then return nil, err, code end
+   ok, err, code = pump(self, function() return false end, nil)
+   if not ok and err ~= "wantread" and err ~= "wantwrite" then return nil, err, code end
+   return true
+end
+
+--- Sans-IO: the record bytes to send now (taken: they count as sent).
+function File:pending()
+   if self.released then return "" end
+   local out = self.conn:pending()
+   if #out > 0 then self.conn:sent(#out) end
+   return out
 end
 
 function File:info()
@@ -273,6 +584,12 @@ function File:getpeercertificate(n)
    return der and x509.load(der)[1] or nil
 end
 
+function File:getpeerchain()
+   local t = {}
+   for i, der in ipairs(self.conn:peer_chain()) do t[i] = x509.load(der)[1] end
+   return t
+end
+
 --- The Session to resume later (moontls.connect/wrap{session = s}), or nil, err.
 function File:getsession()
    return self.conn:session()
@@ -282,8 +599,213 @@ function File:export(label, context, length)
    return self.conn:export(label, context, length)
 end
 
+function File:getpeername()
+   if self.sock and self.sock.getpeername then return self.sock:getpeername() end
+end
+
+function File:getsockname()
+   if self.sock and self.sock.getsockname then return self.sock:getsockname() end
+end
+
+-- Callbacks mode -------------------------------------------------------------------------
+
+local function the_loop(self)
+   local lp = self.loop or transport.current_loop()
+   if not lp then lp = require("moontls.loop").default() end
+   self.loop = lp
+   return lp
+end
+
+local dispatch
+
+-- (Re)registers the File's interest with the loop: a watch on the fd for what the pump
+-- waits for, and a zero timer when callbacks are due without the fd becoming ready.
+function arm(self)
+   if self.mode ~= "cb" or self.released or self.in_cb then return end
+   local lp = the_loop(self)
+   local mode = self.want
+   if self.stopped then mode = nil end
+   if mode ~= self.watching then
+      unwatch(self)
+      if mode then
+         self.watch = lp:watch(self.tr.fd, mode, function() dispatch(self) end)
+         self.watching = mode
+      end
+   end
+   local due = (self.rq.size > 0 and self.rcb) or (self.wcb_due and self.connected
+      and not self.conn:dirty()) or (self.ending and not self.ended)
+   if due and not self.timer then
+      self.timer = lp:timer(0, function()
+         self.timer = nil
+         dispatch(self)
+      end)
+   end
+end
+
+local function noop_goal()
+   return false
+end
+
+local function dispatch_body(self)
+   for _ = 1, 16 do
+      if self.mode ~= "cb" or self.released then return end
+      local ok, err, code = pump(self, noop_goal, nil)
+      local q = self.rq
+      if q.size > 0 and self.rcb then self.rcb(self, rq_take(self, q.size)) end
+      if self.mode ~= "cb" or self.released then return end
+      if self.wcb_due and self.connected and not self.conn:dirty() then
+         self.wcb_due = false
+         if self.wcb then self.wcb(self) end
+         if self.mode ~= "cb" or self.released then return end
+      end
+      if not ok and err ~= "wantread" and err ~= "wantwrite" then
+         self.ending, self.end_err, self.end_code = true, err, code
+      end
+      if self.ending and not self.ended and (q.size == 0 or not self.rcb) then
+         self.ended, self.stopped = true, true
+         local ccb = self.ccb
+         if ccb then
+            if self.end_err == "closed" then
+               ccb(self)
+            else
+               ccb(self, self.end_err, self.end_code)
+            end
+         end
+         return
+      end
+      if not (q.size > 0 and self.rcb) and not self.conn:status().readable then return end
+   end
+end
+
+function dispatch(self)
+   if self.in_cb then return end
+   self.in_cb = true
+   local ok, err = pcall(dispatch_body, self)
+   self.in_cb = false
+   arm(self)
+   if not ok then error(err, 0) end
+end
+
+--- Nonblocking mode. Without arguments: calls never wait, they return nil, "wantread" /
+-- "wantwrite" and the File polls as its fd (getfd/dirty for socket.select, pollfd/events/
+-- timeout for cqueues.poll). With callbacks (Pike): read_cb(f, data) gets plaintext as it
+-- arrives, write_cb(f) runs once the handshake is done and again each time what f:send()
+-- queued has gone out, close_cb(f) when the peer closed (close_cb(f, err, code) on a
+-- failure). Callbacks run from the moontls.loop (opts.loop, the current or the default
+-- loop), one at a time, never from inside a File method.
+function File:set_nonblocking(read_cb, write_cb, close_cb)
+   if read_cb == nil and write_cb == nil and close_cb == nil then
+      unwatch(self)
+      self.mode = "nb"
+      return self
+   end
+   if not self.tr or self.tr.cooperative then
+      error("callbacks need a transport with a file descriptor", 2)
+   end
+   self.mode = "cb"
+   self.rcb, self.wcb, self.ccb = read_cb, write_cb, close_cb
+   self.wcb_due = write_cb ~= nil
+   arm(self)
+   if not self.timer then
+      self.timer = the_loop(self):timer(0, function()
+         self.timer = nil
+         dispatch(self)
+      end)
+   end
+   return self
+end
+
+--- Back to blocking mode (callbacks dropped).
+function File:set_blocking()
+   unwatch(self)
+   if self.timer then
+      self.timer:cancel()
+      self.timer = nil
+   end
+   self.mode = "block"
+   self.rcb, self.wcb, self.ccb = nil, nil, nil
+   return self
+end
+
+function File:set_read_callback(cb)
+   self.rcb = cb
+   arm(self)
+end
+
+function File:set_write_callback(cb)
+   self.wcb = cb
+   self.wcb_due = cb ~= nil
+   arm(self)
+end
+
+function File:set_close_callback(cb)
+   self.ccb = cb
+end
+
+-- Callbacks mode close: the loop pushes the close_notify out and waits for the peer's up to
+-- `due`, then releases.
+function linger_async(self, due)
+   local lp = the_loop(self)
+   local done = false
+   local function finish()
+      if done then return end
+      done = true
+      if self.timer then
+         self.timer:cancel()
+         self.timer = nil
+      end
+      release(self)
+   end
+   local function step()
+      if done then return end
+      local ok, err = pump(self, linger_goal, nil)
+      if ok or (err ~= "wantread" and err ~= "wantwrite") then return finish() end
+      if self.watching ~= self.want then
+         unwatch(self)
+         self.watch = lp:watch(self.tr.fd, self.want, step)
+         self.watching = self.want
+      end
+   end
+   self.timer = lp:timer(math.max(0, due - gettime()), finish)
+   self.mode = "nb"
+   self.rshut = false
+   step()
+end
+
+-- Connecting and listening -----------------------------------------------------------
+
+-- A TCP connection to host:port made without blocking the scheduler, bounded by due.
+local function tcp_connect(host, port, due)
+   local addrs, rerr = socket.dns.getaddrinfo(host)
+   if not addrs then return nil, rerr end
+   local err = "no address for " .. tostring(host)
+   for _, a in ipairs(addrs) do
+      local s = a.family == "inet6" and socket.tcp6() or socket.tcp4()
+      s:settimeout(0)
+      local ok, cerr = s:connect(a.addr, port)
+      if not ok and cerr == "timeout" then
+         local tr = { fd = math.tointeger(s:getfd()), sock = s }
+         if not wait(tr, "w", due) then
+            s:close()
+            return nil, "timeout"
+         end
+         ok = s:getpeername()
+         if not ok then
+            -- the connect failed: connecting again names the reason
+            local _, again = s:connect(a.addr, port)
+            cerr = again or "connection failed"
+         end
+      end
+      if ok then return s end
+      s:close()
+      err = cerr
+   end
+   return nil, err
+end
+
 --- Connects over TCP, wraps and handshakes. opts: context (default: a client context
--- verifying against the system store), server_name (default host), timeout.
+-- verifying against the system store), server_name (default host), timeout (bounds the
+-- connect and the handshake, and is the File's timeout), and wrap's options.
 function M.connect(host, port, opts)
    opts = opts or {}
    local ctx = opts.context
@@ -292,12 +814,12 @@ function M.connect(host, port, opts)
       ctx, err = require("moontls.context").new { mode = "client" }
       if not ctx then return nil, err end
    end
-   local sock, err = socket.connect(host, port)
+   local t = opts.timeout
+   local sock, err = tcp_connect(host, port, t and gettime() + t or nil)
    if not sock then return nil, err end
-   local name = opts.server_name
-   if name == nil then name = host end
-   local f, werr, code = M.wrap(sock, ctx, { server_name = name, timeout = opts.timeout,
-      session = opts.session })
+   local wopts = setmetatable({}, { __index = opts })
+   if opts.server_name == nil then wopts.server_name = host end
+   local f, werr, code = M.wrap(sock, ctx, wopts)
    if not f then
       sock:close()
       return nil, werr, code
@@ -312,40 +834,102 @@ end
 
 local Port = {}
 Port.__index = Port
+M.Port = Port
 
---- A listening TLS port (Pike SSL.Port): accept() returns Files that finished the handshake.
+--- A listening TLS port (Pike SSL.Port): accept() returns Files that finished the
+-- handshake. opts: wrap's options for the accepted Files (timeout, read_limit, linger, ...),
+-- backlog.
 function M.listen(host, port, ctx, opts)
-   local sock, err = socket.bind(host, port)
+   opts = opts or {}
+   local sock, err = socket.bind(host, port, opts.backlog or 128)
    if not sock then return nil, err end
-   return setmetatable({ sock = sock, ctx = ctx, opts = opts or {} }, Port)
+   sock:settimeout(0)
+   return setmetatable({ sock = sock, ctx = ctx, opts = opts, fd = math.tointeger(sock:getfd()) },
+      Port)
 end
 
---- Accepts one connection and runs its handshake; returns a File or nil, err.
-function Port:accept()
-   local s, err = self.sock:accept()
-   if not s then return nil, err end
-   local f, werr, code = M.wrap(s, self.ctx, { timeout = self.opts.timeout })
-   if not f then
-      s:close()
-      return nil, werr, code
+--- Accepts one connection, waiting up to the Port's timeout (settimeout; nil = forever);
+-- yields under a scheduler. Returns a File that finished its handshake (unless
+-- opts.handshake == false), or nil, err.
+function Port:accept(opts)
+   local due = self.timeout and self.timeout >= 0 and gettime() + self.timeout or nil
+   while true do
+      local s, err = self.sock:accept()
+      if s then
+         local f, werr, code = M.wrap(s, self.ctx, self.opts)
+         if not f then
+            s:close()
+            return nil, werr, code
+         end
+         if opts and opts.handshake == false then return f end
+         local ok, herr, hcode = f:handshake()
+         if not ok then
+            f:close(0)
+            return nil, herr, hcode
+         end
+         return f
+      end
+      if err ~= "timeout" then return nil, err end
+      if not wait(self, "r", due) then return nil, "timeout" end
    end
-   local ok, herr, hcode = f:handshake()
-   if not ok then
-      f:close(0)
-      return nil, herr, hcode
-   end
-   return f
+end
+
+--- Under moontls.loop: accepts connections in a task and runs handler(file) in a task of its
+-- own for each (after its handshake; a failed handshake calls on_error(err, code) if
+-- given). Returns the accepting task's result of lp:spawn.
+function Port:serve(handler, on_error, lp)
+   lp = lp or transport.current_loop() or require("moontls.loop").default()
+   self.serving = true
+   return lp:spawn(function()
+      while self.serving do
+         local s, err = self.sock:accept()
+         if s then
+            lp:spawn(function()
+               local f, werr, code = M.wrap(s, self.ctx, self.opts)
+               if not f then
+                  s:close()
+                  if on_error then on_error(werr, code) end
+                  return
+               end
+               local ok, herr, hcode = f:handshake()
+               if not ok then
+                  f:close(0)
+                  if on_error then on_error(herr, hcode) end
+                  return
+               end
+               handler(f)
+            end)
+         elseif err == "timeout" then
+            lp:wait(self.fd, "r", nil)
+         else
+            if on_error then on_error(err) end
+            if not self.serving then return end
+            lp:sleep(0.01)
+         end
+      end
+   end)
 end
 
 function Port:getsockname()
    return self.sock:getsockname()
 end
 
+function Port:getfd()
+   return self.fd or -1
+end
+
+function Port.dirty()
+   return false
+end
+
 function Port:settimeout(t)
-   return self.sock:settimeout(t)
+   self.timeout = t
+   return 1
 end
 
 function Port:close()
+   self.serving = false
+   self.fd = nil
    return self.sock:close()
 end
 
