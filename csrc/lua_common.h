@@ -20,6 +20,7 @@
 #define MT_KEY_T "moontls.Key"
 #define MT_CERTIFICATE_T "moontls.Certificate"
 #define MT_TRUSTSTORE_T "moontls.TrustStore"
+#define MT_POLLER_T "moontls.Poller"
 
 /* Every class struct starts with this header. */
 typedef struct mt_lua_obj {
@@ -67,5 +68,7 @@ void mt_lua_crypto_register(lua_State *L);
 void mt_lua_x509_register(lua_State *L);
 /* core.x509_build (lua_x509write.c): certificate issuance for moontls.certgen. */
 void mt_lua_x509write_register(lua_State *L);
+/* core.poller_new, core.monotime (lua_loop.c): the backend of moontls.loop. */
+void mt_lua_loop_register(lua_State *L);
 
 #endif
