@@ -26,23 +26,22 @@ M.File = File
 
 local CHUNK = 16384
 local READ_LIMIT = 256 * 1024 -- plaintext read ahead of the application, at most
+local WRITE_LIMIT = 256 * 1024 -- plaintext queued by nonblocking sends, at most
 local LINGER = 1 -- seconds close() waits for the peer's close_notify
 local gettime = socket.gettime
 local wait = transport.wait
 
--- The read queue: a list of plaintext chunks with the offset consumed in the first, so large
--- reads cost one concatenation instead of one per chunk. `scanned` counts the bytes already
--- searched for an end of line.
-local function rq_push(self, s)
-   local q = self.rq
+-- The read and write queues: lists of plaintext chunks with the offset consumed in the
+-- first, so large reads cost one concatenation instead of one per chunk. `scanned` counts
+-- the bytes already searched for an end of line.
+local function q_push(q, s)
    q.tail = q.tail + 1
    q[q.tail] = s
    q.size = q.size + #s
 end
 
 -- Takes the first n bytes (n <= size) as one string.
-local function rq_take(self, n)
-   local q = self.rq
+local function q_take(q, n)
    local parts = {}
    while n > 0 do
       local c = q[q.head]
@@ -63,8 +62,7 @@ local function rq_take(self, n)
 end
 
 -- The count of bytes up to and including the first "\n", or nil.
-local function rq_line(self)
-   local q = self.rq
+local function q_line(q)
    local base = 0
    for i = q.head, q.tail do
       local c = q[i]
@@ -80,7 +78,7 @@ local function rq_line(self)
    return nil
 end
 
-local function new_rq()
+local function new_q()
    return { head = 1, tail = 0, off = 0, size = 0, scanned = 0 }
 end
 
@@ -108,8 +106,9 @@ function M.wrap(sock, ctx, opts)
       end
    end
    local self = setmetatable({ sock = sock, tr = tr, conn = conn, ctx = ctx,
-      server_name = opts.server_name, tmo = opts.timeout, rq = new_rq(), need = 0,
-      read_limit = opts.read_limit or READ_LIMIT, linger = opts.linger or LINGER,
+      server_name = opts.server_name, tmo = opts.timeout, rq = new_q(), wq = new_q(), need = 0,
+      read_limit = opts.read_limit or READ_LIMIT,
+      write_limit = opts.write_limit or WRITE_LIMIT, linger = opts.linger or LINGER,
       mode = "block", want = "r", loop = opts.loop }, File)
    local pending = opts.pending_data
    if pending and #pending > 0 then
@@ -127,7 +126,18 @@ local function drain(self)
    while q.size < limit do
       local s = conn:read(CHUNK)
       if not s then return end
-      rq_push(self, s)
+      q_push(self.rq, s)
+   end
+end
+
+-- Queued plaintext (nonblocking sends) into the engine, as much as it takes.
+local function wq_flush(self)
+   local q, conn = self.wq, self.conn
+   while q.size > 0 do
+      local c = q[q.head]
+      local n = conn:write(q.off == 0 and c or c:sub(q.off + 1))
+      if not n or n == 0 then return end -- full, or failed: the pump reports the failure
+      q_take(q, n)
    end
 end
 
@@ -243,6 +253,10 @@ local function pump(self, goal, due)
          drain(self)
          st = conn:status()
       end
+      if self.wq.size > 0 and st.writable then
+         wq_flush(self)
+         st = conn:status()
+      end
       local flushed, serr = push_out(self)
       if flushed == nil then return nil, serr end
       local done, gerr, gcode = goal(self, st, flushed)
@@ -310,6 +324,39 @@ end
 
 local arm -- callbacks mode: (re)registers the File with its loop
 
+-- Queues data[from..to] for a nonblocking send, up to the write limit, in pieces the engine
+-- takes whole. Returns the count queued.
+local function queue(self, data, from, to)
+   local q = self.wq
+   local k = math.max(0, math.min(self.write_limit - q.size, to - from + 1))
+   local pos, stop = from, from + k - 1
+   while pos <= stop do
+      local e = math.min(pos + 4 * CHUNK - 1, stop)
+      q_push(q, data:sub(pos, e))
+      pos = e + 1
+   end
+   return k
+end
+
+-- After a call in a nonblocking mode: what the File waits for now (events(), the loop
+-- watch): "w" while records or queued plaintext wait, "r" while the engine takes input.
+local function update_want(self)
+   if self.released then return end
+   local st = self.conn:status()
+   local w = st.has_output or self.wq.size > 0
+   local r = st.want_input and not self.rshut and not self.eof
+   self.want = w and (r and "rw" or "w") or (r and "r") or nil
+end
+
+local function after(self)
+   if self.mode == "cb" then
+      arm(self)
+   elseif self.mode ~= "block" or not self.tr then
+      update_want(self)
+   end
+end
+
+
 local function handshake_goal(self, st, flushed)
    if st.connected then return flushed or self.mode ~= "block" end
    return false
@@ -320,14 +367,15 @@ end
 function File:handshake()
    if self.released then return nil, "closed" end
    local ok, err, code = pump(self, handshake_goal, deadline(self))
-   if self.mode == "cb" then arm(self) end
+   after(self)
    return ok, err, code
 end
 
 --- Sends data (or data:sub(i, j)); returns the index of the last byte sent, or nil, err,
 -- index of the last byte sent (LuaSocket). Blocking: waits until the records are out.
--- Nonblocking: takes what fits in the engine's output buffer (64 KiB of records) and
--- returns nil, "wantwrite", last when not everything fit.
+-- Nonblocking: what the engine does not take now is queued (up to write_limit, default
+-- 256 KiB) and goes out as the transport allows; nil, "wantwrite", last when the queue is
+-- full. The handshake runs first if it has not.
 function File:send(data, i, j)
    if type(data) ~= "string" then
       error("bad argument #1 to 'send' (string expected, got " .. type(data) .. ")", 2)
@@ -337,28 +385,44 @@ function File:send(data, i, j)
    local last = j or #data
    if last < 0 then last = #data + last + 1 end
    last = math.min(last, #data)
-   if self.released or self.shut_send then return nil, "closed", first - 1 end
+   if self.released or self.shut_send or self.closing then return nil, "closed", first - 1 end
    local done = first - 1
-   local conn, blocking = self.conn, self.mode == "block" and self.tr
+   local conn, wq = self.conn, self.wq
+   local blocking = self.mode == "block" and self.tr
    local function goal(_, st, flushed)
-      if done >= last then return flushed or not blocking end
-      if not st.connected then return false end
+      if done >= last then return (flushed and wq.size == 0) or not blocking end
+      if wq.size > 0 or not st.connected then return not blocking end
       local n, err, code = conn:write(data:sub(done + 1, math.min(done + 4 * CHUNK, last)))
       if n then
          done = done + n
          return "again"
       end
       if err ~= "wantwrite" then return nil, err, code end
-      return false
+      return not blocking
    end
    local ok, err, code = pump(self, goal, deadline(self))
-   if self.mode == "cb" then
-      if self.wcb then self.wcb_due = true end
-      arm(self)
+   if not blocking and (ok or err == "wantread" or err == "wantwrite") then
+      ok = true
+      done = done + queue(self, data, done + 1, last)
+      if done < last then ok, err = nil, "wantwrite" end
    end
+   if self.wcb then self.wcb_due = true end
+   after(self)
    if ok then return last end
-   if err == "wantread" and done >= last then return last end
    return nil, err, done, code
+end
+
+--- Sends what queued and pending records wait, waiting in blocking mode (nonblocking:
+-- true when nothing is left, else nil, "wantwrite"). Returns true, or nil, err, code.
+function File:flush()
+   if self.released then return nil, "closed" end
+   local wq = self.wq
+   local ok, err, code = pump(self, function(_, _, flushed)
+      return flushed and wq.size == 0
+   end, deadline(self))
+   after(self)
+   if ok then return true end
+   return nil, err, code
 end
 
 local function pattern_kind(pattern)
@@ -384,7 +448,7 @@ function File:receive(pattern, prefix)
    local line
    local function goal(_, st)
       if kind == "l" then
-         line = rq_line(self)
+         line = q_line(q)
          if line then return true end
       elseif kind == "n" then
          if q.size >= n then return true end
@@ -403,21 +467,33 @@ function File:receive(pattern, prefix)
       ok, err, code = pump(self, goal, deadline(self))
    end
    self.need = 0
-   if self.mode == "cb" then arm(self) end
+   after(self)
    if ok then
       if kind == "l" then
-         local s = rq_take(self, line)
+         local s = q_take(q, line)
          return head .. s:sub(1, s:byte(-2) == 13 and -3 or -2)
       end
-      return head .. rq_take(self, n)
+      return head .. q_take(q, n)
    end
-   local partial = head .. rq_take(self, q.size)
+   local partial = head .. q_take(q, q.size)
    if err == "closed" and kind == "a" then return partial end
    return nil, err, partial, code
 end
 
---- Half-close (LuaSocket shutdown): "send" sends close_notify and keeps reading until the
--- peer's; "receive" stops reading; "both" does both. Returns 1, or nil, err.
+-- The engine's close_notify, once queued plaintext went into the engine.
+local function send_close_notify(self, st)
+   if self.wq.size > 0 and not st.closed then return false end
+   if not self.notified then
+      self.notified = true
+      self.conn:close_notify()
+      return "again"
+   end
+   return true
+end
+
+--- Half-close (LuaSocket shutdown): "send" sends close_notify (after what send() queued)
+-- and keeps reading until the peer's; "receive" stops reading; "both" does both. Returns 1,
+-- or nil, err (nonblocking: the rest goes out with the next calls or flush()).
 function File:shutdown(how)
    how = how or "both"
    if how ~= "send" and how ~= "receive" and how ~= "both" then
@@ -427,9 +503,12 @@ function File:shutdown(how)
    if how ~= "send" then self.rshut = true end
    if how ~= "receive" and not self.shut_send then
       self.shut_send = true
-      self.conn:close_notify()
-      local ok, err = pump(self, function(_, _, flushed) return flushed end, deadline(self))
-      if self.mode == "cb" then arm(self) end
+      local ok, err = pump(self, function(_, st, flushed)
+         local r = send_close_notify(self, st)
+         if r ~= true then return r end
+         return flushed
+      end, deadline(self))
+      after(self)
       if not ok and err ~= "wantwrite" and err ~= "wantread" then return nil, err end
    end
    return 1
@@ -455,11 +534,14 @@ local function release(self)
    if self.tr then pcall(self.tr.close, self.tr) end
 end
 
--- Waits (blocking mode) for the close_notify to go out and, up to the linger time, for
--- the peer's: plaintext arriving meanwhile is dropped.
-local function linger_goal(self, st, flushed)
+-- close(): queued plaintext out, then close_notify, then, up to the linger time, the
+-- peer's close_notify; plaintext arriving meanwhile is dropped.
+local function closing_goal(self, st, flushed)
    local q = self.rq
-   if q.size > 0 then rq_take(self, q.size) end
+   if q.size > 0 then q_take(q, q.size) end
+   if st.readable then self.conn:read(CHUNK) end
+   local r = send_close_notify(self, st)
+   if r ~= true then return r end
    if not flushed then return false end
    if st.peer_closed or self.eof or st.closed then return true end
    return false
@@ -468,29 +550,30 @@ end
 local linger_async
 
 --- Sends close_notify, waits up to `linger` seconds (default: the File's linger, 1 s) for
--- the peer's, closes the transport. Nonblocking mode does not wait; callbacks mode lingers
--- in the loop. Returns 1; a second close returns 1 as well.
+-- the peer's, closes the transport. Nonblocking mode sends what it can without waiting
+-- (flush() first to be sure); callbacks mode lingers in the loop. Returns 1; closing again
+-- returns 1 as well.
 function File:close(linger)
    if self.closing or self.released then return 1 end
-   self.closing = true
+   self.closing, self.shut_send = true, true
    linger = linger or self.linger
+   self.rcb, self.wcb, self.ccb = nil, nil, nil
+   self.rshut = false
    if self.mode == "cb" and self.tr and linger > 0 then
       unwatch(self)
-      self.rcb, self.wcb, self.ccb = nil, nil, nil
-      self.conn:close_notify()
-      self.shut_send = true
       linger_async(self, gettime() + linger)
       return 1
    end
-   if not self.conn:status().closed then
-      self.conn:close_notify()
-      self.shut_send = true
-      if self.tr and self.mode == "block" and not self.eof and self.terr == nil then
-         self.rshut = false
-         pump(self, linger_goal, gettime() + linger)
-      else
-         push_out(self)
-      end
+   if not self.tr then
+      -- sans-IO: the close_notify waits in pending(), which releases the engine once empty
+      pump(self, closing_goal, nil)
+      if not self.conn:dirty() then release(self) end
+      return 1
+   end
+   if self.terr == nil then
+      local blocking = self.mode == "block"
+      if not blocking then self.mode = "nb" end
+      pump(self, closing_goal, blocking and gettime() + linger or nil)
    end
    release(self)
    return 1
@@ -554,8 +637,8 @@ function File:feed(data)
    if self.released then return nil, "closed" end
    local ok, err, code = feed(self, data)
    if not ok then return nil, err, code end
-   ok, err, code = pump(self, function() return false end, nil)
-   if not ok and err ~= "wantread" and err ~= "wantwrite" then return nil, err, code end
+   pump(self, function() return false end, nil)
+   if self.conn:error() then return nil, engine_error(self) end
    return true
 end
 
@@ -564,6 +647,7 @@ function File:pending()
    if self.released then return "" end
    local out = self.conn:pending()
    if #out > 0 then self.conn:sent(#out) end
+   if self.closing then release(self) end
    return out
 end
 
@@ -623,6 +707,7 @@ local dispatch
 function arm(self)
    if self.mode ~= "cb" or self.released or self.in_cb then return end
    local lp = the_loop(self)
+   update_want(self)
    local mode = self.want
    if self.stopped then mode = nil end
    if mode ~= self.watching then
@@ -633,7 +718,7 @@ function arm(self)
       end
    end
    local due = (self.rq.size > 0 and self.rcb) or (self.wcb_due and self.connected
-      and not self.conn:dirty()) or (self.ending and not self.ended)
+      and self.wq.size == 0 and not self.conn:dirty()) or (self.ending and not self.ended)
    if due and not self.timer then
       self.timer = lp:timer(0, function()
          self.timer = nil
@@ -651,9 +736,9 @@ local function dispatch_body(self)
       if self.mode ~= "cb" or self.released then return end
       local ok, err, code = pump(self, noop_goal, nil)
       local q = self.rq
-      if q.size > 0 and self.rcb then self.rcb(self, rq_take(self, q.size)) end
+      if q.size > 0 and self.rcb then self.rcb(self, q_take(q, q.size)) end
       if self.mode ~= "cb" or self.released then return end
-      if self.wcb_due and self.connected and not self.conn:dirty() then
+      if self.wcb_due and self.connected and self.wq.size == 0 and not self.conn:dirty() then
          self.wcb_due = false
          if self.wcb then self.wcb(self) end
          if self.mode ~= "cb" or self.released then return end
@@ -742,14 +827,12 @@ function File:set_close_callback(cb)
    self.ccb = cb
 end
 
--- Callbacks mode close: the loop pushes the close_notify out and waits for the peer's up to
--- `due`, then releases.
+-- Callbacks mode close: the loop pushes the rest out and waits for the peer's close_notify
+-- up to `due`, then releases.
 function linger_async(self, due)
    local lp = the_loop(self)
-   local done = false
+   self.mode = "nb"
    local function finish()
-      if done then return end
-      done = true
       if self.timer then
          self.timer:cancel()
          self.timer = nil
@@ -757,18 +840,21 @@ function linger_async(self, due)
       release(self)
    end
    local function step()
-      if done then return end
-      local ok, err = pump(self, linger_goal, nil)
+      if self.released then return end
+      local ok, err = pump(self, closing_goal, nil)
       if ok or (err ~= "wantread" and err ~= "wantwrite") then return finish() end
       if self.watching ~= self.want then
          unwatch(self)
-         self.watch = lp:watch(self.tr.fd, self.want, step)
-         self.watching = self.want
+         if self.want then
+            self.watch = lp:watch(self.tr.fd, self.want, step)
+            self.watching = self.want
+         end
       end
    end
-   self.timer = lp:timer(math.max(0, due - gettime()), finish)
-   self.mode = "nb"
-   self.rshut = false
+   self.timer = lp:timer(math.max(0, due - gettime()), function()
+      self.timer = nil
+      finish()
+   end)
    step()
 end
 
@@ -929,6 +1015,7 @@ end
 
 function Port:close()
    self.serving = false
+   transport.forget(self.fd)
    self.fd = nil
    return self.sock:close()
 end

@@ -14,6 +14,26 @@ local M = {}
 
 local gettime = socket.gettime
 
+-- moontls.loop, when it can be loaded (false when not)
+local loopmod
+local function loop_module()
+   if loopmod == nil then
+      local ok, m = pcall(require, "moontls.loop")
+      loopmod = ok and m or false
+   end
+   return loopmod
+end
+
+--- Tells the schedulers that fd is about to be closed: moontls.loop ends its waiters and
+-- watches, cqueues drops the descriptor from its pollers.
+function M.forget(fd)
+   if not fd then return end
+   local lm = loop_module()
+   if lm then lm.forget(fd) end
+   local cq = package.loaded.cqueues
+   if cq and cq.cancel then cq.cancel(fd) end
+end
+
 -- Plain LuaSocket tcp: the socket is switched to timeout 0 and waited on by fd.
 local Sock = {}
 Sock.__index = Sock
@@ -39,6 +59,7 @@ function Sock:send(s)
 end
 
 function Sock:close()
+   M.forget(self.fd)
    self.fd = nil
    return self.sock:close()
 end
@@ -147,13 +168,9 @@ function M.of(sock, opts)
 end
 
 -- The waiting strategies, tried in order: the built-in loop, cqueues, socket.select.
-local loopmod
 local function current_loop()
-   if loopmod == nil then
-      local ok, m = pcall(require, "moontls.loop")
-      loopmod = ok and m or false
-   end
-   return loopmod and loopmod.current()
+   local lm = loop_module()
+   return lm and lm.current()
 end
 
 local function cqueues_running()
@@ -176,7 +193,10 @@ function M.wait(tr, mode, due)
       if left <= 0 then return false end
    end
    local lp = current_loop()
-   if lp then return lp:wait(tr.fd, mode, left) and true or false end
+   if lp then
+      -- nil, "closed" (the fd went away) counts as ready: the next recv/send says why
+      return lp:wait(tr.fd, mode, left) ~= false
+   end
    local cq = cqueues_running()
    if cq then
       local p = setmetatable({ fd = tr.fd, mode = mode, left = left }, Pollable)
