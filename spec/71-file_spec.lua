@@ -226,6 +226,90 @@ describe("moontls.File", function()
          assert.is_true(mem1 - mem0 < 1024, "memory after: +" .. (mem1 - mem0) .. " KiB")
       end)
 
+      it("callbacks: a failed handshake reaches close_cb with its error", function()
+         local lp = loop.new()
+         local port, pn = loopback_port(sctx(), { loop = lp })
+         local cerr
+         lp:spawn(function()
+            local f = port:accept { handshake = false }
+            port:close()
+            f:handshake() -- fails: the client refuses the certificate
+            f:close(0)
+         end)
+         lp:spawn(function()
+            local sock = assert(socket.connect("127.0.0.1", pn))
+            local other = assert(tls.context { mode = "client", cafile = pki.rsa.ca })
+            local f = assert(tls.wrap(sock, other, { server_name = "localhost", loop = lp }))
+            f:set_nonblocking(function() end, function() end, function(ff, err)
+               cerr = err
+               ff:close()
+            end)
+         end)
+         assert(lp:run())
+         assert.matches("certificate verify failed", cerr)
+      end)
+
+      it("a silent peer: nil, \"timeout\" with the partial data, the task yields", function()
+         local lp = loop.new()
+         local port, pn = loopback_port(sctx(), { timeout = 5 })
+         local res, elapsed, ticks = nil, nil, 0
+         lp:spawn(function()
+            local f = assert(port:accept())
+            port:close()
+            assert(f:send("abc"))
+            assert.equal("done", f:receive("*l"))
+            f:close()
+         end)
+         lp:spawn(function()
+            local f = assert(tls.connect("127.0.0.1", pn, { context = cctx(),
+               server_name = "localhost", timeout = 5 }))
+            f:settimeout(0.3)
+            local t0 = socket.gettime()
+            res = { f:receive("*l") }
+            elapsed = socket.gettime() - t0
+            f:send("done\n")
+            f:close()
+         end)
+         lp:spawn(function()
+            for _ = 1, 5 do
+               lp:sleep(0.05)
+               ticks = ticks + 1
+            end
+         end)
+         assert(lp:run())
+         assert.same({ nil, "timeout", "abc" }, res)
+         assert.is_true(elapsed >= 0.25 and elapsed < 1, "waited " .. elapsed)
+         assert.equal(5, ticks) -- the loop kept running while the receive waited
+      end)
+
+      it("a server's handshake has a deadline too (one byte per 100 ms)", function()
+         local lp = loop.new()
+         local port, pn = loopback_port(sctx(), { timeout = 0.5 })
+         local res, elapsed
+         lp:spawn(function()
+            local t0 = socket.gettime()
+            res = { port:accept() }
+            elapsed = socket.gettime() - t0
+            port:close()
+         end)
+         lp:spawn(function()
+            local s = socket.tcp()
+            s:settimeout(0)
+            s:connect("127.0.0.1", pn)
+            assert(lp:wait(s:getfd(), "w", 5))
+            local drip = "\22\3\1\64\0" .. string.rep("\1", 10) -- a 16 KiB record, slowly
+            for k = 1, #drip do
+               if not s:send(drip:sub(k, k)) then break end
+               lp:sleep(0.1)
+            end
+            s:close()
+         end)
+         assert(lp:run())
+         assert.is_nil(res[1])
+         assert.equal("timeout", res[2])
+         assert.is_true(elapsed < 0.9, "accept took " .. elapsed)
+      end)
+
       it("a peer sending one byte per 100 ms cannot hold a handshake past its deadline",
          function()
             local lp = loop.new()
@@ -320,6 +404,86 @@ describe("moontls.File", function()
          raw:close()
          assert.equal("secret", got)
          assert.equal("bye", reply)
+      end)
+   end)
+
+   describe("limits and lifetime", function()
+      it("reads ahead at most read_limit; a blocked sender gets backpressure", function()
+         local lp = loop.new()
+         local port, pn = loopback_port(sctx(), { timeout = 10 })
+         local sent_all, rq_size, final
+         lp:spawn(function()
+            local f = assert(port:accept())
+            port:close()
+            assert(f:send(string.rep("x", 8 * #MB)))
+            sent_all = socket.gettime()
+            f:close()
+         end)
+         lp:spawn(function()
+            local f = assert(tls.connect("127.0.0.1", pn, { context = cctx(),
+               server_name = "localhost", timeout = 10, read_limit = 65536 }))
+            -- a send that has to wait reads ahead meanwhile, but only up to the limit
+            local w = lp:spawn(function() f:send(string.rep("y", 100)) end)
+            assert(w:join())
+            lp:sleep(0.3)
+            rq_size = f.rq.size
+            assert.is_nil(sent_all) -- 8 MiB cannot have gone into 64 KiB and socket buffers
+            local got = assert(f:receive(8 * #MB))
+            final = #got
+            f:close()
+         end)
+         assert(lp:run())
+         assert.is_true(rq_size <= 65536 + 16384, "read ahead " .. rq_size)
+         assert.equal(8 * #MB, final)
+      end)
+
+      it("a nonblocking send queues at most write_limit", function()
+         local c = assert(tls.wrap(nil, cctx(), { server_name = "localhost",
+            write_limit = 65536 }))
+         local s = assert(tls.wrap(nil, sctx()))
+         for _ = 1, 10 do
+            c:handshake()
+            s:handshake()
+            local out = c:pending()
+            if #out > 0 then s:feed(out) end
+            out = s:pending()
+            if #out > 0 then c:feed(out) end
+         end
+         assert.is_true(c:handshake())
+         local last, err, done = c:send(MB)
+         assert.is_nil(last)
+         assert.equal("wantwrite", err)
+         -- the engine's records (64 KiB of output) plus the queue
+         assert.is_true(done >= 65536 and done <= 3 * 65536, "took " .. done)
+      end)
+
+      it("<close> closes, and a dropped File's descriptor is freed by the collector", function()
+         collectgarbage()
+         local fds0 = open_fds()
+         local port, pn = loopback_port(sctx())
+         local fd
+         do
+            local sock = assert(socket.connect("127.0.0.1", pn))
+            local f <close> = assert(tls.wrap(sock, cctx(), { server_name = "localhost",
+               linger = 0 }))
+            fd = f:getfd()
+            assert.is_true(fd >= 0)
+            local a = assert(port:accept { handshake = false })
+            a:close(0)
+            f:close(0)
+            assert.equal(-1, f:getfd())
+         end
+         do
+            local sock = assert(socket.connect("127.0.0.1", pn))
+            local _ = assert(tls.wrap(sock, cctx(), { server_name = "localhost" }))
+            local a = assert(port:accept { handshake = false })
+            a:close(0)
+            assert.equal(fds0 + 2, open_fds()) -- the port and the dropped File's socket
+         end
+         collectgarbage()
+         collectgarbage()
+         port:close()
+         assert.equal(fds0, open_fds())
       end)
    end)
 
@@ -442,10 +606,8 @@ describe("moontls.File", function()
             done = done + 1
          end)
          copas.addthread(function()
-            local s = socket.tcp()
-            assert(copas.connect(s, "127.0.0.1", pn))
-            local f = assert(tls.wrap(s, cctx(), { copas = copas, server_name = "localhost" }))
-            assert(f:handshake())
+            local f = assert(tls.connect("127.0.0.1", pn, { copas = copas, context = cctx(),
+               server_name = "localhost" }))
             assert(f:send(MB))
             back = f:receive(#MB)
             f:shutdown("send")

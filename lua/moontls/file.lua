@@ -343,7 +343,7 @@ end
 local function update_want(self)
    if self.released then return end
    local st = self.conn:status()
-   local w = st.has_output or self.wq.size > 0
+   local w = st.has_output or (self.wq.size > 0 and st.writable)
    local r = st.want_input and not self.rshut and not self.eof
    self.want = w and (r and "rw" or "w") or (r and "r") or nil
 end
@@ -901,8 +901,18 @@ function M.connect(host, port, opts)
       if not ctx then return nil, err end
    end
    local t = opts.timeout
-   local sock, err = tcp_connect(host, port, t and gettime() + t or nil)
-   if not sock then return nil, err end
+   local sock, err
+   if opts.copas then
+      sock = socket.tcp()
+      local ok, cerr = opts.copas.connect(sock, host, port)
+      if not ok then
+         sock:close()
+         return nil, cerr
+      end
+   else
+      sock, err = tcp_connect(host, port, t and gettime() + t or nil)
+      if not sock then return nil, err end
+   end
    local wopts = setmetatable({}, { __index = opts })
    if opts.server_name == nil then wopts.server_name = host end
    local f, werr, code = M.wrap(sock, ctx, wopts)
