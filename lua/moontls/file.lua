@@ -368,7 +368,8 @@ function File:handshake()
    if self.released then return nil, "closed" end
    local ok, err, code = pump(self, handshake_goal, deadline(self))
    after(self)
-   return ok, err, code
+   if ok then return true end
+   return nil, err, code
 end
 
 --- Sends data (or data:sub(i, j)); returns the index of the last byte sent, or nil, err,
