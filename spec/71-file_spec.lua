@@ -111,6 +111,28 @@ describe("moontls.File", function()
          f:close(0)
       end)
 
+      it("waits through a custom wait function when given one", function()
+         local srv = server.start(pki.ec.cert, pki.ec.key, { count = 2 })
+         local calls, modes = 0, {}
+         local f = assert(tls.connect("127.0.0.1", srv.port, { context = cctx(),
+            server_name = "localhost", timeout = 5, wait = function(fd, mode, secs)
+               calls = calls + 1
+               modes[mode] = true
+               assert.is_true(math.type(fd) == "integer" and secs > 0 and secs <= 5)
+               socket.sleep(0.002)
+               return true -- "maybe ready": the File tries again
+            end }))
+         assert(f:send("x\n"))
+         assert.equal("x", f:receive("*l"))
+         assert.is_true(calls > 0 and modes.r)
+         -- false means the time is up
+         f:close()
+         local g, err = tls.connect("127.0.0.1", srv.port, { context = cctx(),
+            server_name = "localhost", timeout = 5, wait = function() return false end })
+         assert.is_nil(g)
+         assert.equal("timeout", err)
+      end)
+
       it("errors on send and receive after close", function()
          local srv = server.start(pki.ec.cert, pki.ec.key, { count = 1 })
          local f = assert(tls.connect("127.0.0.1", srv.port, { context = cctx(),

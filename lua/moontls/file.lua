@@ -87,10 +87,13 @@ end
 -- or nil for a sans-IO File (feed/pending). opts: server_name (client: SNI and the name to
 -- verify), timeout (seconds per call, nil = none), session (client: resume it),
 -- pending_data (bytes already read from the transport: STARTTLS), read_limit (plaintext
--- read ahead, default 256 KiB), linger (close(): seconds to wait for the peer's
+-- read ahead, default 256 KiB), write_limit (plaintext queued by nonblocking sends, default
+-- 256 KiB), linger (close(): seconds to wait for the peer's
 -- close_notify, default 1), copas (the copas module: drive a LuaSocket tcp through copas),
 -- cooperative (true: treat sock as a cosocket even if it has getfd), loop (the moontls.loop
--- for callbacks; default the current or default loop).
+-- for callbacks; default the current or default loop), wait (function(fd, mode, secs) ->
+-- truthy when ready, false on timeout: how a blocking-style call waits, in place of the
+-- built-in choice of moontls.loop, cqueues or socket.select).
 function M.wrap(sock, ctx, opts)
    opts = opts or {}
    if type(ctx) ~= "table" or not ctx.core then error("bad argument #2 (context expected)", 2) end
@@ -109,7 +112,7 @@ function M.wrap(sock, ctx, opts)
       server_name = opts.server_name, tmo = opts.timeout, rq = new_q(), wq = new_q(), need = 0,
       read_limit = opts.read_limit or READ_LIMIT,
       write_limit = opts.write_limit or WRITE_LIMIT, linger = opts.linger or LINGER,
-      mode = "block", want = "r", loop = opts.loop }, File)
+      mode = "block", want = "r", loop = opts.loop, waiter = opts.wait }, File)
    local pending = opts.pending_data
    if pending and #pending > 0 then
       if tr and tr.skip then tr:skip(pending) end
@@ -264,8 +267,11 @@ local function pump(self, goal, due)
       if done == nil then return nil, gerr, gcode end
       if done ~= "again" then
          if st.closed then
-            -- failed (or both sides closed): the alert it queued goes out first
-            if flushed == false and blocking and not tr.cooperative and wait(tr, "w", due) then
+            -- failed (or both sides closed): the alert it queued goes out first, if the
+            -- transport takes it within the linger time
+            if flushed == false and blocking and not tr.cooperative
+               and wait(tr, "w", math.min(due or math.huge, gettime() + self.linger),
+                  self.waiter) then
                goto continue
             end
             local emsg, ecode = engine_error(self)
@@ -295,7 +301,7 @@ local function pump(self, goal, due)
                goto continue
             end
             if rerr ~= "again" then
-               self.terr = rerr
+               if rerr ~= "timeout" then self.terr = rerr end -- a cosocket's own timeout
                return nil, rerr
             end
          end
@@ -311,7 +317,9 @@ local function pump(self, goal, due)
          end
          self.want = want_w and (want_r and "rw" or "w") or "r"
          if not blocking then return nil, want_w and "wantwrite" or "wantread" end
-         if tr.cooperative or not wait(tr, self.want, due) then return nil, "timeout" end
+         if tr.cooperative or not wait(tr, self.want, due, self.waiter) then
+            return nil, "timeout"
+         end
       end
       ::continue::
    end

@@ -186,12 +186,14 @@ function Pollable:events() return self.mode end
 function Pollable:timeout() return self.left end
 
 --- Waits until tr is ready for mode or due passes; true when ready, false on timeout.
-function M.wait(tr, mode, due)
+-- custom (optional): function(fd, mode, secs) doing the waiting instead.
+function M.wait(tr, mode, due, custom)
    local left
    if due then
       left = due - gettime()
       if left <= 0 then return false end
    end
+   if custom then return custom(tr.fd, mode, left) ~= false end
    local lp = current_loop()
    if lp then
       -- nil, "closed" (the fd went away) counts as ready: the next recv/send says why
