@@ -22,8 +22,10 @@ MT_WUR int mt_sys_write_private(const char *path, const void *data, size_t len, 
  * A poller keeps one interest mask per fd (MT_POLL_R | MT_POLL_W), level-triggered, and
  * reports which of them are ready. Two backends: epoll(7) (Linux) and poll(2) (anywhere).
  * An fd epoll refuses (EPERM: a regular file) is kept as "always ready", as poll(2) would
- * report it. Functions that fail return -MT_E_INVALID_ARG (the fd: *sys_errno says why,
- * EBADF for a closed fd), -MT_E_NOMEM, or -MT_E_INTERNAL (a system call failed: *sys_errno). */
+ * report it. A poller used in a child after fork() first gives itself its own epoll set, so
+ * parent and child never change each other's interests. Functions that fail return
+ * -MT_E_INVALID_ARG (the fd: *sys_errno says why, EBADF for a closed fd), -MT_E_NOMEM, or
+ * -MT_E_INTERNAL (a system call failed: *sys_errno). */
 enum {
     MT_POLL_R = 1,   /* readable (or hung up / in error: a read will tell) */
     MT_POLL_W = 2,   /* writable (or in error) */

@@ -11,6 +11,9 @@
  * - A closed fd disappears from an epoll set by itself (when its last reference goes), and
  *   its number may come back for a new file: the caller passes `refresh` when that may
  *   have happened, and MOD falls back to ADD on ENOENT (ADD to MOD on EEXIST).
+ * - fork(): parent and child share one epoll interest list through the inherited fd, so a
+ *   child changing it would silently change the parent's. The poller remembers its pid;
+ *   in another process it first builds its own epoll set from the slots (rebuild()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,7 +26,7 @@
 #include "err.h"
 #include "sys.h"
 
-#if defined(__linux__)
+#if defined(__linux__) && !defined(MT_NO_EPOLL)
 #include <sys/epoll.h>
 #define HAVE_EPOLL 1
 #else
@@ -105,6 +108,7 @@ static unsigned ep_ready(const kev *e, int *fd)
 struct mt_poll {
     int backend;
     int epfd;
+    long pid; /* the process the epoll set belongs to */
     slot *slots;
     size_t nslots;
     size_t count; /* fds with an interest */
@@ -148,6 +152,7 @@ int mt_poll_new(mt_poll **out, int backend, int *sys_errno)
         p->epfd = ep_create();
         if (p->epfd >= 0) {
             p->backend = MT_POLL_EPOLL;
+            p->pid = mt_sys_getpid();
         } else if (backend == MT_POLL_EPOLL) {
             *sys_errno = errno;
             free(p);
@@ -232,13 +237,43 @@ static void unregister(mt_poll *p, int fd)
     p->count--;
 }
 
+/* In a child after fork(): a new epoll set holding the same fds, the inherited one closed
+ * (this process's copy only). An fd the kernel refuses now is forgotten. */
+static int rebuild(mt_poll *p, int *sys_errno)
+{
+    long pid = mt_sys_getpid();
+    if (p->backend != MT_POLL_EPOLL || p->pid == pid) {
+        return 0;
+    }
+    int epfd = ep_create();
+    if (epfd < 0) {
+        *sys_errno = errno;
+        return -MT_E_INTERNAL;
+    }
+    close(p->epfd);
+    p->epfd = epfd;
+    p->pid = pid;
+    for (size_t fd = 0; fd < p->nslots; fd++) {
+        slot *s = &p->slots[fd];
+        if (s->mask != 0 && !s->always && ep_ctl(epfd, OP_ADD, (int)fd, s->mask) < 0) {
+            unregister(p, (int)fd);
+        }
+    }
+    return 0;
+}
+
 /* Registers or updates fd with epoll; cur is its present mask (0: not registered). */
-static int epoll_apply(mt_poll *p, int fd, unsigned cur, unsigned mask, int *sys_errno)
+static int epoll_apply(mt_poll *p, int fd, unsigned cur, unsigned mask, int refresh, int *sys_errno)
 {
     slot *s = &p->slots[fd];
-    if (s->always) {
+    if (s->always && !refresh) {
         p->list[s->idx].events = poll_bits(mask);
         return 0;
+    }
+    if (s->always) { /* the number may name a socket now: ask epoll again */
+        list_del(p, fd);
+        s->always = 0;
+        cur = 0;
     }
     int op = cur ? OP_MOD : OP_ADD;
     int rc = ep_ctl(p->epfd, op, fd, mask);
@@ -267,6 +302,7 @@ int mt_poll_set(mt_poll *p, int fd, unsigned mask, int refresh, int *sys_errno)
         *sys_errno = EBADF;
         return -MT_E_INVALID_ARG;
     }
+    GUARD(rebuild(p, sys_errno));
     unsigned cur = mt_poll_get(p, fd);
     if (mask == 0) {
         if (cur != 0) {
@@ -288,7 +324,7 @@ int mt_poll_set(mt_poll *p, int fd, unsigned mask, int refresh, int *sys_errno)
     GUARD(grow_slots(p, fd));
     int rc;
     if (p->backend == MT_POLL_EPOLL) {
-        rc = epoll_apply(p, fd, cur, mask, sys_errno);
+        rc = epoll_apply(p, fd, cur, mask, refresh, sys_errno);
     } else if (cur == 0) {
         rc = list_add(p, fd, mask);
     } else {
@@ -308,10 +344,11 @@ int mt_poll_set(mt_poll *p, int fd, unsigned mask, int refresh, int *sys_errno)
     return 0;
 }
 
+/* Room for an event per registered fd, plus one: capev, capkev >= count + 1 on success. */
 static int grow_events(mt_poll *p)
 {
     size_t want = p->count + 1;
-    if (p->capev >= want) {
+    if (p->capev >= want && p->capkev >= want) {
         return 0;
     }
     size_t n = p->capev ? p->capev : 16;
@@ -344,8 +381,10 @@ static int wait_epoll(mt_poll *p, int timeout_ms, size_t *n, int *sys_errno)
     if (p->nlist > 0) {
         timeout_ms = 0; /* always-ready fds are ready now */
     }
-    size_t cap = p->capkev - p->nlist;
-    cap = cap < 1 ? 1 : cap > EPOLL_BATCH ? EPOLL_BATCH : cap;
+    /* grow_events made room for every fd: the kernel's events plus the always-ready ones */
+    size_t cap = p->capev - p->nlist;
+    cap = cap > p->capkev ? p->capkev : cap;
+    cap = cap > EPOLL_BATCH ? EPOLL_BATCH : cap;
     int k = ep_wait(p->epfd, p->kevs, cap, timeout_ms);
     if (k < 0) {
         if (errno == EINTR) {
@@ -396,6 +435,7 @@ int mt_poll_wait(mt_poll *p, int timeout_ms, const mt_poll_event **events, size_
     *sys_errno = 0;
     *n = 0;
     *events = NULL;
+    GUARD(rebuild(p, sys_errno));
     GUARD(grow_events(p));
     *events = p->ev;
     if (p->backend == MT_POLL_EPOLL) {

@@ -1,4 +1,4 @@
--- The class skeleton: moontls.Context, moontls.Session, moontls.File share one
+-- The class skeleton: moontls.Context, moontls.Session, moontls.File, moontls.Poller share one
 -- life cycle -- created closed, initialised, closed by close/__close/__gc.
 local core = require "moontls.core"
 
@@ -8,6 +8,9 @@ local classes = {
    { name = "moontls.Session", new = core.session_new, method = "time" },
    { name = "moontls.File", new = function() return core.file_new(core.context_new("client")) end,
      method = "dirty" },
+   -- the poll backend: 2000 of them below hold no fd until collected
+   { name = "moontls.Poller", new = function() return core.poller_new("poll") end,
+     method = "count" },
 }
 
 for _, c in ipairs(classes) do

@@ -21,6 +21,7 @@ end
 
 moontls.keys = require "moontls.keys"
 moontls.x509 = require "moontls.x509"
+moontls.loop = require "moontls.loop"
 
 local context = require "moontls.context"
 local file = require "moontls.file"

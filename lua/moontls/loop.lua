@@ -47,17 +47,16 @@ local function prefix(msg)
 end
 
 ---------------------------------------------------------------------------------------------
--- binary heap on (due, seq); entry.hi is its index
-local function less(a, b)
-   return a.due < b.due or (a.due == b.due and a.seq < b.seq)
-end
-
+-- binary heap on (due, seq); entry.hi is its index. The comparison is written out in the
+-- two loops (a function call per level costs more than the rest).
 local function heap_up(h, i)
    local e = h[i]
+   local due, seq = e.due, e.seq
    while i > 1 do
       local p = i // 2
       local pe = h[p]
-      if not less(e, pe) then break end
+      local pd = pe.due
+      if pd < due or (pd == due and pe.seq < seq) then break end
       h[i] = pe
       pe.hi = i
       i = p
@@ -69,12 +68,20 @@ end
 local function heap_down(h, i)
    local n = #h
    local e = h[i]
+   local due, seq = e.due, e.seq
    while true do
       local c = 2 * i
       if c > n then break end
-      if c < n and less(h[c + 1], h[c]) then c = c + 1 end
       local ce = h[c]
-      if not less(ce, e) then break end
+      if c < n then
+         local o = h[c + 1]
+         if o.due < ce.due or (o.due == ce.due and o.seq < ce.seq) then
+            c = c + 1
+            ce = o
+         end
+      end
+      local cd = ce.due
+      if cd > due or (cd == due and ce.seq > seq) then break end
       h[i] = ce
       ce.hi = i
       i = c
@@ -665,7 +672,8 @@ end
 function Loop:run()
    enter(self, "run")
    self.stopped = false
-   while not self.stopped and self.ntasks + self.nwatches + self.ntimers > 0 do
+   while not self.stopped and (self.ntasks + self.nwatches + self.ntimers > 0
+      or #self.runq > 0 or self.batch) do
       if #self.runq == 0 and not self.batch and #self.heap == 0 and next(self.dirty) == nil
          and self.poller:count() == 0 then
          return nil, prefix(("deadlock: %d task(s) wait and nothing can wake them")
@@ -674,6 +682,7 @@ function Loop:run()
       local n, err = self:step()
       if not n then return nil, err end
    end
+   flush(self) -- nothing stays registered for waits that ended
    return true
 end
 
@@ -686,6 +695,7 @@ end
 -- poller).
 function Loop:stats()
    check_open(self)
+   if not self.in_step then flush(self) end
    return { tasks = self.ntasks, watches = self.nwatches, timers = self.ntimers,
       fds = self.poller:count() }
 end
@@ -694,20 +704,26 @@ end
 function Loop:close()
    if self.closed then return end
    if self.in_step then error(prefix("close called from inside the loop"), 2) end
-   for t in pairs(self.tasks) do t:cancel() end
-   for _, rec in pairs(self.fds) do
-      for w in pairs(rec.waiters) do
-         if getmetatable(w) == Watch then w:cancel() end
-      end
-   end
-   local timers = {}
-   for _, e in ipairs(self.heap) do
-      if getmetatable(e) == Timer then timers[#timers + 1] = e end
-   end
-   for _, e in ipairs(timers) do e:cancel() end
+   -- closed from here on: what the <close> handlers of cancelled tasks try to add is refused
    self.closed = true
    loops[self] = nil
+   local tasks, first_err = {}, nil
+   for t in pairs(self.tasks) do tasks[#tasks + 1] = t end
+   for _, t in ipairs(tasks) do
+      -- an on_error that raises must not leave the other tasks or the epoll fd behind
+      local ok, err = pcall(t.cancel, t)
+      if not ok and first_err == nil then first_err = err end
+   end
+   local handles = {}
+   for _, rec in pairs(self.fds) do
+      for w in pairs(rec.waiters) do handles[#handles + 1] = w end
+   end
+   for _, e in ipairs(self.heap) do handles[#handles + 1] = e end
+   for _, h in ipairs(handles) do
+      if getmetatable(h) == Watch or getmetatable(h) == Timer then h:cancel() end
+   end
    self.poller:close()
+   if first_err ~= nil then error(first_err, 0) end
 end
 
 -- No __gc: a dropped loop's poller frees its epoll fd by itself, and finalizers should not
