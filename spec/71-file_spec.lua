@@ -459,6 +459,34 @@ describe("moontls.File", function()
          assert.equal(8 * #MB, final)
       end)
 
+      it("close() lingers for the peer's close_notify, at most the linger time", function()
+         local lp = loop.new()
+         local port, pn = loopback_port(sctx(), { timeout = 5 })
+         local times = {}
+         lp:spawn(function()
+            -- first peer answers close_notify with its own; the second stays silent
+            local f = assert(port:accept())
+            assert.equal("", f:receive("*a"))
+            f:close()
+            local g = assert(port:accept())
+            lp:sleep(1)
+            g:close(0)
+            port:close()
+         end)
+         lp:spawn(function()
+            for i, linger in ipairs { 2, 0.3 } do
+               local f = assert(tls.connect("127.0.0.1", pn, { context = cctx(),
+                  server_name = "localhost", timeout = 5 }))
+               local t0 = socket.gettime()
+               f:close(linger)
+               times[i] = socket.gettime() - t0
+            end
+         end)
+         assert(lp:run())
+         assert.is_true(times[1] < 0.5, "answered close took " .. times[1])
+         assert.is_true(times[2] >= 0.25 and times[2] < 0.8, "silent close took " .. times[2])
+      end)
+
       it("a nonblocking send queues at most write_limit", function()
          local c = assert(tls.wrap(nil, cctx(), { server_name = "localhost",
             write_limit = 65536 }))
