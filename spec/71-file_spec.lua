@@ -459,6 +459,32 @@ describe("moontls.File", function()
          assert.equal(8 * #MB, final)
       end)
 
+      it("half-close: after shutdown(\"send\") the reply still arrives", function()
+         local lp = loop.new()
+         local port, pn = loopback_port(sctx(), { timeout = 5 })
+         local request, reply, late
+         lp:spawn(function()
+            local f = assert(port:accept())
+            port:close()
+            request = f:receive("*a") -- ends at the client's close_notify
+            assert(f:send("response to " .. request))
+            f:close()
+         end)
+         lp:spawn(function()
+            local f = assert(tls.connect("127.0.0.1", pn, { context = cctx(),
+               server_name = "localhost", timeout = 5 }))
+            assert(f:send("request"))
+            assert.equal(1, f:shutdown("send"))
+            late = { f:send("more") }
+            reply = f:receive("*a")
+            f:close()
+         end)
+         assert(lp:run())
+         assert.equal("request", request)
+         assert.equal("response to request", reply)
+         assert.same({ nil, "closed", 0 }, late)
+      end)
+
       it("close() lingers for the peer's close_notify, at most the linger time", function()
          local lp = loop.new()
          local port, pn = loopback_port(sctx(), { timeout = 5 })
@@ -638,6 +664,42 @@ describe("moontls.File", function()
          port:close()
          assert.is_true(back == MB)
          assert.equal("", tail)
+      end)
+
+      it("cqueues.poll(file) on a nonblocking File", function()
+         local cqueues = require "cqueues"
+         local cq = cqueues.new()
+         local port, pn = loopback_port(sctx(), { timeout = 10 })
+         local got
+         cq:wrap(function()
+            local f = assert(port:accept())
+            f:send("polled\n")
+            f:receive("*a")
+            f:close()
+         end)
+         cq:wrap(function()
+            local sock = assert(socket.connect("127.0.0.1", pn))
+            local f = assert(tls.wrap(sock, cctx(), { server_name = "localhost" }))
+            f:set_nonblocking()
+            local polls, part = 0, nil
+            while true do
+               local line, err
+               line, err, part = f:receive("*l", part)
+               if line then
+                  got = line
+                  break
+               end
+               assert.equal("wantread", err)
+               polls = polls + 1
+               assert.equal(f, cqueues.poll(f, 5)) -- waits on f:pollfd() for f:events()
+            end
+            assert.is_true(polls >= 1)
+            f:set_blocking()
+            f:close()
+         end)
+         assert(cq:loop())
+         port:close()
+         assert.equal("polled", got)
       end)
 
       it("copas (1.x): a copas.wrap socket and a raw socket through copas' API", function()
