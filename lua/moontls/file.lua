@@ -570,6 +570,10 @@ function File:close(linger)
    self.rshut = false
    if self.mode == "cb" and self.tr and linger > 0 then
       unwatch(self)
+      if self.timer then
+         self.timer:cancel()
+         self.timer = nil
+      end
       linger_async(self, gettime() + linger)
       return 1
    end
