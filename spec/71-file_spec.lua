@@ -122,15 +122,27 @@ describe("moontls.File", function()
                socket.sleep(0.002)
                return true -- "maybe ready": the File tries again
             end }))
+         -- nothing comes: the File waits through the function until its time is up
+         f:settimeout(0.2)
+         assert.same({ nil, "timeout", "" }, { f:receive("*l") })
+         assert.is_true(calls > 0 and modes.r)
+         f:settimeout(5)
          assert(f:send("x\n"))
          assert.equal("x", f:receive("*l"))
-         assert.is_true(calls > 0 and modes.r)
          -- false means the time is up
          f:close()
+         local t0 = socket.gettime()
          local g, err = tls.connect("127.0.0.1", srv.port, { context = cctx(),
             server_name = "localhost", timeout = 5, wait = function() return false end })
-         assert.is_nil(g)
+         if g then
+            -- the handshake happened not to wait (a loaded machine); a receive has to
+            local d
+            d, err = g:receive("*l")
+            assert.is_nil(d)
+            g:close(0)
+         end
          assert.equal("timeout", err)
+         assert.is_true(socket.gettime() - t0 < 2)
       end)
 
       it("errors on send and receive after close", function()
@@ -319,7 +331,7 @@ describe("moontls.File", function()
             s:settimeout(0)
             s:connect("127.0.0.1", pn)
             assert(lp:wait(s:getfd(), "w", 5))
-            local drip = "\22\3\1\64\0" .. string.rep("\1", 10) -- a 16 KiB record, slowly
+            local drip = "\22\3\1\64\0" .. string.rep("\1", 30) -- a 16 KiB record, slowly
             for k = 1, #drip do
                if not s:send(drip:sub(k, k)) then break end
                lp:sleep(0.1)
@@ -329,7 +341,7 @@ describe("moontls.File", function()
          assert(lp:run())
          assert.is_nil(res[1])
          assert.equal("timeout", res[2])
-         assert.is_true(elapsed < 0.9, "accept took " .. elapsed)
+         assert.is_true(elapsed < 1.5, "accept took " .. elapsed)
       end)
 
       it("a peer sending one byte per 100 ms cannot hold a handshake past its deadline",
@@ -360,7 +372,7 @@ describe("moontls.File", function()
             raw:close()
             assert.is_nil(res[1])
             assert.equal("timeout", res[2])
-            assert.is_true(elapsed < 0.9, "handshake took " .. elapsed)
+            assert.is_true(elapsed < 1.5, "handshake took " .. elapsed)
          end)
 
       it("a peer vanishing mid-handshake gives a clear error", function()
@@ -495,7 +507,7 @@ describe("moontls.File", function()
             assert.equal("", f:receive("*a"))
             f:close()
             local g = assert(port:accept())
-            lp:sleep(1)
+            lp:sleep(1.6)
             g:close(0)
             port:close()
          end)
@@ -510,7 +522,7 @@ describe("moontls.File", function()
          end)
          assert(lp:run())
          assert.is_true(times[1] < 0.5, "answered close took " .. times[1])
-         assert.is_true(times[2] >= 0.25 and times[2] < 0.8, "silent close took " .. times[2])
+         assert.is_true(times[2] >= 0.25 and times[2] < 1.5, "silent close took " .. times[2])
       end)
 
       it("a nonblocking send queues at most write_limit", function()
