@@ -153,6 +153,7 @@ local function session(f)
    return conn:decide(true)
 end
 
+M.verify, M.select, M.session = verify_peer, select, session
 local answer = { verify = verify_peer, select = select, session = session }
 
 --- Answers the pending decision of File f (fields conn, ctx, server_name). Returns true, or

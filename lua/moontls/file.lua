@@ -1,13 +1,23 @@
---- moontls.File over a transport: the waiting loop around the C engine.
--- The C object (core.file_new) never blocks: it takes and gives record bytes
--- and plaintext. This module moves bytes between it and a LuaSocket-style
--- socket, waits with socket.select bounded by the File's timeout, and answers
--- the engine's decisions (the chain verdict through moontls.x509.verify).
--- Blocking style, LuaSocket vocabulary: send, receive, settimeout, close.
+--- moontls.File (Pike's SSL.File): a TLS connection over a transport, with buffered reads,
+-- usable blocking, nonblocking, nonblocking with callbacks, or from a coroutine under a
+-- scheduler (moontls.loop, cqueues, copas), where a blocking-style call yields.
+--
+-- The C object (core.file_new) never blocks: it takes and gives record bytes and plaintext
+-- and sometimes pauses for a decision. Everything here is one pump (BearSSL's run_until):
+-- answer a decision, move plaintext out of the engine into the read queue, records from the
+-- engine to the transport, records from the transport into the engine, until the caller's
+-- goal is reached; then wait (blocking mode: on the fd, through moontls.transport.wait) or
+-- report what it waits for (nil, "wantread" | "wantwrite").
+--
+-- Modes: "block" (default; calls wait up to the File's timeout), "nb" (set_nonblocking()
+-- without callbacks; calls never wait), "cb" (set_nonblocking(read_cb, write_cb, close_cb):
+-- callbacks run from the moontls.loop the File is registered with). A File without a
+-- transport (wrap(nil, ctx)) is sans-IO: feed() bytes in, take pending() bytes out.
 local core = require "moontls.core"
 local socket = require "socket"
 local x509 = require "moontls.x509"
-local decide = require "moontls.decide"
+local transport = require "moontls.transport"
+local decider = require "moontls.decide"
 
 local M = {}
 
@@ -16,221 +26,641 @@ File.__index = File
 M.File = File
 
 local CHUNK = 16384
+local READ_LIMIT = 256 * 1024 -- plaintext read ahead of the application, at most
+local WRITE_LIMIT = 256 * 1024 -- plaintext queued by nonblocking sends, at most
+local LINGER = 1 -- seconds close() waits for the peer's close_notify
+local gettime = socket.gettime
+local wait = transport.wait
 
---- Wraps a connected socket. opts: server_name (client SNI and host name to verify),
--- timeout (seconds, nil = forever; defaults to none), session (client: a Session from
--- f:getsession() to resume).
+-- The read and write queues: lists of plaintext chunks with the offset consumed in the
+-- first, so large reads cost one concatenation instead of one per chunk. `scanned` counts
+-- the bytes already searched for an end of line.
+local function q_push(q, s)
+   q.tail = q.tail + 1
+   q[q.tail] = s
+   q.size = q.size + #s
+end
+
+-- Takes the first n bytes (n <= size) as one string.
+local function q_take(q, n)
+   local parts = {}
+   while n > 0 do
+      local c = q[q.head]
+      local avail = #c - q.off
+      if avail <= n then
+         parts[#parts + 1] = q.off == 0 and c or c:sub(q.off + 1)
+         q[q.head] = nil
+         q.head, q.off = q.head + 1, 0
+         n, q.size = n - avail, q.size - avail
+      else
+         parts[#parts + 1] = c:sub(q.off + 1, q.off + n)
+         q.off, q.size, n = q.off + n, q.size - n, 0
+      end
+   end
+   q.scanned = 0
+   if q.head > q.tail then q.head, q.tail = 1, 0 end
+   return #parts == 1 and parts[1] or table.concat(parts)
+end
+
+-- The count of bytes up to and including the first "\n", or nil.
+local function q_line(q)
+   local base = 0
+   for i = q.head, q.tail do
+      local c = q[i]
+      local start = i == q.head and q.off or 0
+      local len = #c - start
+      if base + len > q.scanned then
+         local p = c:find("\n", start + 1 + math.max(0, q.scanned - base), true)
+         if p then return base + p - start end
+      end
+      base = base + len
+   end
+   q.scanned = base
+   return nil
+end
+
+local function new_q()
+   return { head = 1, tail = 0, off = 0, size = 0, scanned = 0 }
+end
+
+--- Wraps a transport: a LuaSocket tcp (kept nonblocking; the File applies its own timeout),
+-- any object with LuaSocket-style send/receive whose calls wait by themselves (a cosocket),
+-- or nil for a sans-IO File (feed/pending). opts: server_name (client: SNI and the name to
+-- verify), timeout (seconds per call, nil = none), session (client: resume it),
+-- pending_data (bytes already read from the transport: STARTTLS), read_limit (plaintext
+-- read ahead, default 256 KiB), write_limit (plaintext queued by nonblocking sends, default
+-- 256 KiB), linger (close(): seconds to wait for the peer's
+-- close_notify, default 1), copas (the copas module: drive a LuaSocket tcp through copas),
+-- cooperative (true: treat sock as a cosocket even if it has getfd), loop (the moontls.loop
+-- for callbacks; default the current or default loop), wait (function(fd, mode, secs) ->
+-- truthy when ready, false on timeout: how a blocking-style call waits, in place of the
+-- built-in choice of moontls.loop, cqueues or socket.select).
 function M.wrap(sock, ctx, opts)
    opts = opts or {}
+   if type(ctx) ~= "table" or not ctx.core then error("bad argument #2 (context expected)", 2) end
+   local tr = sock ~= nil and transport.of(sock, opts) or nil
    local conn, err, code = core.file_new(ctx.core, ctx.mode == "client" and opts.server_name
       or nil)
    if not conn then return nil, err, code end
    if opts.session and ctx.mode == "client" then
       local ok, rerr, rcode = conn:resume(opts.session)
-      if not ok then return nil, rerr, rcode end
+      if not ok then
+         conn:close()
+         return nil, rerr, rcode
+      end
    end
-   sock:settimeout(0)
-   return setmetatable({ sock = sock, conn = conn, ctx = ctx, server_name = opts.server_name,
-      timeout = opts.timeout, rbuf = "" }, File)
+   local self = setmetatable({ sock = sock, tr = tr, conn = conn, ctx = ctx,
+      server_name = opts.server_name, tmo = opts.timeout, rq = new_q(), wq = new_q(), need = 0,
+      read_limit = opts.read_limit or READ_LIMIT,
+      write_limit = opts.write_limit or WRITE_LIMIT, linger = opts.linger or LINGER,
+      mode = "block", want = "r", loop = opts.loop, waiter = opts.wait }, File)
+   local pending = opts.pending_data
+   if pending and #pending > 0 then
+      if tr and tr.skip then tr:skip(pending) end
+      self.held = pending
+   end
+   return self
 end
 
-function File:settimeout(t)
-   self.timeout = t
-   return 1
+-- Plaintext out of the engine into the read queue, up to the read limit (or what the
+-- current receive needs), so the engine takes records again.
+local function drain(self)
+   local limit = math.max(self.read_limit, self.need)
+   local conn, q = self.conn, self.rq
+   while q.size < limit do
+      local s = conn:read(CHUNK)
+      if not s then return end
+      q_push(self.rq, s)
+   end
 end
 
-function File:getfd()
-   return self.sock:getfd()
+-- Queued plaintext (nonblocking sends) into the engine, as much as it takes.
+local function wq_flush(self)
+   local q, conn = self.wq, self.conn
+   while q.size > 0 do
+      local c = q[q.head]
+      local n = conn:write(q.off == 0 and c or c:sub(q.off + 1))
+      if not n or n == 0 then return end -- full, or failed: the pump reports the failure
+      q_take(q, n)
+   end
 end
 
-function File:dirty()
-   return #self.rbuf > 0 or self.conn:dirty()
+-- Gives the engine bytes, holding back what it refuses (it stops while plaintext waits to
+-- be read or while it waits for a decision). Returns true, or nil, err, code.
+local function feed(self, data)
+   local held = self.held
+   if held then
+      data = #data > 0 and held .. data or held
+      self.held = nil
+   end
+   local used, err, code = self.conn:feed(data)
+   if not used then return nil, err, code end
+   if used < #data then self.held = used == 0 and data or data:sub(used + 1) end
+   return true
+end
+
+-- Sends pending records without waiting. Returns true when none are left, false when the
+-- transport takes no more now, or nil, err.
+local function push_out(self)
+   local conn, tr = self.conn, self.tr
+   if not tr then return not conn:dirty() end
+   while true do
+      local out = conn:pending()
+      if #out == 0 then return true end
+      local n, err = tr:send(out)
+      if not n then
+         self.terr = err
+         return nil, err
+      end
+      if n > 0 then conn:sent(n) end
+      if n < #out then return false end
+   end
+end
+
+--- The engine's decisions and who answers them: decision name -> function(file) returning
+-- true, or nil, message, code after answering the engine with a refusal. The engine may ask
+-- at any point (a renegotiation too), so the common pump calls decide(). An answer may
+-- yield (it runs in the caller's coroutine). The answers use the Context's hooks
+-- (moontls.decide).
+M.deciders = { verify = decider.verify, select = decider.select, session = decider.session }
+
+local function decide(self)
+   local kind = self.conn:decision()
+   local fn = kind and M.deciders[kind]
+   if not fn then
+      self.conn:decide(false, "internal_error")
+      return nil, "no answer for the engine's decision " .. tostring(kind)
+   end
+   return fn(self)
+end
+
+local function engine_error(self)
+   local emsg, ecode = self.conn:error()
+   if self.verify_error then return self.verify_error, ecode end
+   return emsg, ecode
+end
+
+-- The pump. goal(self, st, flushed) returns true when the call is done, "again" when it
+-- moved something (loop without waiting), false to go on, or nil, err, code. Returns true,
+-- or nil, err, code where err is "wantread"/"wantwrite" (nonblocking and sans-IO modes),
+-- "timeout", "closed", or a failure.
+local function pump(self, goal, due)
+   local conn, tr = self.conn, self.tr
+   local blocking = self.mode == "block" and tr
+   while true do
+      if self.released then return nil, "closed" end
+      local st = conn:status()
+      -- one answer may lead straight to the next decision (select, then session)
+      while st.decision and not st.closed do
+         local ok, err, code = decide(self)
+         if not ok and not conn:status().closed then return nil, err, code end
+         st = conn:status()
+      end
+      if st.connected and not self.connected then
+         self.connected = true
+         if self.ctx.keylog then self.ctx:log_key(conn:keylog()) end
+         decider.record(self)
+      end
+      -- a renegotiation (either side's) has new keys once it ends
+      if st.handshaking then
+         self.renegotiating = true
+      elseif self.renegotiating and st.connected then
+         self.renegotiating = false
+         if self.ctx.keylog then self.ctx:log_key(conn:keylog()) end
+      end
+      if st.readable then
+         drain(self)
+         st = conn:status()
+      end
+      if self.wq.size > 0 and st.writable then
+         wq_flush(self)
+         st = conn:status()
+      end
+      local flushed, serr = push_out(self)
+      if flushed == nil then return nil, serr end
+      local done, gerr, gcode = goal(self, st, flushed)
+      if done == true then return true end
+      if done == nil then return nil, gerr, gcode end
+      if done ~= "again" then
+         if st.closed then
+            -- failed (or both sides closed): the alert it queued goes out first, if the
+            -- transport takes it within the linger time
+            if flushed == false and blocking and not tr.cooperative
+               and wait(tr, "w", math.min(due or math.huge, gettime() + self.linger),
+                  self.waiter) then
+               goto continue
+            end
+            local emsg, ecode = engine_error(self)
+            if emsg then return nil, emsg, ecode end
+            return nil, "closed"
+         end
+         local want_r = st.want_input and not self.rshut
+         if want_r and self.held then
+            feed(self, "") -- a failure closes the engine: the next round sends its alert
+            goto continue
+         end
+         if want_r and self.eof then
+            if not st.connected then
+               return nil, "connection closed by the peer during the handshake"
+            end
+            return nil, "closed"
+         end
+         if want_r and tr then
+            if tr.cooperative and due and gettime() >= due then return nil, "timeout" end
+            local data, rerr = tr:recv(CHUNK)
+            if data then
+               feed(self, data)
+               goto continue
+            end
+            if rerr == "closed" then
+               self.eof = true
+               goto continue
+            end
+            if rerr ~= "again" then
+               if rerr ~= "timeout" then self.terr = rerr end -- a cosocket's own timeout
+               return nil, rerr
+            end
+         end
+         local want_w = flushed == false
+         if not want_r and not want_w then
+            if st.readable then
+               -- the read queue is full: the application has to read first
+               self.want = nil
+               return nil, "wantread"
+            end
+            if st.peer_closed or self.rshut then return nil, "closed" end
+            return nil, engine_error(self) or "stalled"
+         end
+         self.want = want_w and (want_r and "rw" or "w") or "r"
+         if not blocking then return nil, want_w and "wantwrite" or "wantread" end
+         if tr.cooperative or not wait(tr, self.want, due, self.waiter) then
+            return nil, "timeout"
+         end
+      end
+      ::continue::
+   end
 end
 
 local function deadline(self)
-   return self.timeout and socket.gettime() + self.timeout or nil
+   local t = self.tmo
+   return t and t >= 0 and gettime() + t or nil
 end
 
--- Waits due the socket is readable (or writable); false on timeout.
-local function wait(self, due, for_write)
-   local left = due and due - socket.gettime() or nil
-   if left and left <= 0 then return false end
-   local r, w = socket.select(not for_write and { self.sock } or nil,
-      for_write and { self.sock } or nil, left)
-   return (for_write and w or r)[1] ~= nil
+local arm -- callbacks mode: (re)registers the File with its loop
+
+-- Queues data[from..to] for a nonblocking send, up to the write limit, in pieces the engine
+-- takes whole. Returns the count queued.
+local function queue(self, data, from, to)
+   local q = self.wq
+   local k = math.max(0, math.min(self.write_limit - q.size, to - from + 1))
+   local pos, stop = from, from + k - 1
+   while pos <= stop do
+      local e = math.min(pos + 4 * CHUNK - 1, stop)
+      q_push(q, data:sub(pos, e))
+      pos = e + 1
+   end
+   return k
 end
 
--- Sends every pending record. Returns true, or nil, err.
-local function flush(self, due)
-   while true do
-      local out = self.conn:pending()
-      if #out == 0 then return true end
-      local last, err, partial = self.sock:send(out)
-      local n = last or partial or 0
-      if n > 0 then self.conn:sent(n) end
-      if not last then
-         if err ~= "timeout" then return nil, err end
-         if not wait(self, due, true) then return nil, "timeout" end
-      end
+-- After a call in a nonblocking mode: what the File waits for now (events(), the loop
+-- watch): "w" while records or queued plaintext wait, "r" while the engine takes input.
+local function update_want(self)
+   if self.released then return end
+   local st = self.conn:status()
+   local w = st.has_output or (self.wq.size > 0 and st.writable)
+   local r = st.want_input and not self.rshut and not self.eof
+   self.want = w and (r and "rw" or "w") or (r and "r") or nil
+end
+
+local function after(self)
+   if self.mode == "cb" then
+      arm(self)
+   elseif self.mode ~= "block" or not self.tr then
+      update_want(self)
    end
 end
 
--- Gives the engine input it refused earlier (it stops taking input while it waits for a
--- decision or while plaintext waits to be read). Returns true, or nil, err, code.
-local function refeed(self)
-   local input = self.pending_input
-   if input then
-      local used, err, code = self.conn:feed(input)
-      if not used then return nil, err, code end
-      self.pending_input = used < #input and input:sub(used + 1) or nil
+
+local function handshake_goal(self, st, flushed)
+   if st.connected then return flushed or self.mode ~= "block" end
+   return false
+end
+
+local function renegotiation_goal(self, st, flushed)
+   if st.handshaking then return false end
+   return flushed or self.mode ~= "block"
+end
+
+--- Renegotiates (TLS 1.2, RFC 5746 only): a server sends HelloRequest, a client a new
+-- ClientHello; runs the new handshake (peer chain checked again), keeping application data
+-- that arrives meanwhile for receive(). Returns true, or nil, message, code; a peer that
+-- answers no_renegotiation gives nil, "renegotiation refused by peer", "no_renegotiation".
+function File:renegotiate()
+   if self.released then return nil, "closed" end
+   local before = self.conn:info().renegotiations
+   local ok, err, code = self.conn:renegotiate()
+   if not ok then return nil, err, code end
+   ok, err, code = pump(self, renegotiation_goal, deadline(self))
+   after(self)
+   if not ok then return nil, err, code end
+   if self.conn:info().renegotiations == before then
+      return nil, "renegotiation refused by peer", "no_renegotiation"
    end
    return true
 end
 
--- Feeds the engine: held-back input first, else what the socket has (waiting for it).
--- Returns true, or nil, err, code.
-local function pull(self, due)
-   if self.pending_input then
-      local before = #self.pending_input
-      local ok, err, code = refeed(self)
-      if not ok then return nil, err, code end
-      if not self.pending_input or #self.pending_input < before then return true end
-   end
-   while true do
-      local data, err, partial = self.sock:receive(CHUNK)
-      data = data or partial
-      if data and #data > 0 then
-         self.pending_input = (self.pending_input or "") .. data
-         return refeed(self)
-      end
-      if err == "closed" then return nil, "closed" end
-      if err ~= "timeout" then return nil, err end
-      if not wait(self, due, false) then return nil, "timeout" end
-   end
-end
-
---- Runs the handshake to its end. Returns true, or nil, message, code.
+--- Runs the handshake to its end. Returns true, or nil, message, code ("wantread" /
+-- "wantwrite" in nonblocking modes: call again when ready).
 function File:handshake()
-   local due = deadline(self)
-   while true do
-      local st = self.conn:status()
-      if st.connected then
-         if self.ctx.keylog then self.ctx:log_key(self.conn:keylog()) end
-         decide.record(self)
-         local ok, err = flush(self, due)
-         if not ok then return nil, err end
-         return true
-      end
-      local ok, err, code
-      if st.decision then
-         ok, err, code = decide.answer(self)
-         if not ok then
-            flush(self, due)
-            return nil, err, code
-         end
-      elseif st.closed then
-         flush(self, due)
-         return nil, self.conn:error() -- message, code
-      else
-         ok, err, code = flush(self, due)
-         if ok then ok, err, code = pull(self, due) end
-         if not ok then
-            if err ~= "timeout" then flush(self, due) end
-            local emsg, ecode = self.conn:error()
-            return nil, emsg or err, ecode or code
-         end
-      end
-   end
+   if self.released then return nil, "closed" end
+   local ok, err, code = pump(self, handshake_goal, deadline(self))
+   after(self)
+   if ok then return true end
+   return nil, err, code
 end
 
---- Sends data (or data:sub(i, j)); returns the index of the last byte sent, or
--- nil, err, last index sent.
+--- Sends data (or data:sub(i, j)); returns the index of the last byte sent, or nil, err,
+-- index of the last byte sent (LuaSocket). Blocking: waits until the records are out.
+-- Nonblocking: what the engine does not take now is queued (up to write_limit, default
+-- 256 KiB) and goes out as the transport allows; nil, "wantwrite", last when the queue is
+-- full. The handshake runs first if it has not.
 function File:send(data, i, j)
-   data = (i or j) and data:sub(i or 1, j or -1) or data
-   local due = deadline(self)
-   local done = 0
-   while done < #data do
-      local n, err, code = self.conn:write(data:sub(done + 1, done + 4 * CHUNK))
+   if type(data) ~= "string" then
+      error("bad argument #1 to 'send' (string expected, got " .. type(data) .. ")", 2)
+   end
+   i = i or 1
+   local first = i < 0 and math.max(#data + i + 1, 1) or math.max(i, 1)
+   local last = j or #data
+   if last < 0 then last = #data + last + 1 end
+   last = math.min(last, #data)
+   if self.released or self.shut_send or self.closing then return nil, "closed", first - 1 end
+   local done = first - 1
+   local conn, wq = self.conn, self.wq
+   local blocking = self.mode == "block" and self.tr
+   local function goal(_, st, flushed)
+      if done >= last then return (flushed and wq.size == 0) or not blocking end
+      if wq.size > 0 or not st.connected then return not blocking end
+      local n, err, code = conn:write(data:sub(done + 1, math.min(done + 4 * CHUNK, last)))
       if n then
          done = done + n
-      elseif err ~= "wantwrite" then
-         return nil, err, done, code
+         return "again"
       end
-      local ok, ferr = flush(self, due)
-      if not ok then return nil, ferr, done end
+      if err ~= "wantwrite" then return nil, err, code end
+      return not blocking
    end
-   return (i or 1) - 1 + done
+   local ok, err, code = pump(self, goal, deadline(self))
+   if not blocking and (ok or err == "wantread" or err == "wantwrite") then
+      ok = true
+      done = done + queue(self, data, done + 1, last)
+      if done < last then ok, err = nil, "wantwrite" end
+   end
+   if self.wcb then self.wcb_due = true end
+   after(self)
+   if ok then return last end
+   return nil, err, done, code
 end
 
--- Moves decrypted plaintext into rbuf; true if some arrived, nil, err otherwise.
-local function fill(self, due)
-   while true do
-      local s, err, code = self.conn:read(CHUNK)
-      if s then
-         self.rbuf = self.rbuf .. s
-         return true
-      end
-      if err ~= "wantread" then return nil, err, code end
-      if self.conn:decision() then -- a renegotiation asks for a chain verdict
-         local vok, verr, vcode = verify_peer(self)
-         if not vok then
-            flush(self, due)
-            return nil, verr, vcode
-         end
-      end
-      local ok, ferr = flush(self, due)
-      if not ok then return nil, ferr end
-      local pok, perr, pcode = pull(self, due)
-      if not pok then return nil, perr, pcode end
-   end
+--- Sends what queued and pending records wait, waiting in blocking mode (nonblocking:
+-- true when nothing is left, else nil, "wantwrite"). Returns true, or nil, err, code.
+function File:flush()
+   if self.released then return nil, "closed" end
+   local wq = self.wq
+   local ok, err, code = pump(self, function(_, _, flushed)
+      return flushed and wq.size == 0
+   end, deadline(self))
+   after(self)
+   if ok then return true end
+   return nil, err, code
 end
 
---- LuaSocket's receive: "*l" / "l" (a line without the end of line), "*a" / "a"
--- (due the peer closes), or a byte count. Returns data, or nil, err, partial.
+local function pattern_kind(pattern)
+   if pattern == "*l" or pattern == "l" then return "l" end
+   if pattern == "*a" or pattern == "a" then return "a" end
+   if math.type(pattern) == "integer" or (type(pattern) == "number" and pattern % 1 == 0) then
+      return "n"
+   end
+   error("bad argument #1 to 'receive' (invalid pattern)", 3)
+end
+
+--- LuaSocket's receive: "*l" / "l" (a line without its end of line), "*a" / "a" (until the
+-- peer closes), or a byte count; prefix goes in front. Returns data, or nil, err, partial
+-- (err: "timeout", "closed", "wantread" in nonblocking modes, or a failure; the partial
+-- data is consumed, as in LuaSocket: pass it back as prefix).
 function File:receive(pattern, prefix)
    pattern = pattern or "*l"
-   local due = deadline(self)
+   local kind = pattern_kind(pattern)
+   local n = kind == "n" and math.tointeger(pattern) or nil
+   if n and n < 0 then error("bad argument #1 to 'receive' (invalid pattern)", 2) end
    local head = prefix or ""
-   while true do
-      if pattern == "*l" or pattern == "l" then
-         local nl = self.rbuf:find("\n", 1, true)
-         if nl then
-            local line = self.rbuf:sub(1, nl - 1):gsub("\r$", "")
-            self.rbuf = self.rbuf:sub(nl + 1)
-            return head .. line
-         end
-      elseif type(pattern) == "number" then
-         if #self.rbuf >= pattern then
-            local s = self.rbuf:sub(1, pattern)
-            self.rbuf = self.rbuf:sub(pattern + 1)
-            return head .. s
-         end
-      elseif pattern ~= "*a" and pattern ~= "a" then
-         error("bad pattern '" .. tostring(pattern) .. "'", 2)
+   local q = self.rq
+   local line
+   local function goal(_, st)
+      if kind == "l" then
+         line = q_line(q)
+         if line then return true end
+      elseif kind == "n" then
+         if q.size >= n then return true end
       end
-      local ok, err = fill(self, due)
-      if not ok then
-         local partial = self.rbuf
-         self.rbuf = ""
-         if err == "closed" and (pattern == "*a" or pattern == "a") then
-            return head .. partial
-         end
-         return nil, err, head .. partial
+      if (st.peer_closed and not st.readable) or (self.eof and not st.readable) then
+         return nil, "closed"
       end
+      return false
+   end
+   self.need = kind == "n" and n or math.huge
+   local ok, err, code
+   if self.released then
+      ok, err = goal(self, { peer_closed = true })
+      if not ok then err = "closed" end
+   else
+      ok, err, code = pump(self, goal, deadline(self))
+   end
+   self.need = 0
+   after(self)
+   if ok then
+      if kind == "l" then
+         local s = q_take(q, line)
+         return head .. s:sub(1, s:byte(-2) == 13 and -3 or -2)
+      end
+      return head .. q_take(q, n)
+   end
+   local partial = head .. q_take(q, q.size)
+   if err == "closed" and kind == "a" then return partial end
+   return nil, err, partial, code
+end
+
+-- The engine's close_notify, once queued plaintext went into the engine.
+local function send_close_notify(self, st)
+   if self.wq.size > 0 and not st.closed then return false end
+   if not self.notified then
+      self.notified = true
+      self.conn:close_notify()
+      return "again"
+   end
+   return true
+end
+
+--- Half-close (LuaSocket shutdown): "send" sends close_notify (after what send() queued)
+-- and keeps reading until the peer's; "receive" stops reading; "both" does both. Returns 1,
+-- or nil, err (nonblocking: the rest goes out with the next calls or flush()).
+function File:shutdown(how)
+   how = how or "both"
+   if how ~= "send" and how ~= "receive" and how ~= "both" then
+      error("bad argument #1 to 'shutdown' (invalid option '" .. tostring(how) .. "')", 2)
+   end
+   if self.released then return nil, "closed" end
+   if how ~= "send" then self.rshut = true end
+   if how ~= "receive" and not self.shut_send then
+      self.shut_send = true
+      local ok, err = pump(self, function(_, st, flushed)
+         local r = send_close_notify(self, st)
+         if r ~= true then return r end
+         return flushed
+      end, deadline(self))
+      after(self)
+      if not ok and err ~= "wantwrite" and err ~= "wantread" then return nil, err end
+   end
+   return 1
+end
+
+local function unwatch(self)
+   if self.watch then
+      self.watch:cancel()
+      self.watch, self.watching = nil, nil
    end
 end
 
---- Sends close_notify, waits up to `linger` seconds (default 1) for the peer's, closes.
-function File:close(linger)
-   if self.closed then return 1 end
-   self.closed = true
-   if not self.conn:closed() then
-      self.conn:close_notify()
-      flush(self, socket.gettime() + (linger or 1))
-      self.conn:close()
+-- Frees the engine and closes the transport.
+local function release(self)
+   if self.released then return end
+   self.released = true
+   unwatch(self)
+   if self.timer then
+      self.timer:cancel()
+      self.timer = nil
    end
-   self.sock:close()
+   self.conn:close()
+   if self.tr then pcall(self.tr.close, self.tr) end
+end
+
+-- close(): queued plaintext out, then close_notify, then, up to the linger time, the
+-- peer's close_notify; plaintext arriving meanwhile is dropped.
+local function closing_goal(self, st, flushed)
+   local q = self.rq
+   if q.size > 0 then q_take(q, q.size) end
+   if st.readable then self.conn:read(CHUNK) end
+   local r = send_close_notify(self, st)
+   if r ~= true then return r end
+   if not flushed then return false end
+   if st.peer_closed or self.eof or st.closed then return true end
+   return false
+end
+
+local linger_async
+
+--- Sends close_notify, waits up to `linger` seconds (default: the File's linger, 1 s) for
+-- the peer's, closes the transport. Nonblocking mode sends what it can without waiting
+-- (flush() first to be sure); callbacks mode lingers in the loop. Returns 1; closing again
+-- returns 1 as well.
+function File:close(linger)
+   if self.closing or self.released then return 1 end
+   self.closing, self.shut_send = true, true
+   linger = linger or self.linger
+   self.rcb, self.wcb, self.ccb = nil, nil, nil
+   self.rshut = false
+   if self.mode == "cb" and self.tr and linger > 0 then
+      unwatch(self)
+      if self.timer then
+         self.timer:cancel()
+         self.timer = nil
+      end
+      linger_async(self, gettime() + linger)
+      return 1
+   end
+   if not self.tr then
+      -- sans-IO: the close_notify waits in pending(), which releases the engine once empty
+      pump(self, closing_goal, nil)
+      if not self.conn:dirty() then release(self) end
+      return 1
+   end
+   if self.terr == nil then
+      local blocking = self.mode == "block"
+      if not blocking then self.mode = "nb" end
+      pump(self, closing_goal, blocking and gettime() + linger or nil)
+   end
+   release(self)
    return 1
+end
+
+File.__close = function(self) self:close() end
+File.__gc = function(self)
+   if not self.released then
+      self.released = true
+      self.conn:close()
+      if self.tr then pcall(self.tr.close, self.tr) end
+   end
+end
+
+function File:__tostring()
+   return "moontls.File: " .. (self.released and "closed" or tostring(self.conn):match(
+      "0x%x+") or "?")
+end
+
+--- Timeout in seconds for each later call (nil or negative: none). LuaSocket's mode
+-- argument is accepted and ignored: the timeout is a total per call.
+function File:settimeout(t)
+   self.tmo = t
+   return 1
+end
+
+function File:gettimeout()
+   return self.tmo
+end
+
+--- The transport's file descriptor (for socket.select and pollers), -1 if none.
+function File:getfd()
+   local fd = not self.released and self.tr and self.tr.fd
+   return fd or -1
+end
+
+--- true when received data is buffered here or in the engine (socket.select then treats
+-- the File as readable without polling).
+function File:dirty()
+   if self.released then return false end
+   return self.rq.size > 0 or self.held ~= nil or self.conn:status().readable
+end
+
+--- cqueues' polling protocol: cqueues.poll(f) waits for what the last call waited for.
+function File:pollfd()
+   return self:getfd()
+end
+
+function File:events()
+   return self.want or "r"
+end
+
+function File:timeout()
+   return self.tmo
+end
+
+--- Sans-IO: hands received record bytes to the engine; every byte is taken (held back
+-- when the engine waits for plaintext to be read). Returns true, or nil, message, code.
+function File:feed(data)
+   if self.tr then error("feed is for a File without a transport (wrap(nil, ctx))", 2) end
+   if self.released then return nil, "closed" end
+   local ok, err, code = feed(self, data)
+   if not ok then return nil, err, code end
+   pump(self, function() return false end, nil)
+   if self.conn:error() then return nil, engine_error(self) end
+   return true
+end
+
+--- Sans-IO: the record bytes to send now (taken: they count as sent).
+function File:pending()
+   if self.released then return "" end
+   local out = self.conn:pending()
+   if #out > 0 then self.conn:sent(#out) end
+   if self.closing then release(self) end
+   return out
 end
 
 function File:info()
@@ -250,6 +680,12 @@ function File:getpeercertificate(n)
    return der and x509.load(der)[1] or nil
 end
 
+function File:getpeerchain()
+   local t = {}
+   for i, der in ipairs(self.conn:peer_chain()) do t[i] = x509.load(der)[1] end
+   return t
+end
+
 --- The Session to resume later (moontls.connect/wrap{session = s}), or nil, err.
 function File:getsession()
    return self.conn:session()
@@ -259,8 +695,215 @@ function File:export(label, context, length)
    return self.conn:export(label, context, length)
 end
 
+function File:getpeername()
+   if self.sock and self.sock.getpeername then return self.sock:getpeername() end
+end
+
+function File:getsockname()
+   if self.sock and self.sock.getsockname then return self.sock:getsockname() end
+end
+
+-- Callbacks mode -------------------------------------------------------------------------
+
+local function the_loop(self)
+   local lp = self.loop or transport.current_loop()
+   if not lp then lp = require("moontls.loop").default() end
+   self.loop = lp
+   return lp
+end
+
+local dispatch
+
+-- (Re)registers the File's interest with the loop: a watch on the fd for what the pump
+-- waits for, and a zero timer when callbacks are due without the fd becoming ready.
+function arm(self)
+   if self.mode ~= "cb" or self.released or self.in_cb then return end
+   local lp = the_loop(self)
+   update_want(self)
+   local mode = self.want
+   if self.stopped then mode = nil end
+   if mode ~= self.watching then
+      unwatch(self)
+      if mode then
+         self.watch = lp:watch(self.tr.fd, mode, function() dispatch(self) end)
+         self.watching = mode
+      end
+   end
+   local due = (self.rq.size > 0 and self.rcb) or (self.wcb_due and self.connected
+      and self.wq.size == 0 and not self.conn:dirty()) or (self.ending and not self.ended)
+   if due and not self.timer then
+      self.timer = lp:timer(0, function()
+         self.timer = nil
+         dispatch(self)
+      end)
+   end
+end
+
+local function noop_goal()
+   return false
+end
+
+local function dispatch_body(self)
+   for _ = 1, 16 do
+      if self.mode ~= "cb" or self.released then return end
+      local ok, err, code = pump(self, noop_goal, nil)
+      local q = self.rq
+      if q.size > 0 and self.rcb then self.rcb(self, q_take(q, q.size)) end
+      if self.mode ~= "cb" or self.released then return end
+      if self.wcb_due and self.connected and self.wq.size == 0 and not self.conn:dirty() then
+         self.wcb_due = false
+         if self.wcb then self.wcb(self) end
+         if self.mode ~= "cb" or self.released then return end
+      end
+      if not ok and err ~= "wantread" and err ~= "wantwrite" then
+         self.ending, self.end_err, self.end_code = true, err, code
+      end
+      if self.ending and not self.ended and (q.size == 0 or not self.rcb) then
+         self.ended, self.stopped = true, true
+         local ccb = self.ccb
+         if ccb then
+            if self.end_err == "closed" then
+               ccb(self)
+            else
+               ccb(self, self.end_err, self.end_code)
+            end
+         end
+         return
+      end
+      if not (q.size > 0 and self.rcb) and not self.conn:status().readable then return end
+   end
+end
+
+function dispatch(self)
+   if self.in_cb then return end
+   self.in_cb = true
+   local ok, err = pcall(dispatch_body, self)
+   self.in_cb = false
+   arm(self)
+   if not ok then error(err, 0) end
+end
+
+--- Nonblocking mode. Without arguments: calls never wait, they return nil, "wantread" /
+-- "wantwrite" and the File polls as its fd (getfd/dirty for socket.select, pollfd/events/
+-- timeout for cqueues.poll). With callbacks (Pike): read_cb(f, data) gets plaintext as it
+-- arrives, write_cb(f) runs once the handshake is done and again each time what f:send()
+-- queued has gone out, close_cb(f) when the peer closed (close_cb(f, err, code) on a
+-- failure). Callbacks run from the moontls.loop (opts.loop, the current or the default
+-- loop), one at a time, never from inside a File method.
+function File:set_nonblocking(read_cb, write_cb, close_cb)
+   if read_cb == nil and write_cb == nil and close_cb == nil then
+      unwatch(self)
+      self.mode = "nb"
+      return self
+   end
+   if not self.tr or self.tr.cooperative then
+      error("callbacks need a transport with a file descriptor", 2)
+   end
+   self.mode = "cb"
+   self.rcb, self.wcb, self.ccb = read_cb, write_cb, close_cb
+   self.wcb_due = write_cb ~= nil
+   arm(self)
+   if not self.timer then
+      self.timer = the_loop(self):timer(0, function()
+         self.timer = nil
+         dispatch(self)
+      end)
+   end
+   return self
+end
+
+--- Back to blocking mode (callbacks dropped).
+function File:set_blocking()
+   unwatch(self)
+   if self.timer then
+      self.timer:cancel()
+      self.timer = nil
+   end
+   self.mode = "block"
+   self.rcb, self.wcb, self.ccb = nil, nil, nil
+   return self
+end
+
+function File:set_read_callback(cb)
+   self.rcb = cb
+   arm(self)
+end
+
+function File:set_write_callback(cb)
+   self.wcb = cb
+   self.wcb_due = cb ~= nil
+   arm(self)
+end
+
+function File:set_close_callback(cb)
+   self.ccb = cb
+end
+
+-- Callbacks mode close: the loop pushes the rest out and waits for the peer's close_notify
+-- up to `due`, then releases.
+function linger_async(self, due)
+   local lp = the_loop(self)
+   self.mode = "nb"
+   local function finish()
+      if self.timer then
+         self.timer:cancel()
+         self.timer = nil
+      end
+      release(self)
+   end
+   local function step()
+      if self.released then return end
+      local ok, err = pump(self, closing_goal, nil)
+      if ok or (err ~= "wantread" and err ~= "wantwrite") then return finish() end
+      if self.watching ~= self.want then
+         unwatch(self)
+         if self.want then
+            self.watch = lp:watch(self.tr.fd, self.want, step)
+            self.watching = self.want
+         end
+      end
+   end
+   self.timer = lp:timer(math.max(0, due - gettime()), function()
+      self.timer = nil
+      finish()
+   end)
+   step()
+end
+
+-- Connecting and listening -----------------------------------------------------------
+
+-- A TCP connection to host:port made without blocking the scheduler, bounded by due.
+local function tcp_connect(host, port, due)
+   local addrs, rerr = socket.dns.getaddrinfo(host)
+   if not addrs then return nil, rerr end
+   local err = "no address for " .. tostring(host)
+   for _, a in ipairs(addrs) do
+      local s = a.family == "inet6" and socket.tcp6() or socket.tcp4()
+      s:settimeout(0)
+      local ok, cerr = s:connect(a.addr, port)
+      if not ok and cerr == "timeout" then
+         local tr = { fd = math.tointeger(s:getfd()), sock = s }
+         if not wait(tr, "w", due) then
+            s:close()
+            return nil, "timeout"
+         end
+         ok = s:getpeername()
+         if not ok then
+            -- the connect failed: connecting again names the reason
+            local _, again = s:connect(a.addr, port)
+            cerr = again or "connection failed"
+         end
+      end
+      if ok then return s end
+      s:close()
+      err = cerr
+   end
+   return nil, err
+end
+
 --- Connects over TCP, wraps and handshakes. opts: context (default: a client context
--- verifying against the system store), server_name (default host), timeout.
+-- verifying against the system store), server_name (default host), timeout (bounds the
+-- connect and the handshake, and is the File's timeout), and wrap's options.
 function M.connect(host, port, opts)
    opts = opts or {}
    local ctx = opts.context
@@ -269,12 +912,22 @@ function M.connect(host, port, opts)
       ctx, err = require("moontls.context").new { mode = "client" }
       if not ctx then return nil, err end
    end
-   local sock, err = socket.connect(host, port)
-   if not sock then return nil, err end
-   local name = opts.server_name
-   if name == nil then name = host end
-   local f, werr, code = M.wrap(sock, ctx, { server_name = name, timeout = opts.timeout,
-      session = opts.session })
+   local t = opts.timeout
+   local sock, err
+   if opts.copas then
+      sock = socket.tcp()
+      local ok, cerr = opts.copas.connect(sock, host, port)
+      if not ok then
+         sock:close()
+         return nil, cerr
+      end
+   else
+      sock, err = tcp_connect(host, port, t and gettime() + t or nil)
+      if not sock then return nil, err end
+   end
+   local wopts = setmetatable({}, { __index = opts })
+   if opts.server_name == nil then wopts.server_name = host end
+   local f, werr, code = M.wrap(sock, ctx, wopts)
    if not f then
       sock:close()
       return nil, werr, code
@@ -289,82 +942,104 @@ end
 
 local Port = {}
 Port.__index = Port
+M.Port = Port
 
---- A listening TLS port (Pike SSL.Port): accept() returns Files that finished the handshake.
+--- A listening TLS port (Pike SSL.Port): accept() returns Files that finished the
+-- handshake. opts: wrap's options for the accepted Files (timeout, read_limit, linger, ...),
+-- backlog.
 function M.listen(host, port, ctx, opts)
-   local sock, err = socket.bind(host, port)
+   opts = opts or {}
+   local sock, err = socket.bind(host, port, opts.backlog or 128)
    if not sock then return nil, err end
-   return setmetatable({ sock = sock, ctx = ctx, opts = opts or {} }, Port)
+   sock:settimeout(0)
+   return setmetatable({ sock = sock, ctx = ctx, opts = opts, fd = math.tointeger(sock:getfd()) },
+      Port)
 end
 
---- Accepts one connection and runs its handshake; returns a File or nil, err.
-function Port:accept()
-   local s, err = self.sock:accept()
-   if not s then return nil, err end
-   local f, werr, code = M.wrap(s, self.ctx, { timeout = self.opts.timeout })
-   if not f then
-      s:close()
-      return nil, werr, code
+--- Accepts one connection, waiting up to the Port's timeout (settimeout; nil = forever);
+-- yields under a scheduler. Returns a File that finished its handshake (unless
+-- opts.handshake == false), or nil, err.
+function Port:accept(opts)
+   local due = self.timeout and self.timeout >= 0 and gettime() + self.timeout or nil
+   while true do
+      local s, err = self.sock:accept()
+      if s then
+         local f, werr, code = M.wrap(s, self.ctx, self.opts)
+         if not f then
+            s:close()
+            return nil, werr, code
+         end
+         if opts and opts.handshake == false then return f end
+         local ok, herr, hcode = f:handshake()
+         if not ok then
+            f:close(0)
+            return nil, herr, hcode
+         end
+         return f
+      end
+      if err ~= "timeout" then return nil, err end
+      if not wait(self, "r", due) then return nil, "timeout" end
    end
-   local ok, herr, hcode = f:handshake()
-   if not ok then
-      f:close(0)
-      return nil, herr, hcode
-   end
-   return f
+end
+
+--- Under moontls.loop: accepts connections in a task and runs handler(file) in a task of its
+-- own for each (after its handshake; a failed handshake calls on_error(err, code) if
+-- given). Returns the accepting task's result of lp:spawn.
+function Port:serve(handler, on_error, lp)
+   lp = lp or transport.current_loop() or require("moontls.loop").default()
+   self.serving = true
+   return lp:spawn(function()
+      while self.serving do
+         local s, err = self.sock:accept()
+         if s then
+            lp:spawn(function()
+               local f, werr, code = M.wrap(s, self.ctx, self.opts)
+               if not f then
+                  s:close()
+                  if on_error then on_error(werr, code) end
+                  return
+               end
+               local ok, herr, hcode = f:handshake()
+               if not ok then
+                  f:close(0)
+                  if on_error then on_error(herr, hcode) end
+                  return
+               end
+               handler(f)
+            end)
+         elseif err == "timeout" then
+            lp:wait(self.fd, "r", nil)
+         else
+            if on_error then on_error(err) end
+            if not self.serving then return end
+            lp:sleep(0.01)
+         end
+      end
+   end)
 end
 
 function Port:getsockname()
    return self.sock:getsockname()
 end
 
+function Port:getfd()
+   return self.fd or -1
+end
+
+function Port.dirty()
+   return false
+end
+
 function Port:settimeout(t)
-   return self.sock:settimeout(t)
+   self.timeout = t
+   return 1
 end
 
 function Port:close()
+   self.serving = false
+   transport.forget(self.fd)
+   self.fd = nil
    return self.sock:close()
-end
-
---- Renegotiates (TLS 1.2, RFC 5746 only): a server sends HelloRequest, a client a new
--- ClientHello; runs the new handshake (peer chain checked again), keeping application data
--- that arrives meanwhile for receive(). Returns true, or nil, message, code; a peer that
--- answers no_renegotiation gives nil, "renegotiation refused by peer", "no_renegotiation".
-function File:renegotiate()
-   local before = self.conn:info().renegotiations
-   local ok, err, code = self.conn:renegotiate()
-   if not ok then return nil, err, code end
-   local due = deadline(self)
-   while true do
-      local st = self.conn:status()
-      if st.closed then
-         flush(self, due)
-         return nil, self.conn:error()
-      end
-      if not st.handshaking then
-         local fok, ferr = flush(self, due)
-         if not fok then return nil, ferr end
-         if self.conn:info().renegotiations == before then
-            return nil, "renegotiation refused by peer", "no_renegotiation"
-         end
-         if self.ctx.keylog then self.ctx:log_key(self.conn:keylog()) end
-         return true
-      end
-      if st.decision then
-         ok, err, code = verify_peer(self)
-      elseif st.readable then
-         ok, err, code = self.conn:read(CHUNK)
-         if ok then self.rbuf = self.rbuf .. ok end
-      else
-         ok, err, code = flush(self, due)
-         if ok then ok, err, code = pull(self, due) end
-      end
-      if not ok then
-         flush(self, due)
-         local emsg, ecode = self.conn:error()
-         return nil, emsg or err, ecode or code
-      end
-   end
 end
 
 return M
