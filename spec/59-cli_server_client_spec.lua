@@ -72,6 +72,24 @@ describe("moontls server --www", function()
       assert.matches("request: GET / HTTP/1.0", py.data)
    end)
 
+   it("serves connections concurrently: idle clients do not hold up curl", function()
+      local srv = server("--www --timeout 20")
+      -- three clients that connect, handshake and then say nothing
+      local idle = {}
+      for i = 1, 3 do
+         idle[i] = assert(require("moontls").connect("127.0.0.1", srv.port,
+            { context = assert(require("moontls").context { mode = "client", verify = "none" }),
+               timeout = 5 }))
+      end
+      local t0 = socket.gettime()
+      local c = peers.curl { port = srv.port, insecure = true, timeout = 5 }
+      local took = socket.gettime() - t0
+      for _, f in ipairs(idle) do f:close() end
+      assert.is_true(c.ok, c.stderr)
+      assert.matches("version: TLSv1.2", c.stdout)
+      assert.is_true(took < 4, ("curl took %.1f s"):format(took))
+   end)
+
    it("serves the configured certificate and verifies for our client with --cafile", function()
       local srv = server(("--cert %s --key %s"):format(pki.ec.cert, pki.ec.key))
       local ok, code, out, err = client(("127.0.0.1:%d --servername localhost --cafile %s")

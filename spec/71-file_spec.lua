@@ -894,3 +894,43 @@ describe("moontls.File", function()
       f:close()
    end)
 end)
+
+describe("File:receiveany", function()
+   it("returns what has arrived, waits only while nothing has, and reports close", function()
+      local lp = loop.new()
+      local port, pn = loopback_port(sctx(), { timeout = 5 })
+      local got = {}
+      lp:spawn(function()
+         local f = assert(port:accept())
+         f:send("abc")
+         loop.sleep(0.05)
+         f:send(("x"):rep(40000))
+         loop.sleep(0.05)
+         f:close()
+      end)
+      lp:spawn(function()
+         local f = assert(tls.connect("127.0.0.1", pn, { context = cctx(),
+            server_name = "localhost", timeout = 5 }))
+         got[1] = f:receiveany() -- "abc" alone: nothing else has been sent yet
+         local total = 0
+         while total < 40000 do
+            local d = assert(f:receiveany(1000))
+            assert(#d <= 1000)
+            total = total + #d
+         end
+         got[2] = total
+         got[3] = { f:receiveany() }
+         assert.has_error(function() f:receiveany(0) end)
+         f:settimeout(0.05)
+         got[4] = { f:receiveany() }
+         f:close()
+         port:close()
+      end)
+      assert(lp:run())
+      lp:close()
+      assert.equal("abc", got[1])
+      assert.equal(40000, got[2])
+      assert.same({ nil, "closed" }, got[3])
+      assert.equal("closed", got[4][2])
+   end)
+end)

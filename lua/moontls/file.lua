@@ -488,6 +488,35 @@ function File:receive(pattern, prefix)
    return nil, err, partial, code
 end
 
+--- Whatever plaintext is there, at most max bytes (default 16 KiB), waiting (up to the
+-- timeout) only while there is none (ngx cosocket's receiveany). Returns data, or nil, err
+-- ("timeout", "closed", "wantread" in nonblocking modes, or a failure).
+function File:receiveany(max)
+   max = max or CHUNK
+   if math.type(max) ~= "integer" or max < 1 then
+      error("bad argument #1 to 'receiveany' (positive integer expected)", 2)
+   end
+   local q = self.rq
+   local function goal(_, st)
+      if q.size > 0 then return true end
+      if (st.peer_closed and not st.readable) or (self.eof and not st.readable) then
+         return nil, "closed"
+      end
+      return false
+   end
+   local ok, err, code
+   if q.size > 0 then
+      ok = true
+   elseif self.released then
+      err = "closed"
+   else
+      ok, err, code = pump(self, goal, deadline(self))
+   end
+   after(self)
+   if ok then return q_take(q, math.min(max, q.size)) end
+   return nil, err, code
+end
+
 -- The engine's close_notify, once queued plaintext went into the engine.
 local function send_close_notify(self, st)
    if self.wq.size > 0 and not st.closed then return false end

@@ -1,7 +1,7 @@
 --- moontls server: a TLS server for trying things out (like openssl s_server).
 local moontls = require "moontls"
 local keys = require "moontls.keys"
-local socket = require "socket"
+local loop = require "moontls.loop"
 
 local M = {}
 
@@ -30,6 +30,7 @@ usage: moontls server [--host H] [--port P] [--cert F --key F]... [--www | --ech
   --tickets on|off   session tickets (RFC 5077); only "off" until tickets arrive
   --count N      serve N connections, then exit (default: until interrupted)
   --timeout S    per-connection idle timeout in seconds (default 30)
+Connections are served concurrently (one task each on moontls.loop).
   --keylog F     append SSLKEYLOGFILE lines to F (for Wireshark)
   --quiet        no line per connection
 Prints "listening on HOST:PORT" first, then one line per connection on stderr.]]
@@ -120,25 +121,10 @@ local function www(f)
       .. "Content-Length: " .. #body .. "\r\nConnection: close\r\n\r\n" .. body)
 end
 
---- Whatever the File has within `timeout` seconds (at most 16 KiB): data, or nil, "timeout" |
--- "closed" | message.
-function M.read_some(f, timeout)
-   f:settimeout(0)
+local function echo(f)
    while true do
-      local data, err, partial = f:receive(16384)
-      data = data or partial
-      if data and #data > 0 then return data end
-      if err ~= "timeout" then return nil, err end
-      local r = socket.select({ f }, nil, timeout)
-      if #r == 0 then return nil, "timeout" end
-   end
-end
-
-local function echo(f, timeout)
-   while true do
-      local data, err = M.read_some(f, timeout)
+      local data, err = f:receiveany(16384)
       if not data then return err == "closed" or nil, err end
-      f:settimeout(timeout)
       local ok, serr = f:send(data)
       if not ok then return nil, serr end
    end
@@ -183,27 +169,38 @@ function M.run(cli, args)
    io.stdout:setvbuf("line")
    print(("listening on %s:%s"):format(host, bound))
    local serve = o.echo and echo or www
-   local n = 0
-   while not count or n < count do
-      local f, err = srv:accept()
-      n = n + 1
-      if not f then
-         if not o.quiet then io.stderr:write(("conn %d failed: %s\n"):format(n, tostring(err))) end
-      else
-         local info = f:info()
-         if not o.quiet then
-            io.stderr:write(("conn %d %s %s %s sni=%s alpn=%s resumed=%s\n"):format(n,
-               info.version, info.cipher, info.group, info.sni or "-", info.alpn or "-",
-               info.resumed and "yes" or "no"))
-         end
-         local sok, serr = serve(f, timeout)
-         if not sok and not o.quiet and serr ~= "closed" then
-            io.stderr:write(("conn %d ended: %s\n"):format(n, tostring(serr)))
-         end
-         f:close()
-      end
+   -- every connection is a task of the event loop: a slow or idle client holds only itself
+   local lp = loop.new()
+   local n, done = 0, 0
+   local function log(fmt, ...)
+      if not o.quiet then io.stderr:write(fmt:format(...), "\n") end
    end
-   srv:close()
+   local function finished()
+      done = done + 1
+      if count and done >= count then lp:stop() end
+   end
+   local function accepted()
+      n = n + 1
+      if count and n >= count then srv:close() end -- no more accepts; the rest finish
+      return n
+   end
+   srv:serve(function(f)
+      local k = accepted()
+      local info = f:info()
+      log("conn %d %s %s %s sni=%s alpn=%s resumed=%s", k, info.version, info.cipher,
+         info.group, info.sni or "-", info.alpn or "-", info.resumed and "yes" or "no")
+      local sok, serr = serve(f)
+      if not sok and serr ~= "closed" then log("conn %d ended: %s", k, tostring(serr)) end
+      f:close()
+      finished()
+   end, function(err)
+      local k = accepted()
+      log("conn %d failed: %s", k, tostring(err))
+      finished()
+   end, lp)
+   lp:run()
+   lp:close()
+   if not count then srv:close() end
    return 0
 end
 
