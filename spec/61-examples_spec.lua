@@ -44,7 +44,47 @@ local function moontls_server(args)
    return start(helpers.lua .. " bin/moontls server --port 0 " .. args)
 end
 
+-- N clients at once on moontls.loop, each sending a line and reading it back.
+local function many_clients(port, n)
+   local tls = require "moontls"
+   local loop = require "moontls.loop"
+   local lp = loop.new()
+   local cctx = assert(tls.context { mode = "client", cafile = pki.cafile })
+   local ok = 0
+   for i = 1, n do
+      lp:spawn(function()
+         local f = assert(tls.connect("127.0.0.1", port, { context = cctx,
+            server_name = "localhost", timeout = 20 }))
+         f:send("line " .. i .. "\n")
+         if f:receive("*l") == "line " .. i then ok = ok + 1 end
+         f:close()
+      end)
+   end
+   assert(lp:run())
+   lp:close()
+   return ok
+end
+
+-- Waits (at most 20 s) for a started example to exit; returns whether it did.
+local function exited(h)
+   for _ = 1, 400 do
+      if not os.execute("kill -0 " .. h.pid .. " 2>/dev/null") then return true end
+      socket.sleep(0.05)
+   end
+   return false
+end
+
 describe("examples", function()
+   for _, name in ipairs { "cqueues_server", "copas_server" } do
+      it(name .. ".lua serves 50 concurrent connections", function()
+         local srv = start(("%s examples/%s.lua %s %s 0 50"):format(helpers.lua, name,
+            pki.ec.cert, pki.ec.key))
+         assert.equal(50, many_clients(srv.port, 50))
+         assert.is_true(exited(srv), srv.out())
+         assert.not_matches("failed", srv.out())
+      end)
+   end
+
    it("https_get.lua fetches a page, verifying against CAFILE", function()
       local srv = moontls_server(("--cert %s --key %s"):format(pki.ec.cert, pki.ec.key))
       local ok, _, out = helpers.run(("%s examples/https_get.lua https://localhost:%d/x %s")
