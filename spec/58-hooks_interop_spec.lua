@@ -4,18 +4,11 @@
 -- record_session; openssl s_client and gnutls-cli connect with various names and resume.
 local helpers = require "helpers"
 local peers = require "support.peers"
-local socket = require "socket"
 
 local ECHO = "hooks interop line"
 
-local dir, pid, log
-
-local function slurp(path)
-   local f = io.open(path)
-   local s = f and f:read("a") or ""
-   if f then f:close() end
-   return s
-end
+local dir, log, port
+local slurp = helpers.slurp
 
 local function cert(name)
    assert(os.execute(("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
@@ -24,26 +17,17 @@ local function cert(name)
       name, name)))
 end
 
-local port
-
 setup(function()
    dir = helpers.tmpdir()
    for _, n in ipairs { "a", "b", "lazy" } do cert(n) end
-   log = dir .. "/log"
-   local p = assert(io.popen(("cd %s && timeout 60 %s spec/support/hooks_server.lua %s/port 8 "
-      .. "%s > %s 2>&1 & echo $!"):format(os.getenv("PWD"), helpers.lua, dir, dir, log)))
-   pid = tonumber(p:read("l"))
-   p:close()
-   for _ = 1, 200 do
-      port = tonumber(slurp(dir .. "/port"))
-      if port then break end
-      socket.sleep(0.05)
-   end
-   assert(port, "hooks server did not start: " .. slurp(log))
+   local h = helpers.start(("%s spec/support/hooks_server.lua %s/port 8 %s"):format(helpers.lua,
+      dir, dir), function() return tonumber(slurp(dir .. "/port")) end)
+   port = h.port
+   log = h.dir .. "/out"
 end)
 
 teardown(function()
-   if pid then os.execute("kill " .. pid .. " 2>/dev/null") end
+   helpers.stop_all()
    if dir then helpers.rmtree(dir) end
 end)
 

@@ -7,30 +7,13 @@ local certs = require "support.certs"
 local socket = require "socket"
 
 local pki = certs.get()
-local running = {}
+local slurp = helpers.slurp
 
-local function slurp(path)
-   local f = io.open(path)
-   local s = f and f:read("a") or ""
-   if f then f:close() end
-   return s
-end
-
--- Starts `moontls server ARGS --port 0`; returns {port, pid, err = stderr path}.
+-- Starts `moontls server ARGS --port 0`; h.log() is its stderr (a line per connection).
 local function server(args)
-   local dir = helpers.tmpdir()
-   local p = assert(io.popen(("cd %s && timeout 60 %s bin/moontls server --port 0 %s "
-      .. ">%s/out 2>%s/err & echo $!"):format(os.getenv("PWD"), helpers.lua, args, dir, dir)))
-   local h = { pid = tonumber(p:read("l")), dir = dir }
-   p:close()
-   for _ = 1, 200 do
-      h.port = tonumber(slurp(dir .. "/out"):match("listening on [^\n]*:(%d+)"))
-      if h.port then break end
-      socket.sleep(0.05)
-   end
-   assert(h.port, "server did not start: " .. slurp(dir .. "/err"))
-   running[#running + 1] = h
-   function h.log() return slurp(dir .. "/err") end
+   local h = helpers.start(helpers.lua .. " bin/moontls server --port 0 " .. args,
+      helpers.port_on_stdout)
+   h.log = h.err
    return h
 end
 
@@ -47,12 +30,7 @@ local function client(args, input)
    return ok, code, out, err
 end
 
-teardown(function()
-   for _, h in ipairs(running) do
-      os.execute("kill " .. h.pid .. " 2>/dev/null")
-      helpers.rmtree(h.dir)
-   end
-end)
+teardown(helpers.stop_all)
 
 local GET = "GET / HTTP/1.0\r\n\r\n"
 
@@ -161,21 +139,11 @@ end)
 describe("make run", function()
    it("starts the demo server that curl can fetch from", function()
       local port = peers.free_port()
-      local dir = helpers.tmpdir()
-      local p = assert(io.popen(("cd %s && setsid env -u MAKEFLAGS -u MAKELEVEL timeout 60 "
-         .. "make run RUN_PORT=%d LUA=\"%s\" BUILD=%s >%s/out 2>&1 & echo $!"):format(
-         os.getenv("PWD"), port, helpers.lua, os.getenv("MOONTLS_BUILD") or "build", dir)))
-      local pid = tonumber(p:read("l"))
-      p:close()
-      for _ = 1, 300 do
-         if slurp(dir .. "/out"):find("listening on", 1, true) then break end
-         socket.sleep(0.05)
-      end
+      local srv = helpers.start(("env -u MAKEFLAGS -u MAKELEVEL make run RUN_PORT=%d LUA=\"%s\" "
+         .. "BUILD=%s"):format(port, helpers.lua, os.getenv("MOONTLS_BUILD") or "build"),
+         function(h) return h.out():find("listening on", 1, true) and port end)
       local c = peers.curl { port = port, insecure = true }
-      -- its own process group (setsid): make, timeout and the server stop together
-      os.execute("kill -TERM -- -" .. pid .. " 2>/dev/null")
-      local out = slurp(dir .. "/out")
-      helpers.rmtree(dir)
+      local out = srv.out()
       assert.is_true(c.ok, out .. c.stderr)
       assert.matches("curl %-k https://127.0.0.1:" .. port, out)
       assert.matches("version: TLSv1.2", c.stdout)

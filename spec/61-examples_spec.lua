@@ -6,39 +6,13 @@ local certs = require "support.certs"
 local socket = require "socket"
 
 local pki = certs.get()
-local running = {}
 
-local function slurp(path)
-   local f = io.open(path)
-   local s = f and f:read("a") or ""
-   if f then f:close() end
-   return s
-end
-
--- Starts a long-running command printing "... on|listening on HOST:PORT"; returns its port.
+-- Starts a long-running command printing "... on|listening on 127.0.0.1:PORT".
 local function start(cmd)
-   local dir = helpers.tmpdir()
-   local p = assert(io.popen(("cd %s && setsid timeout 60 %s >%s/out 2>&1 & echo $!")
-      :format(os.getenv("PWD"), cmd, dir)))
-   local h = { pid = tonumber(p:read("l")), dir = dir }
-   p:close()
-   running[#running + 1] = h
-   for _ = 1, 200 do
-      h.port = tonumber(slurp(dir .. "/out"):match("127%.0%.0%.1:(%d+)"))
-      if h.port then break end
-      socket.sleep(0.05)
-   end
-   assert(h.port, cmd .. " did not start: " .. slurp(dir .. "/out"))
-   function h.out() return slurp(dir .. "/out") end
-   return h
+   return helpers.start(cmd, helpers.port_on_stdout)
 end
 
-teardown(function()
-   for _, h in ipairs(running) do
-      os.execute("kill -TERM -- -" .. h.pid .. " 2>/dev/null")
-      helpers.rmtree(h.dir)
-   end
-end)
+teardown(helpers.stop_all)
 
 local function moontls_server(args)
    return start(helpers.lua .. " bin/moontls server --port 0 " .. args)
@@ -80,8 +54,8 @@ describe("examples", function()
          local srv = start(("%s examples/%s.lua %s %s 0 50"):format(helpers.lua, name,
             pki.ec.cert, pki.ec.key))
          assert.equal(50, many_clients(srv.port, 50))
-         assert.is_true(exited(srv), srv.out())
-         assert.not_matches("failed", srv.out())
+         assert.is_true(exited(srv), srv.out() .. srv.err())
+         assert.not_matches("failed", srv.out() .. srv.err())
       end)
    end
 

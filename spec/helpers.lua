@@ -37,6 +37,51 @@ function helpers.testdata(sub)
    error("external test data not found: set MOONTLS_TESTDATA or put shared/ beside the checkout")
 end
 
+--- A whole file's contents ("" when it cannot be read).
+function helpers.slurp(path)
+   local f = io.open(path)
+   local s = f and f:read("a") or ""
+   if f then f:close() end
+   return s
+end
+
+local started = {}
+
+--- Starts `cmd` from the checkout in the background, in a process group of its own (so
+-- helpers.stop_all ends it with everything it started), under a 60 s lifetime, stdout to
+-- DIR/out and stderr to DIR/err. Waits (at most 10 s) until `ready(h)` returns a value, and
+-- keeps it as h.port. Returns h: {pid, dir, port, out(), err()}.
+function helpers.start(cmd, ready)
+   local dir = helpers.tmpdir()
+   local p = assert(io.popen(("cd %s && setsid timeout 60 %s >%s/out 2>%s/err & echo $!")
+      :format(os.getenv("PWD"), cmd, dir, dir)))
+   local h = { pid = tonumber(p:read("l")), dir = dir }
+   p:close()
+   started[#started + 1] = h
+   function h.out() return helpers.slurp(dir .. "/out") end
+   function h.err() return helpers.slurp(dir .. "/err") end
+   for _ = 1, 200 do
+      h.port = ready(h)
+      if h.port then return h end
+      require("socket").sleep(0.05)
+   end
+   error(cmd .. " did not start:\n" .. h.out() .. h.err())
+end
+
+--- The port from a "... 127.0.0.1:PORT" line on stdout (a helpers.start `ready`).
+function helpers.port_on_stdout(h)
+   return tonumber(h.out():match("127%.0%.0%.1:(%d+)"))
+end
+
+--- Stops every process helpers.start started (its whole group) and removes its directory.
+function helpers.stop_all()
+   for _, h in ipairs(started) do
+      os.execute("kill -TERM -- -" .. h.pid .. " 2>/dev/null")
+      helpers.rmtree(h.dir)
+   end
+   started = {}
+end
+
 --- The Lua interpreter running the specs.
 helpers.lua = os.getenv("LUA") or "lua5.4"
 

@@ -988,24 +988,28 @@ end
 --- Accepts one connection, waiting up to the Port's timeout (settimeout; nil = forever);
 -- yields under a scheduler. Returns a File that finished its handshake (unless
 -- opts.handshake == false), or nil, err.
+-- An accepted socket as a File, after its handshake unless `handshake` is false; or nil,
+-- err, code (the socket closed).
+local function start_file(port, s, handshake)
+   local f, werr, code = M.wrap(s, port.ctx, port.opts)
+   if not f then
+      s:close()
+      return nil, werr, code
+   end
+   if handshake == false then return f end
+   local ok, herr, hcode = f:handshake()
+   if not ok then
+      f:close(0)
+      return nil, herr, hcode
+   end
+   return f
+end
+
 function Port:accept(opts)
    local due = self.timeout and self.timeout >= 0 and gettime() + self.timeout or nil
    while true do
       local s, err = self.sock:accept()
-      if s then
-         local f, werr, code = M.wrap(s, self.ctx, self.opts)
-         if not f then
-            s:close()
-            return nil, werr, code
-         end
-         if opts and opts.handshake == false then return f end
-         local ok, herr, hcode = f:handshake()
-         if not ok then
-            f:close(0)
-            return nil, herr, hcode
-         end
-         return f
-      end
+      if s then return start_file(self, s, opts and opts.handshake) end
       if err ~= "timeout" then return nil, err end
       if not wait(self, "r", due) then return nil, "timeout" end
    end
@@ -1022,19 +1026,12 @@ function Port:serve(handler, on_error, lp)
          local s, err = self.sock:accept()
          if s then
             lp:spawn(function()
-               local f, werr, code = M.wrap(s, self.ctx, self.opts)
-               if not f then
-                  s:close()
-                  if on_error then on_error(werr, code) end
-                  return
+               local f, ferr, code = start_file(self, s)
+               if f then
+                  handler(f)
+               elseif on_error then
+                  on_error(ferr, code)
                end
-               local ok, herr, hcode = f:handshake()
-               if not ok then
-                  f:close(0)
-                  if on_error then on_error(herr, hcode) end
-                  return
-               end
-               handler(f)
             end)
          elseif err == "timeout" then
             lp:wait(self.fd, "r", nil)

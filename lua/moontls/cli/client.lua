@@ -38,12 +38,6 @@ local SPEC = {
    key = "value", reconnect = "value", timeout = "value", keylog = "value", help = "flag",
 }
 
-local function list(s)
-   if not s then return nil end
-   local out = {}
-   for item in s:gmatch("[^,%s]+") do out[#out + 1] = item end
-   return out
-end
 
 local function split_address(cli, a)
    local host, port = a:match("^%[(.+)%]:(%d+)$")
@@ -113,8 +107,8 @@ function M.run(cli, args)
       cli.usage_error("bad --reconnect " .. tostring(o.reconnect))
    end
    local ok, ctx, cerr = pcall(moontls.context, { mode = "client",
-      verify = o.insecure and "none" or "peer", cafile = o.cafile, alpn = list(o.alpn),
-      ciphers = list(o.ciphers), groups = list(o.groups), min_version = o["min-version"],
+      verify = o.insecure and "none" or "peer", cafile = o.cafile, alpn = cli.list(o.alpn),
+      ciphers = cli.list(o.ciphers), groups = cli.list(o.groups), min_version = o["min-version"],
       max_version = o["max-version"], certificate = o.cert, key = o.key, keylog = o.keylog })
    if not ok then cli.usage_error(tostring(ctx):gsub("^.-:%d+: ", "")) end
    if not ctx then cli.fail(tostring(cerr)) end

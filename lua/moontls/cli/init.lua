@@ -20,6 +20,14 @@ function cli.fail(msg)
    error(setmetatable({ msg = msg, status = 1 }, UsageError), 0)
 end
 
+--- A comma-separated option value as a list (nil for nil).
+function cli.list(s)
+   if not s then return nil end
+   local out = {}
+   for item in s:gmatch("[^,%s]+") do out[#out + 1] = item end
+   return out
+end
+
 --- Reads a whole file or fails with the system's message.
 function cli.read_file(path)
    local f, err = io.open(path, "rb")

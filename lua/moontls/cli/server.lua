@@ -42,12 +42,6 @@ local SPEC = {
    timeout = "value", keylog = "value", quiet = "flag", help = "flag",
 }
 
-local function list(s)
-   if not s then return nil end
-   local out = {}
-   for item in s:gmatch("[^,%s]+") do out[#out + 1] = item end
-   return out
-end
 
 -- --cert/--key may repeat: cli.options keeps the last, so collect them here in order.
 local function pairs_of(cli, args)
@@ -157,8 +151,8 @@ function M.run(cli, args)
    end
    if #chains == 0 then chains = { M.throwaway() } end
    local ok, ctx, cerr = pcall(moontls.context, { mode = "server", certificates = chains,
-      min_version = o["min-version"], max_version = o["max-version"], ciphers = list(o.ciphers),
-      groups = list(o.groups), alpn = list(o.alpn), verify = o.verify, cafile = o.cafile,
+      min_version = o["min-version"], max_version = o["max-version"], ciphers = cli.list(o.ciphers),
+      groups = cli.list(o.groups), alpn = cli.list(o.alpn), verify = o.verify, cafile = o.cafile,
       keylog = o.keylog })
    if not ok then cli.usage_error(tostring(ctx):gsub("^.-:%d+: ", "")) end
    if not ctx then cli.fail(tostring(cerr)) end
