@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "err.h"
 #include "kex.h"
+#include "kex_dh.h"
 #include "keys.h"
 #include "lua_common.h"
 #include "pem.h"
@@ -174,10 +175,19 @@ static void set_suites(lua_State *L, context *c, int opts)
     }
 }
 
+/* ECDHE or FFDHE group name ("x25519", "ffdhe2048", ...). */
+static const char *group_name(uint16_t g)
+{
+    const char *n = mt_kex_group_name(g);
+    return n ? n : mt_dh_group_name(g);
+}
+
 static void set_groups(lua_State *L, context *c, int opts)
 {
-    static const uint16_t all[] = {MT_GROUP_X25519, MT_GROUP_SECP256R1, MT_GROUP_SECP384R1,
-                                   MT_GROUP_X448, MT_GROUP_SECP521R1};
+    static const uint16_t all[] = {MT_GROUP_X25519,    MT_GROUP_SECP256R1, MT_GROUP_SECP384R1,
+                                   MT_GROUP_X448,      MT_GROUP_SECP521R1, MT_GROUP_FFDHE2048,
+                                   MT_GROUP_FFDHE3072, MT_GROUP_FFDHE4096, MT_GROUP_FFDHE6144,
+                                   MT_GROUP_FFDHE8192};
     const char *names[MT_MAX_LIST];
     size_t n = string_list(L, opts, "groups", names, MT_MAX_LIST);
     if (n == 0) {
@@ -186,7 +196,7 @@ static void set_groups(lua_State *L, context *c, int opts)
     c->cfg.ngroups = 0;
     for (size_t i = 0; i < n; i++) {
         size_t j = 0;
-        while (j < sizeof(all) / sizeof(all[0]) && strcmp(mt_kex_group_name(all[j]), names[i])) {
+        while (j < sizeof(all) / sizeof(all[0]) && strcmp(group_name(all[j]), names[i])) {
             j++;
         }
         if (j == sizeof(all) / sizeof(all[0])) {

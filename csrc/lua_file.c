@@ -21,6 +21,7 @@
 #include "engine.h"
 #include "err.h"
 #include "kex.h"
+#include "kex_dh.h"
 #include "lua_common.h"
 #include "session.h"
 #include "suites.h"
@@ -309,6 +310,7 @@ static int file_info(lua_State *L)
     lua_pushstring(L, s ? s->name : "");
     lua_setfield(L, -2, "cipher");
     const char *g = mt_kex_group_name(in.group);
+    g = g ? g : mt_dh_group_name(in.group);
     lua_pushstring(L, g ? g : "");
     lua_setfield(L, -2, "group");
     lua_pushinteger(L, in.sigalg);

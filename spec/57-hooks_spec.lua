@@ -247,3 +247,20 @@ describe("the verify hook", function()
       assert.has_error(function() sctx.find_cert = "x" end, "find_cert must be a function")
    end)
 end)
+
+describe("groups by name", function()
+   it("FFDHE groups are configurable and reported by info()", function()
+      local rsa = assert(keys.generate("rsa-2048"))
+      local pem = assert(tls.x509.selfsigned { key = rsa, cn = "a.example",
+         san = { "DNS:a.example" } })
+      for _, g in ipairs { "ffdhe2048", "ffdhe3072", "x448", "secp521r1" } do
+         local sctx = server_ctx { certificate = pem, key = rsa:pem(), groups = { g },
+            ciphers = { g:find("ffdhe") and "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"
+               or "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" } }
+         local c = assert(connect(client_ctx(pem, { groups = { g } }), sctx, "a.example"))
+         assert.equal(g, c.conn:info().group)
+      end
+      assert.has_error(function() tls.context { mode = "client", groups = { "ffdhe1024" } } end,
+         "unknown group 'ffdhe1024'")
+   end)
+end)
