@@ -42,7 +42,7 @@ LUA_OBJ  = $(LUA_SRC:csrc/%.c=$(BUILD)/obj/%.o)
 TESTS    = $(TEST_SRC:csrc/test/%.c=$(BUILD)/test/%)
 MODULE   = $(BUILD)/moontls/core.so
 
-.PHONY: all module deps test check asan valgrind install uninstall clean run tests-c
+.PHONY: all module deps test check asan valgrind install uninstall clean run tests-c fuzz
 
 all: module tests-c
 
@@ -99,6 +99,18 @@ run: deps
 	@echo "        openssl s_client -connect 127.0.0.1:$(RUN_PORT)"
 	@MOONTLS_BUILD=$(BUILD) $(LUA) bin/moontls server --www --host 127.0.0.1 --port $(RUN_PORT) --alpn http/1.1
 
+# libFuzzer (clang) with ASan/UBSan over the server's ClientHello handling and the records
+# after it; FUZZ_SECONDS of fuzzing from seeds made by real moontls clients.
+FUZZ_SECONDS ?= 60
+fuzz: deps module
+	@sh tools/deps clang
+	@mkdir -p build-fuzz/corpus build-fuzz/seeds
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=c99 -D_GNU_SOURCE $(CRYPTO_CFLAGS) \
+		tools/fuzz/fuzz_hello.c $(CORE_SRC) -o build-fuzz/fuzz_hello $(CRYPTO_LIBS)
+	MOONTLS_BUILD=$(BUILD) $(LUA) tools/fuzz/mkseeds.lua build-fuzz/seeds
+	build-fuzz/fuzz_hello -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		build-fuzz/corpus build-fuzz/seeds
+
 install: module
 	install -d $(DESTDIR)$(LUA_LIBDIR)/moontls $(DESTDIR)$(LUA_DIR)/moontls $(DESTDIR)$(BINDIR)
 	install -m 755 $(MODULE) $(DESTDIR)$(LUA_LIBDIR)/moontls/core.so
@@ -112,4 +124,4 @@ uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/moontls
 
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz
