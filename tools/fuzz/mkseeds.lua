@@ -9,8 +9,11 @@ local dir = assert(arg[1], "usage: mkseeds.lua DIR")
 local n = 0
 for _, o in ipairs {
    { mode = "client", verify = "none" },
-   { mode = "client", verify = "none", alpn = { "h2", "http/1.1" }, max_fragment_length = 1024, record_size_limit = 1000 },
-   { mode = "client", verify = "none", ciphers = { "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256" }, groups = { "ffdhe2048", "x448", "secp521r1" } },
+   { mode = "client", verify = "none", alpn = { "h2", "http/1.1" }, max_fragment_length = 1024,
+      record_size_limit = 1000 },
+   { mode = "client", verify = "none", ciphers = { "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA",
+      "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_RSA_WITH_AES_128_GCM_SHA256" },
+      groups = { "ffdhe2048", "x448", "secp521r1" } },
 } do
    local ctx = assert(tls.context(o))
    for _, name in ipairs { "b.example", false } do
