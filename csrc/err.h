@@ -165,6 +165,11 @@ enum mt_alert {
     X(CERT_WEAK_KEY, "weak_key", "certificate key too weak (RSA or DSA below 2048 bits)",          \
       INSUFFICIENT_SECURITY)                                                                       \
     X(KEY_MISMATCH, "key_mismatch", "the private key does not belong to the certificate", NONE)    \
+    X(SESSION_FORMAT, "session_format", "not an encoded moontls session of a known format", NONE)  \
+    X(SESSION_DAMAGED, "session_damaged", "encoded session damaged (or sealed with another key)",  \
+      NONE)                                                                                        \
+    X(SESSION_KEY, "session_key",                                                                  \
+      "encoded session sealed: a key is needed (or given for a plain one)", NONE)                  \
     X(PEER_ALERT, "peer_alert", "the peer sent a fatal alert", NONE)                               \
     X(CLOSED, "closed", "connection closed", NONE)                                                 \
     X(WANT_READ, "wantread", "more input is needed", NONE)                                         \

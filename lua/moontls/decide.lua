@@ -11,7 +11,8 @@
 --   ctx.verify(chain, result)        the peer chain (moontls.x509 certificates) and the
 --                                    built-in verdict {ok =, reason =, depth =, code =};
 --                                    returns true to accept, or false, reason [, code]
---   ctx.lookup_session(id)           server: the Session stored under id (binary), or nil
+--   ctx.lookup_session(id)           server: the Session stored under id (binary), or its
+--                                    encoding (session:encode(ctx.session_key)), or nil
 --   ctx.record_session(id, session)  server: a new session to store
 local x509 = require "moontls.x509"
 
@@ -142,6 +143,10 @@ local function session(f)
    if type(hook) == "function" then
       local id = conn:session_id()
       local s = hook(id)
+      if type(s) == "string" then
+         -- an encoded session (session:encode), sealed under ctx.session_key if it has one
+         s = require("moontls.session").decode(s, rawget(ctx, "session_key"))
+      end
       if s ~= nil then
          local ok = pcall(conn.offer_session, conn, s)
          if not ok then

@@ -22,6 +22,7 @@ end
 moontls.keys = require "moontls.keys"
 moontls.x509 = require "moontls.x509"
 moontls.loop = require "moontls.loop"
+moontls.session = require "moontls.session"
 
 local context = require "moontls.context"
 local file = require "moontls.file"

@@ -1,0 +1,162 @@
+/* Sessions as opaque, versioned strings: see session_codec.h for the format. */
+#include <nettle/gcm.h>
+#include <nettle/sha2.h>
+#include <string.h>
+
+#include "ct.h"
+#include "err.h"
+#include "rng.h"
+#include "session_codec.h"
+#include "suites.h"
+
+enum { FORMAT_PLAIN = 1, FORMAT_SEALED = 2 };
+#define HEADER_LEN 4
+#define CHECK_LEN 8
+#define NONCE_LEN 12
+#define TAG_LEN 16
+#define BODY_MAX (2 + 2 + 1 + 8 + 33 + 49 + 256 + 256)
+
+static void header(uint8_t h[HEADER_LEN], uint8_t format)
+{
+    h[0] = 'M';
+    h[1] = 'T';
+    h[2] = 'S';
+    h[3] = format;
+}
+
+MT_WUR static int write_body(const mt_session *s, mt_wr *w)
+{
+    size_t sni = strnlen(s->sni, sizeof(s->sni)), alpn = strnlen(s->alpn, sizeof(s->alpn));
+    ENSURE(s->suite != 0 && s->sid_len <= 32 && sni < sizeof(s->sni) && alpn < sizeof(s->alpn),
+           INVALID_ARG);
+    GUARD(mt_wr_u16(w, s->version));
+    GUARD(mt_wr_u16(w, s->suite));
+    GUARD(mt_wr_u8(w, s->ems));
+    uint64_t t = (uint64_t)s->created;
+    GUARD(mt_wr_u32(w, (uint32_t)(t >> 32)));
+    GUARD(mt_wr_u32(w, (uint32_t)t));
+    GUARD(mt_wr_u8(w, s->sid_len));
+    GUARD(mt_wr_bytes(w, s->sid, s->sid_len));
+    GUARD(mt_wr_u8(w, sizeof(s->master)));
+    GUARD(mt_wr_bytes(w, s->master, sizeof(s->master)));
+    GUARD(mt_wr_u8(w, (uint8_t)sni));
+    GUARD(mt_wr_bytes(w, s->sni, sni));
+    GUARD(mt_wr_u8(w, (uint8_t)alpn));
+    GUARD(mt_wr_bytes(w, s->alpn, alpn));
+    return mt_wr_finish(w);
+}
+
+/* A name field: no NUL inside (the struct keeps it NUL-terminated). */
+MT_WUR static int read_name(mt_rd *r, char *out)
+{
+    mt_rd v;
+    GUARD(mt_rd_vec8(r, &v));
+    size_t n = mt_rd_left(&v);
+    GUARD(mt_rd_copy(&v, out, n));
+    ENSURE(memchr(out, 0, n) == NULL, DECODE);
+    out[n] = '\0';
+    return 0;
+}
+
+MT_WUR static int read_body(const uint8_t *p, size_t len, mt_session *s)
+{
+    mt_rd r, v;
+    uint32_t hi, lo;
+    mt_rd_init(&r, p, len);
+    GUARD(mt_rd_u16(&r, &s->version));
+    GUARD(mt_rd_u16(&r, &s->suite));
+    GUARD(mt_rd_u8(&r, &s->ems));
+    GUARD(mt_rd_u32(&r, &hi));
+    GUARD(mt_rd_u32(&r, &lo));
+    s->created = (int64_t)((uint64_t)hi << 32 | lo);
+    ENSURE((s->version == MT_TLS12 || s->version == MT_TLS13) && s->ems <= 1, DECODE);
+    ENSURE(mt_suite_by_id(s->suite) != NULL, DECODE);
+    GUARD(mt_rd_vec(&r, 1, 0, 32, &v));
+    s->sid_len = (uint8_t)mt_rd_left(&v);
+    GUARD(mt_rd_copy(&v, s->sid, s->sid_len));
+    GUARD(mt_rd_vec(&r, 1, sizeof(s->master), sizeof(s->master), &v));
+    GUARD(mt_rd_copy(&v, s->master, sizeof(s->master)));
+    GUARD(read_name(&r, s->sni));
+    GUARD(read_name(&r, s->alpn));
+    return mt_rd_end(&r);
+}
+
+int mt_session_encode(const mt_session *s, const uint8_t *key, mt_wr *out)
+{
+    uint8_t bodybuf[BODY_MAX], h[HEADER_LEN];
+    mt_wr body;
+    mt_wr_init_fixed(&body, bodybuf, sizeof(bodybuf));
+    int rc = write_body(s, &body);
+    if (rc == 0 && !key) {
+        uint8_t sum[SHA256_DIGEST_SIZE];
+        struct sha256_ctx hc;
+        header(h, FORMAT_PLAIN);
+        sha256_init(&hc);
+        sha256_update(&hc, HEADER_LEN, h);
+        sha256_update(&hc, body.len, body.p);
+        sha256_digest(&hc, sizeof(sum), sum);
+        BAIL(rc, mt_wr_bytes(out, h, HEADER_LEN));
+        BAIL(rc, mt_wr_bytes(out, body.p, body.len));
+        BAIL(rc, mt_wr_bytes(out, sum, CHECK_LEN));
+    } else if (rc == 0) {
+        uint8_t nonce[NONCE_LEN], ct[BODY_MAX], tag[TAG_LEN];
+        struct gcm_aes256_ctx g;
+        header(h, FORMAT_SEALED);
+        BAIL(rc, mt_rng_bytes(nonce, sizeof(nonce)));
+        gcm_aes256_set_key(&g, key);
+        gcm_aes256_set_iv(&g, NONCE_LEN, nonce);
+        gcm_aes256_update(&g, HEADER_LEN, h);
+        gcm_aes256_encrypt(&g, body.len, ct, body.p);
+        gcm_aes256_digest(&g, TAG_LEN, tag);
+        mt_wipe(&g, sizeof(g));
+        BAIL(rc, mt_wr_bytes(out, h, HEADER_LEN));
+        BAIL(rc, mt_wr_bytes(out, nonce, NONCE_LEN));
+        BAIL(rc, mt_wr_bytes(out, ct, body.len));
+        BAIL(rc, mt_wr_bytes(out, tag, TAG_LEN));
+    }
+out:
+    mt_wipe(bodybuf, sizeof(bodybuf));
+    return rc;
+}
+
+int mt_session_decode(const uint8_t *p, size_t len, const uint8_t *key, mt_session *s)
+{
+    mt_session_wipe(s);
+    ENSURE(len >= HEADER_LEN && memcmp(p, "MTS", 3) == 0, SESSION_FORMAT);
+    ENSURE(p[3] == FORMAT_PLAIN || p[3] == FORMAT_SEALED, SESSION_FORMAT);
+    ENSURE((p[3] == FORMAT_SEALED) == (key != NULL), SESSION_KEY);
+    int rc;
+    if (p[3] == FORMAT_PLAIN) {
+        uint8_t sum[SHA256_DIGEST_SIZE];
+        struct sha256_ctx hc;
+        ENSURE(len >= HEADER_LEN + CHECK_LEN, TRUNCATED);
+        size_t n = len - CHECK_LEN;
+        sha256_init(&hc);
+        sha256_update(&hc, n, p);
+        sha256_digest(&hc, sizeof(sum), sum);
+        ENSURE(mt_ct_eq(sum, p + n, CHECK_LEN), SESSION_DAMAGED);
+        rc = read_body(p + HEADER_LEN, n - HEADER_LEN, s);
+    } else {
+        uint8_t pt[BODY_MAX], tag[TAG_LEN];
+        struct gcm_aes256_ctx g;
+        ENSURE(len >= HEADER_LEN + NONCE_LEN + TAG_LEN, TRUNCATED);
+        size_t n = len - HEADER_LEN - NONCE_LEN - TAG_LEN;
+        ENSURE(n <= sizeof(pt), SESSION_DAMAGED);
+        gcm_aes256_set_key(&g, key);
+        gcm_aes256_set_iv(&g, NONCE_LEN, p + HEADER_LEN);
+        gcm_aes256_update(&g, HEADER_LEN, p);
+        gcm_aes256_decrypt(&g, n, pt, p + HEADER_LEN + NONCE_LEN);
+        gcm_aes256_digest(&g, TAG_LEN, tag);
+        mt_wipe(&g, sizeof(g));
+        if (!mt_ct_eq(tag, p + len - TAG_LEN, TAG_LEN)) {
+            mt_wipe(pt, sizeof(pt));
+            return -MT_E_SESSION_DAMAGED;
+        }
+        rc = read_body(pt, n, s);
+        mt_wipe(pt, sizeof(pt));
+    }
+    if (rc < 0) {
+        mt_session_wipe(s);
+    }
+    return rc;
+}

@@ -1,0 +1,155 @@
+-- Sessions as strings (session:encode, moontls.session.decode): round trips for suites of
+-- every kind, plain and sealed; truncated, bit-flipped, foreign and wrongly keyed strings
+-- fail cleanly; a decoded session resumes; lookup_session may answer with an encoding.
+local core = require "moontls.core"
+local decide = require "moontls.decide"
+local tls = require "moontls"
+
+local ec = assert(tls.keys.generate("ec-p256"))
+local rsa = assert(tls.keys.generate("rsa-2048"))
+local certs = {}
+for name, k in pairs { ec = ec, rsa = rsa } do
+   certs[name] = { certificate = assert(tls.x509.selfsigned { key = k, cn = "s.example",
+      san = { "DNS:s.example" } }), key = k:pem() }
+end
+
+-- An in-memory handshake; returns the client File table and the server's.
+local function handshake(cctx, sctx, session)
+   local c = { conn = assert(core.file_new(cctx.core, "s.example")), ctx = cctx,
+      server_name = "s.example" }
+   local s = { conn = assert(core.file_new(sctx.core)), ctx = sctx }
+   if session then assert(c.conn:resume(session)) end
+   for _ = 1, 100 do
+      for _, f in ipairs { c, s } do
+         if f.conn:decision() then assert(decide.answer(f)) end
+      end
+      local moved = false
+      for _, d in ipairs { { c, s }, { s, c } } do
+         local out = d[1].conn:pending()
+         if #out > 0 then
+            local used = assert(d[2].conn:feed(out))
+            d[1].conn:sent(used)
+            moved = true
+         end
+      end
+      if not moved and c.conn:status().connected and s.conn:status().connected then
+         decide.record(s)
+         return c, s
+      end
+   end
+   error("no handshake")
+end
+
+local KEY = ("k"):rep(32)
+
+local SUITES = {
+   { "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ec" },
+   { "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ec" },
+   { "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "rsa" },
+   { "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "rsa" },
+   { "TLS_DHE_RSA_WITH_AES_128_CCM", "rsa" },
+   { "TLS_RSA_WITH_AES_256_CBC_SHA256", "rsa" },
+}
+
+describe("session:encode / moontls.session.decode", function()
+   for _, row in ipairs(SUITES) do
+      local suite, kind = row[1], row[2]
+      it(suite .. ": plain and sealed round trips that resume", function()
+         local sctx = assert(tls.context { mode = "server", certificate = certs[kind].certificate,
+            key = certs[kind].key, ciphers = { suite }, alpn = { "h2" } })
+         local cctx = assert(tls.context { mode = "client", cafile = certs[kind].certificate,
+            ciphers = { suite }, alpn = { "h2" } })
+         local c = handshake(cctx, sctx)
+         local s = assert(c.conn:session())
+         for _, key in ipairs { false, KEY } do
+            local str = s:encode(key or nil)
+            assert.is_string(str)
+            local d = assert(tls.session.decode(str, key or nil))
+            assert.equal(suite, d:cipher())
+            assert.equal(s:id(), d:id())
+            assert.equal(s:time(), d:time())
+            assert.equal(str:sub(1, 4), d:encode(key or nil):sub(1, 4))
+            if not key then assert.equal(str, d:encode()) end
+            local c2 = handshake(cctx, sctx, d)
+            assert.is_true(c2.conn:info().resumed)
+            assert.equal("h2", c2.conn:info().alpn)
+         end
+      end)
+   end
+
+   describe("bad input", function()
+      local sctx = assert(tls.context { mode = "server", certificate = certs.ec.certificate,
+         key = certs.ec.key })
+      local cctx = assert(tls.context { mode = "client", cafile = certs.ec.certificate })
+      local s = assert(handshake(cctx, sctx).conn:session())
+      local plain, sealed = s:encode(), s:encode(KEY)
+
+      it("every truncation fails cleanly", function()
+         for _, str in ipairs { plain, sealed } do
+            local key = str == sealed and KEY or nil
+            for n = 0, #str - 1 do
+               local d, msg, code = tls.session.decode(str:sub(1, n), key)
+               assert.is_nil(d)
+               assert.is_string(msg)
+               assert.is_string(code)
+            end
+         end
+      end)
+
+      it("every flipped bit fails cleanly", function()
+         for _, str in ipairs { plain, sealed } do
+            local key = str == sealed and KEY or nil
+            for i = 1, #str do
+               for bit = 0, 7 do
+                  local b = str:byte(i) ~ (1 << bit)
+                  local bad = str:sub(1, i - 1) .. string.char(b) .. str:sub(i + 1)
+                  local d, _, code = tls.session.decode(bad, key)
+                  assert.is_nil(d, ("byte %d bit %d"):format(i, bit))
+                  assert.is_truthy(code == "session_damaged" or code == "session_format"
+                     or code == "session_key", code)
+               end
+            end
+         end
+      end)
+
+      it("foreign strings, trailing bytes and wrong keys are told apart", function()
+         local function code_of(str, key) return select(3, tls.session.decode(str, key)) end
+         assert.equal("session_format", code_of(""))
+         assert.equal("session_format", code_of("hello, world"))
+         assert.equal("session_format", code_of("MTS\3" .. plain:sub(5)))
+         assert.equal("session_damaged", code_of(plain .. "x"))
+         assert.equal("session_damaged", code_of(sealed .. "x", KEY))
+         assert.equal("session_key", code_of(sealed))
+         assert.equal("session_key", code_of(plain, KEY))
+         assert.equal("session_damaged", code_of(sealed, ("z"):rep(32)))
+         assert.has_error(function() tls.session.decode(sealed, "short") end)
+         assert.has_error(function() tls.session.decode(42) end)
+      end)
+
+      it("sealing hides the secret and differs each time; tostring shows none", function()
+         assert.not_equal(s:encode(KEY), s:encode(KEY))
+         assert.not_matches("[%z\1-\8]", tostring(s))
+         assert.matches("TLS_ECDHE_ECDSA", tostring(s))
+      end)
+
+      it("an empty session does not encode", function()
+         local str, msg, code = core.session_new():encode()
+         assert.is_nil(str)
+         assert.is_string(msg)
+         assert.equal("invalid_argument", code)
+      end)
+   end)
+
+   it("lookup_session may answer with a sealed encoding (ctx.session_key)", function()
+      local store = {}
+      local sctx = assert(tls.context { mode = "server", certificate = certs.ec.certificate,
+         key = certs.ec.key, session_cache = false })
+      sctx.session_key = KEY
+      sctx.record_session = function(id, s) store[id] = s:encode(KEY) end
+      sctx.lookup_session = function(id) return store[id] end
+      local cctx = assert(tls.context { mode = "client", cafile = certs.ec.certificate })
+      local c = handshake(cctx, sctx)
+      local c2 = handshake(cctx, sctx, c.conn:session())
+      assert.is_true(c2.conn:info().resumed)
+   end)
+end)
