@@ -14,7 +14,7 @@ enum { FORMAT_PLAIN = 1, FORMAT_SEALED = 2 };
 #define CHECK_LEN 8
 #define NONCE_LEN 12
 #define TAG_LEN 16
-#define BODY_MAX (2 + 2 + 1 + 8 + 33 + 49 + 256 + 256)
+#define BODY_MAX MT_SESSION_BODY_MAX
 
 static void header(uint8_t h[HEADER_LEN], uint8_t format)
 {
@@ -24,7 +24,7 @@ static void header(uint8_t h[HEADER_LEN], uint8_t format)
     h[3] = format;
 }
 
-MT_WUR static int write_body(const mt_session *s, mt_wr *w)
+int mt_session_body_write(const mt_session *s, mt_wr *w)
 {
     size_t sni = strnlen(s->sni, sizeof(s->sni)), alpn = strnlen(s->alpn, sizeof(s->alpn));
     ENSURE(s->suite != 0 && s->sid_len <= 32 && sni < sizeof(s->sni) && alpn < sizeof(s->alpn),
@@ -58,7 +58,7 @@ MT_WUR static int read_name(mt_rd *r, char *out)
     return 0;
 }
 
-MT_WUR static int read_body(const uint8_t *p, size_t len, mt_session *s)
+int mt_session_body_read(const uint8_t *p, size_t len, mt_session *s)
 {
     mt_rd r, v;
     uint32_t hi, lo;
@@ -86,7 +86,7 @@ int mt_session_encode(const mt_session *s, const uint8_t *key, mt_wr *out)
     uint8_t bodybuf[BODY_MAX], h[HEADER_LEN];
     mt_wr body;
     mt_wr_init_fixed(&body, bodybuf, sizeof(bodybuf));
-    int rc = write_body(s, &body);
+    int rc = mt_session_body_write(s, &body);
     if (rc == 0 && !key) {
         uint8_t sum[SHA256_DIGEST_SIZE];
         struct sha256_ctx hc;
@@ -135,7 +135,7 @@ int mt_session_decode(const uint8_t *p, size_t len, const uint8_t *key, mt_sessi
         sha256_update(&hc, n, p);
         sha256_digest(&hc, sizeof(sum), sum);
         ENSURE(mt_ct_eq(sum, p + n, CHECK_LEN), SESSION_DAMAGED);
-        rc = read_body(p + HEADER_LEN, n - HEADER_LEN, s);
+        rc = mt_session_body_read(p + HEADER_LEN, n - HEADER_LEN, s);
     } else {
         uint8_t pt[BODY_MAX], tag[TAG_LEN];
         struct gcm_aes256_ctx g;
@@ -152,7 +152,7 @@ int mt_session_decode(const uint8_t *p, size_t len, const uint8_t *key, mt_sessi
             mt_wipe(pt, sizeof(pt));
             return -MT_E_SESSION_DAMAGED;
         }
-        rc = read_body(pt, n, s);
+        rc = mt_session_body_read(pt, n, s);
         mt_wipe(pt, sizeof(pt));
     }
     if (rc < 0) {

@@ -18,6 +18,12 @@
 
 #define MT_SESSION_KEY_LEN 32
 
+/* The body alone (also what a session ticket seals): at most this many bytes. */
+#define MT_SESSION_BODY_MAX (2 + 2 + 1 + 8 + 33 + 49 + 256 + 256)
+MT_WUR int mt_session_body_write(const mt_session *s, mt_wr *w);
+/* Errors: -MT_E_DECODE, -MT_E_TRUNCATED, -MT_E_TRAILING. *s is not wiped on error. */
+MT_WUR int mt_session_body_read(const uint8_t *p, size_t len, mt_session *s);
+
 /* Append s's encoding to out; key NULL for the plain form, else 32 bytes to seal with.
  * Errors: -MT_E_INVALID_ARG (an empty session: no suite), -MT_E_RANDOM, from out. */
 MT_WUR int mt_session_encode(const mt_session *s, const uint8_t *key, mt_wr *out);
