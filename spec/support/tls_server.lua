@@ -14,6 +14,7 @@ local tls = require "moontls"
 
 local portfile, cert, key, count, mode, ciphers, alpn, verify, cafile = table.unpack(arg)
 if verify == "-" then verify = nil end
+if cafile == "" then cafile = nil end
 count = tonumber(count) or 1
 mode = mode or "echo"
 local function list(s)
