@@ -60,7 +60,7 @@ void mt_config_defaults(mt_config *cfg)
                                        0x0805, 0x0806, 0x0401, 0x0501, 0x0601};
     memset(cfg, 0, sizeof(*cfg));
     cfg->min_version = MT_TLS12;
-    cfg->max_version = MT_TLS12;
+    cfg->max_version = MT_TLS13;
     for (size_t i = 0; mt_suites_default[i] && cfg->nsuites < MT_MAX_LIST; i++) {
         cfg->suites[cfg->nsuites++] = mt_suites_default[i];
     }
@@ -77,6 +77,9 @@ int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_co
     ENSURE(!server_name || strlen(server_name) < sizeof(((mt_conn *)0)->sni), INVALID_ARG);
     /* RFC 6066 4: codes 1..4; RFC 8449 4: limits of 64..2^14 (TLS 1.2) */
     ENSURE(cfg->max_fragment_length <= 4, INVALID_ARG);
+    ENSURE(cfg->min_version >= MT_TLS12 && cfg->min_version <= cfg->max_version &&
+               cfg->max_version <= MT_TLS13,
+           INVALID_ARG);
     ENSURE(cfg->record_size_limit == 0 ||
                (cfg->record_size_limit >= 64 && cfg->record_size_limit <= MT_REC_MAX_PLAIN),
            INVALID_ARG);
@@ -121,6 +124,7 @@ void mt_conn_free(mt_conn *c)
     mt_rec_prot_clear(&c->rd);
     mt_rec_prot_clear(&c->wr);
     mt_session_wipe(&c->resume);
+    mt_hs13_wipe(c);
     mt_wipe(c, sizeof(*c));
     free(c);
 }
@@ -282,6 +286,13 @@ MT_WUR static int on_alert(mt_conn *c, const uint8_t *p, size_t n)
         c->peer_closed = 1;
         return 0;
     }
+    /* RFC 8446 6: under 1.3 every alert but close_notify and user_canceled is fatal, whatever
+     * its level */
+    if (c->tls13 && p[1] != MT_ALERT_USER_CANCELED) {
+        c->peer_alert = p[1];
+        c->sent_fatal = 1;
+        return -MT_E_PEER_ALERT;
+    }
     if (p[0] == 1 && p[1] == MT_ALERT_NO_RENEGOTIATION) {
         renegotiation_refused(c);
     }
@@ -376,6 +387,7 @@ int mt_conn_renegotiate(mt_conn *c)
     ENSURE(c->established && !c->err, INVALID_ARG);
     ENSURE(!c->local_closed && !c->peer_closed, CLOSED);
     ENSURE(c->reneg == MT_RENEG_NONE, RENEGOTIATION_PENDING);
+    ENSURE(!c->tls13, RENEGOTIATION_TLS13);
     GUARD(renegotiation_error(c));
     if (!c->server) {
         int rc = mt_hs12_client_renegotiate(c);
@@ -396,7 +408,10 @@ MT_WUR static int on_handshake_bytes(mt_conn *c, const uint8_t *p, size_t n)
     /* RFC 5246 6.2.1: no zero-length handshake fragments. */
     ENSURE(n > 0, DECODE);
     GUARD(mt_wr_bytes(&c->hs_in, p, n));
-    return c->hs == MT_HS_CONNECTED ? on_renegotiation_request(c) : mt_conn_run_handshake(c);
+    if (c->hs == MT_HS_CONNECTED) {
+        return c->tls13 ? mt_hs13_post_handshake(c) : on_renegotiation_request(c);
+    }
+    return mt_conn_run_handshake(c);
 }
 
 int mt_conn_run_handshake(mt_conn *c)
@@ -416,7 +431,8 @@ int mt_conn_run_handshake(mt_conn *c)
         }
         const uint8_t *raw = c->hs_in.p + c->hs_off;
         c->hs_off += 4 + len;
-        int rc = mt_hs12_message(c, type, body, len, raw);
+        int rc = c->tls13 ? mt_hs13_message(c, type, body, len, raw)
+                          : mt_hs12_message(c, type, body, len, raw);
         GUARD(rc);
         if (rc == MT_HS_AGAIN) {
             c->hs_off -= 4 + len; /* kept for when the decision is answered */
@@ -433,6 +449,14 @@ int mt_conn_run_handshake(mt_conn *c)
 MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, uint8_t *frag, size_t len)
 {
     size_t off, n;
+    if (type == MT_CT_CHANGE_CIPHER_SPEC && c->tls13) {
+        return mt_hs13_ccs(c, frag, len); /* never protected under 1.3 (RFC 8446 5) */
+    }
+    if (type == MT_CT_ALERT && c->tls13 && !c->established && len == 2) {
+        /* a peer that failed before its keys changed alerts in the clear; a protected record
+         * is never this short (tag and inner type) */
+        return on_alert(c, frag, len);
+    }
     GUARD(mt_rec_open(&c->rd, &type, version, frag, len, &off, &n));
     /* RFC 6066 4 / RFC 8449 4: a record over the limit we announced is record_overflow (ours
      * under record_size_limit counts for protected records only) */
@@ -567,6 +591,14 @@ int mt_conn_close(mt_conn *c)
     static const uint8_t a[2] = {1, MT_ALERT_CLOSE_NOTIFY};
     c->local_closed = 1;
     int rc = mt_rec_seal(&c->wr, MT_CT_ALERT, c->rec_version, a, 2, &c->out);
+    return rc < 0 ? mt_conn_fail(c, rc) : 0;
+}
+
+int mt_conn_key_update(mt_conn *c, int request)
+{
+    ENSURE(!c->err && c->tls13 && c->hs == MT_HS_CONNECTED, INVALID_ARG);
+    ENSURE(!c->local_closed, CLOSED);
+    int rc = mt_hs13_send_key_update(c, request);
     return rc < 0 ? mt_conn_fail(c, rc) : 0;
 }
 
@@ -709,6 +741,10 @@ int mt_conn_session_state(const mt_conn *c, mt_session *out)
 int mt_conn_keylog(const mt_conn *c, char *buf, size_t size)
 {
     static const char hex[] = "0123456789abcdef";
+    if (c->tls13) {
+        ENSURE(c->hs == MT_HS_CONNECTED, INVALID_ARG);
+        return mt_hs13_keylog(c, buf, size);
+    }
     ENSURE(c->hs == MT_HS_CONNECTED || c->hs == MT_HS_C_WAIT_CCS || c->hs == MT_HS_S_WAIT_CCS ||
                c->hs == MT_HS_C_WAIT_FIN || c->hs == MT_HS_S_WAIT_FIN,
            INVALID_ARG);
@@ -736,6 +772,10 @@ int mt_conn_export(const mt_conn *c, const char *label, const uint8_t *context, 
 {
     ENSURE(c->hs == MT_HS_CONNECTED && c->suite, INVALID_ARG);
     ENSURE(ctx_len <= 0xffff, INVALID_ARG);
+    if (c->tls13) {
+        /* RFC 8446 7.5: no context and an empty one are the same */
+        return mt_hs13_export(c, label, context, use_context ? ctx_len : 0, out, out_len);
+    }
     /* RFC 5705 4: seed = client_random || server_random [|| context_length || context]. */
     mt_wr seed;
     mt_wr_init_growable(&seed, 64 + 2 + 0xffff);

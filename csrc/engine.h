@@ -85,7 +85,7 @@ enum {
     MT_CLIENT_AUTH_REQUIRE = 2,
 };
 
-/* Fill cfg with the secure defaults (TLS 1.2, AEAD suites with ECDHE, X25519/P-256/P-384). */
+/* Fill cfg with the secure defaults (TLS 1.2 and 1.3, AEAD suites with (EC)DHE, X25519 first). */
 void mt_config_defaults(mt_config *cfg);
 
 typedef struct mt_conn mt_conn;
@@ -165,6 +165,11 @@ MT_WUR int mt_conn_close(mt_conn *c);
 #define MT_RENEG_WINDOW 60
 MT_WUR int mt_conn_renegotiate(mt_conn *c);
 
+/* TLS 1.3 KeyUpdate (RFC 8446 4.6.3): our sending keys move on; `request` 1 asks the peer to
+ * update its own too. Errors: -MT_E_INVALID_ARG (not a connected 1.3 connection),
+ * -MT_E_CLOSED (close_notify sent). */
+MT_WUR int mt_conn_key_update(mt_conn *c, int request);
+
 /* Decisions the engine may wait for. */
 enum {
     MT_DECIDE_NONE = 0,
@@ -213,8 +218,12 @@ MT_WUR int mt_conn_resume(mt_conn *c, const mt_session *s);
  * -MT_E_INVALID_ARG before the handshake ends or when the server gave no session id. */
 MT_WUR int mt_conn_session(const mt_conn *c, mt_session *out);
 
-/* SSLKEYLOGFILE line for this connection ("CLIENT_RANDOM <hex> <hex>\n", NSS key log format)
- * into buf (at least 176 bytes). Errors: -MT_E_INVALID_ARG before the master secret exists. */
+/* SSLKEYLOGFILE lines for this connection (NSS key log format), NUL-terminated, into buf of
+ * at least MT_CONN_KEYLOG_MAX bytes: TLS 1.2 one "CLIENT_RANDOM <hex> <hex>\n"; TLS 1.3 five
+ * lines, CLIENT_/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT_/SERVER_TRAFFIC_SECRET_0 and
+ * EXPORTER_SECRET. Errors: -MT_E_INVALID_ARG before the secrets exist (1.3: before the
+ * handshake ends) or with a smaller buf. */
+#define MT_CONN_KEYLOG_MAX 1024
 MT_WUR int mt_conn_keylog(const mt_conn *c, char *buf, size_t size);
 
 /* Negotiated parameters (after the handshake). */

@@ -12,6 +12,7 @@
 #include "kex.h"
 #include "kex_dh.h"
 #include "keys.h"
+#include "ks13.h"
 #include "record.h"
 #include "session.h"
 #include "suites.h"
@@ -47,6 +48,16 @@ enum {
     MT_HS_S_WAIT_CERT, /* client Certificate after our CertificateRequest */
     MT_HS_S_WAIT_CV,   /* CertificateVerify after a non-empty client Certificate */
     MT_HS_CONNECTED,
+    /* TLS 1.3 (hs13*.c); MT_HS_C_WAIT_SH and MT_HS_CONNECTED are shared */
+    MT_HS13_C_WAIT_EE,
+    MT_HS13_C_WAIT_CERT_CR, /* Certificate or CertificateRequest */
+    MT_HS13_C_WAIT_CERT,
+    MT_HS13_C_WAIT_CV,
+    MT_HS13_C_WAIT_FIN,
+    MT_HS13_S_WAIT_CH2, /* the ClientHello after our HelloRetryRequest */
+    MT_HS13_S_WAIT_CERT,
+    MT_HS13_S_WAIT_CV,
+    MT_HS13_S_WAIT_FIN,
 };
 
 struct mt_conn {
@@ -118,6 +129,29 @@ struct mt_conn {
     uint8_t key_block[MT_KEY_BLOCK_MAX];
     char sni[256];
     char alpn[256];
+
+    /* TLS 1.3 (hs13*.c). tls13: 1.3 negotiated (client: from the ServerHello or
+     * HelloRetryRequest; server: from the ClientHello); offer13: client, our ClientHello offers
+     * 1.3 (a key share is kept in kex/dh for share_group). The transcript is the running
+     * th256/th384 pair above, read with the suite's hash. Secrets are hlen bytes. */
+    int tls13, offer13;
+    int hrr;      /* a HelloRetryRequest was sent (server) or received (client) */
+    int compat;   /* middlebox compatibility (RFC 8446 D.4): a dummy CCS goes out */
+    int peer_fin; /* the peer's Finished checked: CCS records are no longer dropped */
+    uint16_t share_group;
+    uint8_t sid13[32]; /* legacy_session_id sent (client) or to echo (server) */
+    size_t sid13_len;
+    uint8_t cookie[256]; /* HelloRetryRequest cookie: the server's, or the one to echo */
+    size_t cookie_len;
+    uint8_t cr_ctx[255]; /* client: certificate_request_context to echo */
+    size_t cr_ctx_len;
+    mt_ks13 ks;
+    size_t hlen;
+    uint8_t c_hs[MT_KS13_MAX_HASH], s_hs[MT_KS13_MAX_HASH];
+    uint8_t c_ap0[MT_KS13_MAX_HASH], s_ap0[MT_KS13_MAX_HASH]; /* for the key log */
+    uint8_t c_ap[MT_KS13_MAX_HASH], s_ap[MT_KS13_MAX_HASH];   /* current (KeyUpdate) */
+    uint8_t exp_master[MT_KS13_MAX_HASH], res_master[MT_KS13_MAX_HASH];
+    int ccs13; /* dummy ChangeCipherSpec records dropped */
 
     struct sha256_ctx th256;
     struct sha512_ctx th384;
@@ -193,6 +227,21 @@ MT_WUR int mt_hs12_ccs(mt_conn *c);
 void mt_hs12_restart(mt_conn *c);
 /* Client: a renegotiating ClientHello. */
 MT_WUR int mt_hs12_client_renegotiate(mt_conn *c);
+
+/* hs13*.c: the TLS 1.3 handshake (hs13_int.h) */
+MT_WUR int mt_hs13_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len,
+                           const uint8_t *raw);
+/* A post-handshake message (NewSessionTicket, KeyUpdate) in hs_in of a connected 1.3 conn. */
+MT_WUR int mt_hs13_post_handshake(mt_conn *c);
+/* A ChangeCipherSpec record under TLS 1.3 (RFC 8446 5: dropped while allowed). */
+MT_WUR int mt_hs13_ccs(mt_conn *c, const uint8_t *p, size_t n);
+/* The SSLKEYLOGFILE lines of a 1.3 connection. */
+MT_WUR int mt_hs13_keylog(const mt_conn *c, char *buf, size_t size);
+MT_WUR int mt_hs13_export(const mt_conn *c, const char *label, const uint8_t *context,
+                          size_t ctx_len, uint8_t *out, size_t out_len);
+void mt_hs13_wipe(mt_conn *c);
+/* KeyUpdate with `request` (0 or 1), then our next sending keys. */
+MT_WUR int mt_hs13_send_key_update(mt_conn *c, int request);
 
 /* hs12_cauth.c: start recording the transcript bytes when client authentication may follow. */
 void mt_hs12_cauth_init(mt_conn *c);

@@ -122,6 +122,7 @@ enum mt_alert {
     X(RENEGOTIATION_DISABLED, "renegotiation_disabled",                                            \
       "renegotiation is disabled by the context", NONE)                                            \
     X(RENEGOTIATION_PENDING, "renegotiation_pending", "a renegotiation is already running", NONE)  \
+    X(RENEGOTIATION_TLS13, "renegotiation_tls13", "TLS 1.3 has no renegotiation", NONE)            \
     X(PEER_CERT_CHANGED, "peer_certificate_changed",                                               \
       "the peer's certificate changed in a renegotiation", ILLEGAL_PARAMETER)                      \
     X(ASN1, "asn1_error", "malformed DER encoding", DECODE_ERROR)                                  \

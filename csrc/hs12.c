@@ -406,6 +406,12 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
         ok |= expected[i].state == c->hs && expected[i].type == type;
     }
     ENSURE(ok, UNEXPECTED_MESSAGE);
+    if (c->hs == MT_HS_C_WAIT_SH && c->offer13) {
+        int rc = mt_hs13_client_server_hello(c, body, len, raw);
+        if (rc != MT_HS13_TLS12) {
+            return rc;
+        }
+    }
     /* Finished and ClientHello enter the transcript in their handlers: Finished after its
      * check, ClientHello once no decision holds it back */
     if (type != HT_FINISHED && type != HT_CLIENT_HELLO) {

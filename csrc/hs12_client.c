@@ -11,17 +11,29 @@
 
 /* ---- client ---- */
 
-MT_WUR static int build_client_hello(mt_conn *c, mt_wr *w)
+int mt_hs12_build_client_hello(mt_conn *c, mt_wr *w)
 {
     const mt_config *cfg = c->cfg;
     GUARD(mt_wr_u16(w, MT_TLS12));
     GUARD(mt_wr_bytes(w, c->crand, 32));
-    /* RFC 5246 7.4.1.2: the id of a session to resume, or empty (always in a renegotiation) */
+    /* RFC 5246 7.4.1.2: the id of a session to resume, or empty (always in a renegotiation);
+     * RFC 8446 D.4: offering 1.3 without one, 32 random bytes (middlebox compatibility) */
     size_t sid_len = c->established ? 0 : c->resume.sid_len;
+    const uint8_t *sid = c->resume.sid;
+    if (c->offer13 && sid_len == 0) {
+        sid_len = c->sid13_len;
+        sid = c->sid13;
+    }
     GUARD(mt_wr_u8(w, (uint8_t)sid_len));
-    GUARD(mt_wr_bytes(w, c->resume.sid, sid_len));
+    GUARD(mt_wr_bytes(w, sid, sid_len));
     GUARD(mt_wr_open(w, 2));
-    for (size_t i = 0; i < cfg->nsuites; i++) {
+    for (size_t i = 0; c->offer13 && i < cfg->nsuites; i++) {
+        const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
+        if (s && s->kx == MT_KX_TLS13) {
+            GUARD(mt_wr_u16(w, s->id));
+        }
+    }
+    for (size_t i = 0; cfg->min_version <= MT_TLS12 && i < cfg->nsuites; i++) {
         const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
         if (s && mt_suite_allows(s, MT_TLS12) && s->kx != MT_KX_TLS13) {
             GUARD(mt_wr_u16(w, s->id));
@@ -97,6 +109,9 @@ MT_WUR static int build_client_hello(mt_conn *c, mt_wr *w)
     GUARD(mt_wr_u16(w, (uint16_t)(1 + ri)));
     GUARD(mt_wr_u8(w, (uint8_t)ri));
     GUARD(mt_wr_bytes(w, c->client_vd, ri));
+    if (c->offer13) {
+        GUARD(mt_hs13_client_hello_exts(c, w));
+    }
     GUARD(mt_wr_close(w));
     return mt_wr_finish(w);
 }
@@ -107,9 +122,10 @@ int mt_hs12_client_start(mt_conn *c)
     if (!c->established) {
         c->rec_version = MT_TLS10; /* RFC 5246 E.1: the first record may say 1.0 */
     }
+    GUARD(mt_hs13_client_prepare(c));
     mt_wr w;
     mt_wr_init_growable(&w, MT_HS_MAX);
-    int rc = build_client_hello(c, &w);
+    int rc = mt_hs12_build_client_hello(c, &w);
     if (rc == 0) {
         rc = mt_conn_send_hs(c, HT_CLIENT_HELLO, w.p, w.len);
     }
@@ -171,6 +187,38 @@ MT_WUR static int resume(mt_conn *c)
     return 0;
 }
 
+/* The server's ALPN answer (RFC 7301 3.1): exactly one protocol, one we offered. */
+int mt_hs12_take_server_alpn(mt_conn *c, mt_rd d)
+{
+    mt_rd list, name;
+    const uint8_t *p;
+    ENSURE(c->cfg->alpn_len, UNSUPPORTED_EXTENSION);
+    GUARD(mt_rd_vec16(&d, &list));
+    GUARD(mt_rd_end(&d));
+    GUARD(mt_rd_vec(&list, 1, 1, 255, &name));
+    GUARD(mt_rd_end(&list));
+    size_t n = mt_rd_left(&name);
+    GUARD(mt_rd_borrow(&name, n, &p));
+    int found = 0;
+    mt_rd ours;
+    mt_rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
+    while (!found && mt_rd_left(&ours) > 0) {
+        mt_rd o;
+        const uint8_t *op;
+        GUARD(mt_rd_vec8(&ours, &o));
+        size_t on = mt_rd_left(&o);
+        GUARD(mt_rd_borrow(&o, on, &op));
+        found = on == n && memcmp(op, p, n) == 0;
+    }
+    ENSURE(found, ILLEGAL_PARAMETER);
+    /* the application protocol of a connection does not change on renegotiation */
+    ENSURE(!c->established || (strlen(c->alpn) == n && memcmp(c->alpn, p, n) == 0),
+           ILLEGAL_PARAMETER);
+    memcpy(c->alpn, p, n);
+    c->alpn[n] = '\0';
+    return 0;
+}
+
 int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
 {
     mt_rd r, sid;
@@ -226,36 +274,9 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
             ENSURE(c->sni[0], UNSUPPORTED_EXTENSION);
             GUARD(mt_rd_end(&d));
             break;
-        case EXT_ALPN: {
-            mt_rd list, name;
-            const uint8_t *p;
-            ENSURE(c->cfg->alpn_len, UNSUPPORTED_EXTENSION);
-            /* RFC 7301 3.1: exactly one protocol, one we offered */
-            GUARD(mt_rd_vec16(&d, &list));
-            GUARD(mt_rd_end(&d));
-            GUARD(mt_rd_vec(&list, 1, 1, 255, &name));
-            GUARD(mt_rd_end(&list));
-            size_t n = mt_rd_left(&name);
-            GUARD(mt_rd_borrow(&name, n, &p));
-            int found = 0;
-            mt_rd ours;
-            mt_rd_init(&ours, c->cfg->alpn, c->cfg->alpn_len);
-            while (!found && mt_rd_left(&ours) > 0) {
-                mt_rd o;
-                const uint8_t *op;
-                GUARD(mt_rd_vec8(&ours, &o));
-                size_t on = mt_rd_left(&o);
-                GUARD(mt_rd_borrow(&o, on, &op));
-                found = on == n && memcmp(op, p, n) == 0;
-            }
-            ENSURE(found, ILLEGAL_PARAMETER);
-            /* the application protocol of a connection does not change on renegotiation */
-            ENSURE(!c->established || (strlen(c->alpn) == n && memcmp(c->alpn, p, n) == 0),
-                   ILLEGAL_PARAMETER);
-            memcpy(c->alpn, p, n);
-            c->alpn[n] = '\0';
+        case EXT_ALPN:
+            GUARD(mt_hs12_take_server_alpn(c, d));
             break;
-        }
         case EXT_MAX_FRAGMENT_LENGTH: {
             uint8_t code;
             ENSURE(c->cfg->max_fragment_length, UNSUPPORTED_EXTENSION);

@@ -74,6 +74,8 @@ MT_WUR int mt_hs12_take_certificates(mt_conn *c, const uint8_t *body, size_t len
 MT_WUR int mt_hs12_check_peer_leaf(const mt_conn *c);
 
 /* client (hs12_client.c) */
+MT_WUR int mt_hs12_build_client_hello(mt_conn *c, mt_wr *w);
+MT_WUR int mt_hs12_take_server_alpn(mt_conn *c, mt_rd d);
 MT_WUR int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len);
 MT_WUR int mt_hs12_on_server_certificate(mt_conn *c, const uint8_t *body, size_t len);
 MT_WUR int mt_hs12_on_server_key_exchange(mt_conn *c, const uint8_t *body, size_t len);
@@ -81,6 +83,9 @@ MT_WUR int mt_hs12_on_certificate_request(mt_conn *c, const uint8_t *body, size_
 MT_WUR int mt_hs12_on_server_hello_done(mt_conn *c, size_t len);
 
 /* server (hs12_server.c) */
+MT_WUR int mt_hs12_take_sni(mt_conn *c, mt_rd d);
+MT_WUR int mt_hs12_choose_alpn(mt_conn *c, mt_rd d);
+void mt_hs12_limit_records(mt_conn *c);
 /* May return MT_HS_AGAIN (a decision holds the message back). */
 MT_WUR int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw);
 MT_WUR int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len);
@@ -93,5 +98,19 @@ MT_WUR int mt_hs12_client_auth_done(const mt_conn *c);
 MT_WUR int mt_hs12_choose_client_chain(mt_conn *c, mt_rd types, mt_rd algs);
 MT_WUR int mt_hs12_send_client_certificate(mt_conn *c);
 MT_WUR int mt_hs12_send_certificate_verify(mt_conn *c);
+
+/* TLS 1.3 entry points the 1.2 code calls (hs13*.c) */
+/* Client: generate the key share (and legacy session id) when the hello offers 1.3. */
+MT_WUR int mt_hs13_client_prepare(mt_conn *c);
+/* Client: supported_versions, key_share (and cookie) at the end of the hello's extensions. */
+MT_WUR int mt_hs13_client_hello_exts(mt_conn *c, mt_wr *w);
+/* Client, first ServerHello of a hello offering 1.3: MT_HS13_TLS12 when the server chose 1.2
+ * (downgrade sentinel checked, 1.3 state dropped), else handled as 1.3. */
+#define MT_HS13_TLS12 2
+MT_WUR int mt_hs13_client_server_hello(mt_conn *c, const uint8_t *body, size_t len,
+                                       const uint8_t *raw);
+/* Server: whether this ClientHello negotiates 1.3 (*v13), or protocol_version. */
+MT_WUR int mt_hs13_server_version(mt_conn *c, const ext_list *e, int *v13);
+MT_WUR int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw);
 
 #endif

@@ -42,7 +42,7 @@ MT_WUR static int parse_client_hello(const uint8_t *body, size_t len, client_hel
 }
 
 /* The server name from a server_name extension (RFC 6066 3): one host_name. */
-MT_WUR static int take_sni(mt_conn *c, mt_rd d)
+int mt_hs12_take_sni(mt_conn *c, mt_rd d)
 {
     mt_rd list, name;
     uint8_t type;
@@ -63,7 +63,7 @@ MT_WUR static int take_sni(mt_conn *c, mt_rd d)
 }
 
 /* ALPN (RFC 7301 3.2): the first of our protocols the client offers. */
-MT_WUR static int choose_alpn(mt_conn *c, mt_rd d)
+int mt_hs12_choose_alpn(mt_conn *c, mt_rd d)
 {
     mt_rd list;
     GUARD(mt_rd_vec(&d, 2, 2, 0xffff, &list));
@@ -101,7 +101,7 @@ MT_WUR static int choose_alpn(mt_conn *c, mt_rd d)
 }
 
 /* The record limits the ClientHello asked for, in force from our ServerHello on. */
-static void limit_records(mt_conn *c)
+void mt_hs12_limit_records(mt_conn *c)
 {
     if (c->client_sent_rsl) {
         /* RFC 8449 5: with both, record_size_limit wins and max_fragment_length is ignored */
@@ -382,7 +382,7 @@ MT_WUR static int hello_names(mt_conn *c, const client_hello *ch)
     for (size_t i = 0; i < ch->ext.n; i++) {
         mt_rd d = ch->ext.data[i], list;
         if (ch->ext.type[i] == EXT_SERVER_NAME) {
-            GUARD(take_sni(c, d));
+            GUARD(mt_hs12_take_sni(c, d));
         } else if (ch->ext.type[i] == EXT_ALPN) {
             GUARD(mt_rd_vec(&d, 2, 2, 0xffff, &list));
             GUARD(mt_rd_end(&d));
@@ -469,6 +469,11 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
         c->decision = MT_DECIDE_SELECT;
         return MT_HS_AGAIN;
     }
+    int v13;
+    GUARD(mt_hs13_server_version(c, &ch.ext, &v13));
+    if (v13) {
+        return mt_hs13_on_client_hello(c, body, len, raw);
+    }
     /* RFC 5746 3.6: the SCSV counts as an empty renegotiation_info */
     if (!c->established) {
         c->secure_reneg = mt_hs12_has_u16(ch.suites, MT_SCSV_RENEGOTIATION);
@@ -481,7 +486,7 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
         d = ch.ext.data[i];
         switch (ch.ext.type[i]) {
         case EXT_SERVER_NAME:
-            GUARD(take_sni(c, d));
+            GUARD(mt_hs12_take_sni(c, d));
             break;
         case EXT_SUPPORTED_GROUPS:
             GUARD(mt_rd_vec(&d, 2, 2, 0xfffe, &groups));
@@ -509,7 +514,7 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
             ENSURE(mt_rd_left(&sigalgs) % 2 == 0, DECODE);
             break;
         case EXT_ALPN:
-            GUARD(choose_alpn(c, d));
+            GUARD(mt_hs12_choose_alpn(c, d));
             break;
         case EXT_EMS:
             GUARD(mt_rd_end(&d));
@@ -552,10 +557,14 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
     if (c->established) {
         GUARD(check_renegotiation(c, &ch, saw_ri, sni, alpn));
     }
-    limit_records(c);
+    mt_hs12_limit_records(c);
     memcpy(c->crand, ch.random, 32);
     c->client_version = ch.version;
     GUARD(mt_rng_bytes(c->srand, 32));
+    if (c->cfg->max_version >= MT_TLS13) {
+        /* RFC 8446 4.1.3: a server able to speak 1.3 negotiating 1.2 says so in its random */
+        memcpy(c->srand + 24, "DOWNGRD\x01", 8);
+    }
     c->version = MT_TLS12;
     int resuming, rc = try_resume(c, &ch, &resuming);
     if (rc != 0) {

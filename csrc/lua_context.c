@@ -175,19 +175,24 @@ static void set_suites(lua_State *L, context *c, int opts)
     }
 }
 
-/* ECDHE or FFDHE group name ("x25519", "ffdhe2048", ...). */
+/* The name of a NamedGroup this build has ("x25519", ..., "ffdhe2048", ...), or NULL. */
 static const char *group_name(uint16_t g)
 {
-    const char *n = mt_kex_group_name(g);
-    return n ? n : mt_dh_group_name(g);
+    return mt_kex_supported(g) ? mt_kex_group_name(g) : mt_dh_group_name(g);
 }
 
 static void set_groups(lua_State *L, context *c, int opts)
 {
-    static const uint16_t all[] = {MT_GROUP_X25519,    MT_GROUP_SECP256R1, MT_GROUP_SECP384R1,
-                                   MT_GROUP_X448,      MT_GROUP_SECP521R1, MT_GROUP_FFDHE2048,
-                                   MT_GROUP_FFDHE3072, MT_GROUP_FFDHE4096, MT_GROUP_FFDHE6144,
-                                   MT_GROUP_FFDHE8192};
+    static const uint16_t all[] = {MT_GROUP_X25519,
+                                   MT_GROUP_SECP256R1,
+                                   MT_GROUP_SECP384R1,
+                                   MT_GROUP_X448,
+                                   MT_GROUP_SECP521R1,
+                                   256,
+                                   257,
+                                   258,
+                                   259,
+                                   260};
     const char *names[MT_MAX_LIST];
     size_t n = string_list(L, opts, "groups", names, MT_MAX_LIST);
     if (n == 0) {
@@ -203,6 +208,21 @@ static void set_groups(lua_State *L, context *c, int opts)
             luaL_error(L, "unknown group '%s'", names[i]);
         }
         c->cfg.groups[c->cfg.ngroups++] = all[j];
+    }
+}
+
+/* min_version / max_version = "tls1.2" | "tls1.3" (context.lua checked the names) */
+static void set_versions(lua_State *L, context *c, int opts)
+{
+    static const char *const names[] = {"tls1.2", "tls1.3", NULL};
+    static const uint16_t codes[] = {MT_TLS12, MT_TLS13};
+    lua_getfield(L, opts, "min_version");
+    c->cfg.min_version = codes[luaL_checkoption(L, -1, "tls1.2", names)];
+    lua_getfield(L, opts, "max_version");
+    c->cfg.max_version = codes[luaL_checkoption(L, -1, "tls1.3", names)];
+    lua_pop(L, 2);
+    if (c->cfg.min_version > c->cfg.max_version) {
+        luaL_error(L, "min_version is above max_version");
     }
 }
 
@@ -324,6 +344,7 @@ static int context_new(lua_State *L)
     c->h.open = 1;
     set_suites(L, c, opts);
     set_groups(L, c, opts);
+    set_versions(L, c, opts);
     set_alpn(L, c, opts);
     set_client_auth(L, c, opts);
     set_record_limits(L, c, opts);

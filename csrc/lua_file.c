@@ -309,8 +309,8 @@ static int file_info(lua_State *L)
     lua_setfield(L, -2, "version");
     lua_pushstring(L, s ? s->name : "");
     lua_setfield(L, -2, "cipher");
-    const char *g = mt_kex_group_name(in.group);
-    g = g ? g : mt_dh_group_name(in.group);
+    const char *g =
+        mt_kex_supported(in.group) ? mt_kex_group_name(in.group) : mt_dh_group_name(in.group);
     lua_pushstring(L, g ? g : "");
     lua_setfield(L, -2, "group");
     lua_pushinteger(L, in.sigalg);
@@ -401,11 +401,11 @@ static int file_resume(lua_State *L)
     return 1;
 }
 
-/* keylog() -> the SSLKEYLOGFILE line for this connection */
+/* keylog() -> the SSLKEYLOGFILE lines for this connection (one for 1.2, five for 1.3) */
 static int file_keylog(lua_State *L)
 {
     file *f = check(L);
-    char line[256];
+    char line[MT_CONN_KEYLOG_MAX];
     int rc = mt_conn_keylog(f->conn, line, sizeof(line));
     if (rc < 0) {
         return push_error(L, rc, f->conn);

@@ -81,7 +81,7 @@ describe("moontls server", function()
 
    it("serves curl and python's ssl, with ALPN", function()
       local srv = moontls_server(pki.ec.cert, pki.ec.key, { mode = "www",
-         alpn = { "h2", "http/1.1" } })
+         alpn = { "h2", "http/1.1" }, env = "MOONTLS_MAX_VERSION=tls1.2" })
       local r = peers.curl { port = srv.port, cafile = pki.cafile, args = { "--http1.1" } }
       assert.is_true(r.ok, r.stderr .. srv.log())
       assert.matches("version: TLSv1.2", r.stdout)
@@ -118,7 +118,7 @@ describe("moontls server", function()
    end)
 
    it("resumes sessions for openssl s_client -reconnect and gnutls-cli --resume", function()
-      local srv = moontls_server(pki.ec.cert, pki.ec.key)
+      local srv = moontls_server(pki.ec.cert, pki.ec.key, { env = "MOONTLS_MAX_VERSION=tls1.2" })
       local r = peers.openssl_client { port = srv.port,
          args = { "-tls1_2", "-reconnect", "-no_ticket" }, cafile = pki.cafile, timeout = 15 }
       local reused = 0

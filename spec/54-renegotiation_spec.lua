@@ -7,6 +7,8 @@
 local peers = require "support.peers"
 local certs = require "support.certs"
 local server = require "support.moontls_server"
+-- renegotiation exists in TLS 1.2 only: every peer here is held to it
+local TLS12 = "MOONTLS_MAX_VERSION=tls1.2"
 local tls = require "moontls"
 local core = require "moontls.core"
 local socket = require "socket"
@@ -90,7 +92,7 @@ describe("renegotiation against real peers", function()
    after_each(stop_everything)
 
    it("moontls server: openssl s_client renegotiates (R), then we do (HelloRequest)", function()
-      local srv = server.start(pki.ec.cert, pki.ec.key, { count = 1 })
+      local srv = server.start(pki.ec.cert, pki.ec.key, { count = 1, env = TLS12 })
       local out = timed_client({ "openssl", "s_client", "-tls1_2", "-connect",
          "127.0.0.1:" .. srv.port, "-CAfile", pki.cafile },
          { "hello", "R", "after-client", "reneg", "after-server", "quit" })
@@ -105,7 +107,7 @@ describe("renegotiation against real peers", function()
 
    it("moontls server: gnutls-cli --rehandshake, then our HelloRequest", function()
       if not peers.available().gnutls_cli then return end
-      local srv = server.start(pki.ec.cert, pki.ec.key, { count = 1 })
+      local srv = server.start(pki.ec.cert, pki.ec.key, { count = 1, env = TLS12 })
       local out = timed_client({ "gnutls-cli", "--x509cafile", pki.cafile, "--rehandshake",
          "-p", tostring(srv.port), "localhost" }, { "hello", "reneg", "after", "quit" })
       assert.truthy(out:find("ReHandshake was completed", 1, true), out)
@@ -121,7 +123,8 @@ describe("renegotiation against real peers", function()
       local srv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key,
          args = { "-tls1_2", "-CAfile", pki.cafile, "-client_renegotiation" } }
       -- with a client certificate: "R" asks for one in the renegotiation
-      local ctx = assert(tls.context { cafile = pki.cafile, certificate = pki.client.cert,
+      local ctx = assert(tls.context { cafile = pki.cafile, max_version = "tls1.2",
+         certificate = pki.client.cert,
          key = pki.client.key })
       local f = assert(tls.connect("127.0.0.1", srv.port, { context = ctx,
          server_name = "localhost", timeout = 5 }))
@@ -153,7 +156,7 @@ describe("renegotiation against real peers", function()
    it("moontls client: openssl s_server's default refusal leaves the connection going", function()
       local srv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key,
          args = { "-tls1_2" } }
-      local ctx = assert(tls.context { cafile = pki.cafile })
+      local ctx = assert(tls.context { cafile = pki.cafile, max_version = "tls1.2" })
       local f = assert(tls.connect("127.0.0.1", srv.port, { context = ctx,
          server_name = "localhost", timeout = 5 }))
       -- six times: more no_renegotiation warnings than a flood allows in a row (4), with data
@@ -175,7 +178,7 @@ describe("renegotiation against real peers", function()
    it("moontls client: gnutls-serv renegotiates (**REHANDSHAKE**), then we do", function()
       if not peers.available().gnutls_serv then return end
       local srv = peers.gnutls_server { cert = pki.ec.cert, key = pki.ec.key, mode = "echo" }
-      local ctx = assert(tls.context { cafile = pki.cafile })
+      local ctx = assert(tls.context { cafile = pki.cafile, max_version = "tls1.2" })
       local f = assert(tls.connect("127.0.0.1", srv.port, { context = ctx,
          server_name = "localhost", timeout = 5 }))
       assert(f:send("**REHANDSHAKE**\n"))
@@ -195,7 +198,7 @@ describe("renegotiation against real peers", function()
       -- our server refuses s_client's R with a no_renegotiation warning; OpenSSL 3.0's
       -- client treats that as fatal ("no renegotiation") and ends the connection
       local srv = server.start(pki.ec.cert, pki.ec.key, { count = 2,
-         env = "MOONTLS_RENEGOTIATION=0" })
+         env = "MOONTLS_RENEGOTIATION=0 " .. TLS12 })
       local out = timed_client({ "openssl", "s_client", "-tls1_2", "-connect",
          "127.0.0.1:" .. srv.port, "-CAfile", pki.cafile }, { "hello", "R", "after", "quit" })
       assert.truthy(out:find("RENEGOTIATING", 1, true), out)
@@ -213,7 +216,8 @@ describe("renegotiation against real peers", function()
       -- with a fatal handshake_failure
       local ssrv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key,
          args = { "-tls1_2" } }
-      local ctx = assert(tls.context { cafile = pki.cafile, renegotiation = false })
+      local ctx = assert(tls.context { cafile = pki.cafile, max_version = "tls1.2",
+         renegotiation = false })
       local f = assert(tls.connect("127.0.0.1", ssrv.port, { context = ctx,
          server_name = "localhost", timeout = 5 }))
       local ok, err, code = f:renegotiate()
@@ -260,6 +264,7 @@ describe("conn:renegotiate() in memory (two engines, no sockets)", function()
 
    local function connected_pair(sopts, copts)
       sopts.mode, sopts.certificate, sopts.key = "server", pki.ec.cert, pki.ec.key
+      sopts.max_version, copts.max_version = "tls1.2", "tls1.2" -- renegotiation is TLS 1.2's
       copts.mode, copts.verify = "client", "none"
       local s = core.file_new(assert(tls.context(sopts)).core)
       local c = core.file_new(assert(tls.context(copts)).core, "localhost")

@@ -11,6 +11,13 @@
 #include "../suites.h"
 #include "t.h"
 
+/* These pairs test TLS 1.2 (test_engine13.c tests 1.3): the defaults, capped at 1.2. */
+static void config12(mt_config *cfg)
+{
+    mt_config_defaults(cfg);
+    cfg->max_version = MT_TLS12;
+}
+
 /* A structurally valid certificate around `key`'s SPKI (the engine does not judge the chain;
  * that is the application's decision). */
 static void fake_cert(const mt_key *key, mt_wr *out)
@@ -244,8 +251,8 @@ typedef struct pair {
  * the client / server. */
 static int handshake_etm(pair *p, server_id *id, uint16_t suite, int c_no_etm, int s_no_etm)
 {
-    mt_config_defaults(&p->ccfg);
-    mt_config_defaults(&p->scfg);
+    config12(&p->ccfg);
+    config12(&p->scfg);
     if (suite) {
         p->ccfg.suites[0] = p->scfg.suites[0] = suite;
         p->ccfg.nsuites = p->scfg.nsuites = 1;
@@ -615,8 +622,8 @@ static void etm_negotiation(void)
     mt_config cc, sc;
     mt_conn *c, *s;
     size_t len, used;
-    mt_config_defaults(&cc);
-    mt_config_defaults(&sc);
+    config12(&cc);
+    config12(&sc);
     sc.chains[0] = &id.chain;
     sc.nchains = 1;
     /* the defaults have no CBC suite: no encrypt_then_mac */
@@ -677,8 +684,8 @@ static void verify_decision_pauses_client(void)
     server_id id;
     CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
     pair p;
-    mt_config_defaults(&p.ccfg);
-    mt_config_defaults(&p.scfg);
+    config12(&p.ccfg);
+    config12(&p.scfg);
     p.ccfg.verify_peer = 1;
     p.scfg.chains[0] = &id.chain;
     p.scfg.nchains = 1;
@@ -714,8 +721,8 @@ static void client_hello_truncated_everywhere(void)
     server_id id;
     CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
     mt_config cc, sc;
-    mt_config_defaults(&cc);
-    mt_config_defaults(&sc);
+    config12(&cc);
+    config12(&sc);
     sc.chains[0] = &id.chain;
     sc.nchains = 1;
     mt_conn *c;
@@ -766,7 +773,7 @@ static void out_of_order_message(void)
     server_id id;
     CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
     mt_config sc;
-    mt_config_defaults(&sc);
+    config12(&sc);
     sc.chains[0] = &id.chain;
     sc.nchains = 1;
     mt_conn *s;
@@ -803,8 +810,8 @@ static void session_id_resumption(void)
     mt_cache *cache;
     CHECK_EQ(mt_cache_new(16, 600, &cache), 0);
     pair p;
-    mt_config_defaults(&p.ccfg);
-    mt_config_defaults(&p.scfg);
+    config12(&p.ccfg);
+    config12(&p.scfg);
     p.scfg.chains[0] = &id.chain;
     p.scfg.nchains = 1;
     p.scfg.cache = cache;
@@ -912,8 +919,8 @@ static void handshake_messages_cut_and_repeated(void)
     server_id id;
     CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
     mt_config cc, sc;
-    mt_config_defaults(&cc);
-    mt_config_defaults(&sc);
+    config12(&cc);
+    config12(&sc);
     sc.chains[0] = &id.chain;
     sc.nchains = 1;
     size_t trials = 0, failed = 0;
@@ -1024,8 +1031,8 @@ static int cauth_handshake(pair *p, server_id *sid, server_id *cid, int client_a
 
 static void cauth_defaults(pair *p)
 {
-    mt_config_defaults(&p->ccfg);
-    mt_config_defaults(&p->scfg);
+    config12(&p->ccfg);
+    config12(&p->scfg);
 }
 
 static int server_has_client_cert(const pair *p, const server_id *cid)
@@ -1149,8 +1156,8 @@ static void cauth_certificate_request_contents(void)
     CHECK_EQ(make_id(&sid, MT_KEY_EC_P256, 0), 0);
     static const uint8_t names[] = {0, 4, 0x30, 2, 0x31, 0, 0, 2, 0x30, 0};
     mt_config cc, sc;
-    mt_config_defaults(&cc);
-    mt_config_defaults(&sc);
+    config12(&cc);
+    config12(&sc);
     sc.chains[0] = &sid.chain;
     sc.nchains = 1;
     sc.client_auth = MT_CLIENT_AUTH_OPTIONAL;
@@ -1289,8 +1296,8 @@ static void patch_out(mt_conn *c, const uint8_t *pat, const uint8_t *rep, size_t
  * limits given, not yet connected. */
 static void limits_pair(pair *p, server_id *id, uint8_t mfl, uint16_t c_rsl, uint16_t s_rsl)
 {
-    mt_config_defaults(&p->ccfg);
-    mt_config_defaults(&p->scfg);
+    config12(&p->ccfg);
+    config12(&p->scfg);
     p->ccfg.suites[0] = p->scfg.suites[0] = 0xc02b;
     p->ccfg.nsuites = p->scfg.nsuites = 1;
     p->scfg.chains[0] = &id->chain;
@@ -1597,8 +1604,8 @@ static const uint16_t reneg_suites[] = {0xc02b, 0xc02c, 0xcca9, 0xc023, 0xc0ac};
 
 static void reneg_pair(pair *p, server_id *id)
 {
-    mt_config_defaults(&p->ccfg);
-    mt_config_defaults(&p->scfg);
+    config12(&p->ccfg);
+    config12(&p->scfg);
     memcpy(p->ccfg.suites, reneg_suites, sizeof(reneg_suites));
     p->ccfg.nsuites = sizeof(reneg_suites) / sizeof(reneg_suites[0]);
     p->scfg.suites[0] = reneg_suites[0];
@@ -1666,8 +1673,8 @@ static void reneg_api_misuse(void)
     server_id id;
     CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
     pair p;
-    mt_config_defaults(&p.ccfg);
-    mt_config_defaults(&p.scfg);
+    config12(&p.ccfg);
+    config12(&p.scfg);
     p.scfg.chains[0] = &id.chain;
     p.scfg.nchains = 1;
     CHECK_EQ(mt_conn_new(&p.ccfg, 0, NULL, &p.c), 0);
@@ -1971,9 +1978,9 @@ static void select_decision(void)
     CHECK_EQ(make_id(&b, MT_KEY_ED25519, 0), 0);
     pair p;
     mt_config bcfg;
-    mt_config_defaults(&p.ccfg);
-    mt_config_defaults(&p.scfg);
-    mt_config_defaults(&bcfg);
+    config12(&p.ccfg);
+    config12(&p.scfg);
+    config12(&bcfg);
     p.scfg.chains[0] = &a.chain;
     p.scfg.nchains = 1;
     p.scfg.decide_select = 1;
@@ -2047,8 +2054,8 @@ static void session_decision(void)
     server_id id;
     CHECK_EQ(make_id(&id, MT_KEY_EC_P256, 0), 0);
     pair p;
-    mt_config_defaults(&p.ccfg);
-    mt_config_defaults(&p.scfg);
+    config12(&p.ccfg);
+    config12(&p.scfg);
     p.scfg.chains[0] = &id.chain;
     p.scfg.nchains = 1;
     p.scfg.decide_session = 1;
@@ -2163,8 +2170,8 @@ static void no_sni_for_ip_literals(void)
     static const char *const names[] = {"127.0.0.1", "::1", "2001:db8::7", "host.example"};
     for (size_t i = 0; i < 4; i++) {
         pair p;
-        mt_config_defaults(&p.ccfg);
-        mt_config_defaults(&p.scfg);
+        config12(&p.ccfg);
+        config12(&p.scfg);
         p.scfg.chains[0] = &id.chain;
         p.scfg.nchains = 1;
         CHECK_EQ(mt_conn_new(&p.ccfg, 0, names[i], &p.c), 0);
@@ -2196,8 +2203,8 @@ static void empty_records_and_warnings(void)
     static const uint8_t warn[2] = {1, MT_ALERT_USER_CANCELED}, x[1] = {'x'};
     for (int round = 0; round < 2; round++) {
         pair p;
-        mt_config_defaults(&p.ccfg);
-        mt_config_defaults(&p.scfg);
+        config12(&p.ccfg);
+        config12(&p.scfg);
         p.scfg.chains[0] = &id.chain;
         p.scfg.nchains = 1;
         CHECK_EQ(mt_conn_new(&p.ccfg, 0, NULL, &p.c), 0);

@@ -65,7 +65,7 @@ end
 --     the cafile certificates are sent as certificate_authorities, none for the system store)
 --   a client's certificate/key (or certificates) is offered when the server asks for one
 --   ciphers = {IANA suite names}, groups = {"x25519", ...}, alpn = {"h2", "http/1.1"}
---   min_version / max_version = "tls1.2" (TLS 1.3 arrives with its issue)
+--   min_version / max_version = "tls1.2" | "tls1.3" (default: both, 1.3 preferred)
 --   session_cache = {size = 1000, lifetime = 600} (servers; false turns resumption off)
 --   keylog = path or function(line): SSLKEYLOGFILE lines for Wireshark
 --   max_fragment_length = 512 | 1024 | 2048 | 4096 (client: ask for smaller records, RFC 6066)
@@ -122,7 +122,7 @@ function M.new(opts)
       if not names then return nil, err end
       ca_names = names
    end
-   for _, v in ipairs { opts.min_version or "tls1.2", opts.max_version or "tls1.2" } do
+   for _, v in ipairs { opts.min_version or "tls1.2", opts.max_version or "tls1.3" } do
       if v ~= "tls1.2" and v ~= "tls1.3" then error("unsupported version '" .. v .. "'", 2) end
    end
    if opts.renegotiation ~= nil and type(opts.renegotiation) ~= "boolean" then
@@ -133,6 +133,7 @@ function M.new(opts)
    end
    local c, err, code = core.context_new(mode, { chains = chains, ciphers = opts.ciphers,
       groups = opts.groups, alpn = opts.alpn,
+      min_version = opts.min_version, max_version = opts.max_version,
       verify = verify == "peer" or verify == "optional" or verify == "require",
       client_auth = mode == "server" and verify or nil, ca_names = ca_names,
       session_cache = opts.session_cache,

@@ -3,6 +3,7 @@
 --   local server = require "support.moontls_server"
 --   local h = server.start(cert, key, { count = 100, mode = "echo" | "www", ciphers = {...},
 --                          alpn = {...}, extra = "cert:key", keylog = path,
+--                          verify = "optional" | "require", cafile = path,
 --                          env = "NAME=value ..." })
 --   h.port, h.log(), h.stop();  server.stop_all() stops every one still running.
 -- The process has a hard lifetime (120 s) so nothing outlives a crashed run; h.stop() kills
@@ -24,9 +25,9 @@ function M.start(cert, key, opts)
    local env = ("MOONTLS_EXTRA_CHAIN=%s MOONTLS_KEYLOG=%s %s"):format(opts.extra or "''",
       opts.keylog or "''", opts.env or "")
    local cmd = string.format("cd %s && %s timeout 120 %s spec/support/tls_server.lua %s %s %s "
-      .. "%d %s %s %s > %s/log 2>&1 & echo $!", os.getenv("PWD"), env, helpers.lua, portfile,
-      cert, key, opts.count or 100, opts.mode or "echo", list(opts.ciphers), list(opts.alpn),
-      dir)
+      .. "%d %s %s %s %s %s > %s/log 2>&1 & echo $!", os.getenv("PWD"), env, helpers.lua,
+      portfile, cert, key, opts.count or 100, opts.mode or "echo", list(opts.ciphers),
+      list(opts.alpn), opts.verify or "-", opts.cafile or "''", dir)
    local p = assert(io.popen(cmd))
    local h = { pid = tonumber(p:read("l")), dir = dir }
    p:close()

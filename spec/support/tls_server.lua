@@ -14,6 +14,7 @@ local tls = require "moontls"
 
 local portfile, cert, key, count, mode, ciphers, alpn, verify, cafile = table.unpack(arg)
 if verify == "-" then verify = nil end
+if cafile == "" then cafile = nil end
 count = tonumber(count) or 1
 mode = mode or "echo"
 local function list(s)
@@ -35,7 +36,13 @@ if extra and extra ~= "" then
    chains[2] = { certificate = c2, key = k2 }
 end
 local keylog = os.getenv("MOONTLS_KEYLOG")
+-- MOONTLS_MAX_VERSION=tls1.2 caps the version; MOONTLS_GROUPS=a,b sets the groups.
+local function env_or_nil(name)
+   local v = os.getenv(name)
+   return v ~= "" and v or nil
+end
 local ctx = assert(tls.context { mode = "server", certificates = chains,
+   max_version = env_or_nil("MOONTLS_MAX_VERSION"), groups = list(os.getenv("MOONTLS_GROUPS")),
    ciphers = list(ciphers), alpn = list(alpn), keylog = keylog ~= "" and keylog or nil,
    verify = verify, cafile = cafile,
    record_size_limit = tonumber(os.getenv("MOONTLS_RECORD_SIZE_LIMIT") or ""),

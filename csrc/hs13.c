@@ -1,0 +1,506 @@
+/*
+ * IMPLEMENTATION NOTES
+ *
+ * The TLS 1.3 handshake (RFC 8446 4) runs on the same engine as TLS 1.2: new
+ * states in engine_int.h, a table of which message each state takes (below),
+ * the same record layer (record.c already protects 1.3 records) and the same
+ * decision points. A connection is 1.3 once `tls13` is set: a client sets it
+ * on a ServerHello (or HelloRetryRequest) selecting 1.3 through
+ * supported_versions, a server on a ClientHello offering it; from then on the
+ * engine hands every handshake message here instead of to hs12.c.
+ *
+ *   client: CH -> C_WAIT_SH [HRR: CH2 -> C_WAIT_SH] -> C_WAIT_EE
+ *           -> C_WAIT_CERT_CR [CR -> C_WAIT_CERT] -> C_WAIT_CV -> C_WAIT_FIN
+ *           (sends [CCS] [Certificate [CertificateVerify]] Finished) -> CONNECTED
+ *   server: CH [-> HRR, S_WAIT_CH2 -> CH2] (sends SH [CCS] EE [CR] Certificate
+ *           CertificateVerify Finished) -> [S_WAIT_CERT [-> S_WAIT_CV]]
+ *           -> S_WAIT_FIN -> CONNECTED
+ *
+ * The transcript is the engine's running SHA-256/SHA-384 pair read with the
+ * suite's hash, so a client needs no copy of its ClientHello; a
+ * HelloRetryRequest replaces both by message_hash (only the suite's counts).
+ * EncryptedExtensions, Certificate and CertificateRequest enter the
+ * transcript in the dispatch; hellos, CertificateVerify and Finished in their
+ * handlers (the last two after their check, which needs the hash before them).
+ *
+ * Secrets: ks holds the stage secret; the traffic secrets are kept for the
+ * key log (hs and _0) and KeyUpdate (c_ap, s_ap); everything is wiped with
+ * the connection. Application data flows only once `established` is set, which
+ * only the last Finished does, after the chain verdict (chain_ok) and the
+ * CertificateVerify (ske_ok / cv_ok) were checked.
+ */
+#include <stddef.h>
+#include <string.h>
+
+#include "ct.h"
+#include "err.h"
+#include "hs13_int.h"
+#include "rng.h"
+
+const uint8_t mt_hs13_hrr_random[32] = {
+    0xcf, 0x21, 0xad, 0x74, 0xe5, 0x9a, 0x61, 0x11, 0xbe, 0x1d, 0x8c, 0x02, 0x1e, 0x65, 0xb8, 0x91,
+    0xc2, 0xa2, 0x11, 0x16, 0x7a, 0xbb, 0x8c, 0x5e, 0x07, 0x9e, 0x09, 0xe2, 0xc8, 0xa8, 0x33, 0x9c};
+
+/* ---- signature schemes (RFC 8446 4.2.3) ---- */
+
+int mt_hs13_key_fits(const mt_key *key, uint16_t code)
+{
+    mt_key_type want;
+    switch (code) {
+    case 0x0403:
+        want = MT_KEY_EC_P256;
+        break;
+    case 0x0503:
+        want = MT_KEY_EC_P384;
+        break;
+    case 0x0603:
+        want = MT_KEY_EC_P521;
+        break;
+    case 0x0804:
+    case 0x0805:
+    case 0x0806:
+        want = MT_KEY_RSA; /* rsa_pss_rsae_*: PSS with an rsaEncryption key */
+        break;
+    case 0x0807:
+        want = MT_KEY_ED25519;
+        break;
+    case 0x0808:
+        want = MT_KEY_ED448;
+        break;
+    default:
+        return 0; /* PKCS#1 v1.5, SHA-1 and anything unknown never sign a 1.3 handshake */
+    }
+    return key && mt_key_type_of(key) == want && mt_hs12_key_fits(key, code);
+}
+
+uint16_t mt_hs13_choose_scheme(const mt_config *cfg, const mt_key *key, mt_rd theirs)
+{
+    for (size_t i = 0; i < cfg->nsigalgs; i++) {
+        if (mt_hs12_has_u16(theirs, cfg->sigalgs[i]) && mt_hs13_key_fits(key, cfg->sigalgs[i])) {
+            return cfg->sigalgs[i];
+        }
+    }
+    return 0;
+}
+
+int mt_hs13_group_ok(uint16_t group)
+{
+    return mt_kex_supported(group) || mt_dh_supported(group);
+}
+
+/* ---- key share (RFC 8446 4.2.8) ---- */
+
+int mt_hs13_share_generate(mt_conn *c, uint16_t group)
+{
+    mt_hs13_share_wipe(c);
+    c->share_group = group;
+    if (mt_dh_supported(group)) {
+        return mt_dh_generate(&c->dh, group);
+    }
+    return mt_kex_generate(&c->kex, group);
+}
+
+void mt_hs13_share_pub(const mt_conn *c, const uint8_t **pub, size_t *len)
+{
+    if (mt_dh_supported(c->share_group)) {
+        *pub = c->dh.pub;
+        *len = c->dh.pub_len;
+    } else {
+        *pub = c->kex.pub;
+        *len = c->kex.pub_len;
+    }
+}
+
+int mt_hs13_share_derive(mt_conn *c, const uint8_t *peer, size_t n, uint8_t *out, size_t *out_len)
+{
+    int rc;
+    if (mt_dh_supported(c->share_group)) {
+        /* RFC 8446 4.2.8.1: the peer's Y is exactly the size of p; Z padded to it (7.4.1) */
+        rc = mt_dh_derive(&c->dh, peer, n, MT_DH_PADDED, out, out_len);
+    } else {
+        /* RFC 8446 4.2.8.2: uncompressed points, checked on the curve; X25519/X448 non-zero */
+        rc = mt_kex_derive(&c->kex, peer, n, out, out_len);
+    }
+    mt_hs13_share_wipe(c);
+    return rc == -MT_E_INVALID_ARG ? -MT_E_ILLEGAL_PARAMETER : rc;
+}
+
+void mt_hs13_share_wipe(mt_conn *c)
+{
+    mt_kex_wipe(&c->kex);
+    mt_dh_wipe(&c->dh);
+}
+
+/* ---- transcript and key schedule ---- */
+
+size_t mt_hs13_th(const mt_conn *c, uint8_t *out)
+{
+    return mt_conn_transcript_hash(c, out);
+}
+
+void mt_hs13_th_hrr(mt_conn *c)
+{
+    uint8_t h[MT_KS13_MAX_HASH];
+    size_t n = mt_hs13_th(c, h);
+    uint8_t hdr[4] = {HT_MESSAGE_HASH, 0, 0, (uint8_t)n};
+    sha256_init(&c->th256);
+    sha384_init(&c->th384);
+    mt_conn_transcript(c, hdr, 4);
+    mt_conn_transcript(c, h, n);
+}
+
+int mt_hs13_handshake_secrets(mt_conn *c, const uint8_t *dhe, size_t n)
+{
+    uint8_t th[MT_KS13_MAX_HASH];
+    const struct nettle_hash *h = mt_ks13_suite_hash(c->suite);
+    ENSURE(h != NULL, INTERNAL);
+    c->hlen = h->digest_size;
+    GUARD(mt_ks13_init(&c->ks, h));
+    GUARD(mt_ks13_early(&c->ks, NULL, 0));
+    GUARD(mt_ks13_handshake(&c->ks, dhe, n));
+    size_t tl = mt_hs13_th(c, th);
+    GUARD(mt_ks13_derive(&c->ks, MT_KS13_C_HS_TRAFFIC, th, tl, c->c_hs));
+    return mt_ks13_derive(&c->ks, MT_KS13_S_HS_TRAFFIC, th, tl, c->s_hs);
+}
+
+int mt_hs13_app_secrets(mt_conn *c)
+{
+    uint8_t th[MT_KS13_MAX_HASH];
+    GUARD(mt_ks13_master(&c->ks));
+    size_t tl = mt_hs13_th(c, th);
+    GUARD(mt_ks13_derive(&c->ks, MT_KS13_C_AP_TRAFFIC, th, tl, c->c_ap));
+    GUARD(mt_ks13_derive(&c->ks, MT_KS13_S_AP_TRAFFIC, th, tl, c->s_ap));
+    GUARD(mt_ks13_derive(&c->ks, MT_KS13_EXP_MASTER, th, tl, c->exp_master));
+    memcpy(c->c_ap0, c->c_ap, c->hlen);
+    memcpy(c->s_ap0, c->s_ap, c->hlen);
+    return 0;
+}
+
+int mt_hs13_set_rd(mt_conn *c, const uint8_t *secret)
+{
+    /* RFC 8446 5.1: a key change must fall on a record boundary */
+    ENSURE(c->hs_off == c->hs_in.len, UNEXPECTED_MESSAGE);
+    return mt_ks13_set_prot(&c->rd, mt_ks13_suite_hash(c->suite), secret, c->hlen, c->suite->aead);
+}
+
+int mt_hs13_set_wr(mt_conn *c, const uint8_t *secret)
+{
+    return mt_ks13_set_prot(&c->wr, mt_ks13_suite_hash(c->suite), secret, c->hlen, c->suite->aead);
+}
+
+/* ---- Finished (RFC 8446 4.4.4) ---- */
+
+int mt_hs13_send_finished(mt_conn *c)
+{
+    uint8_t th[MT_KS13_MAX_HASH], vd[MT_KS13_MAX_HASH];
+    size_t tl = mt_hs13_th(c, th);
+    GUARD(mt_ks13_finished(mt_ks13_suite_hash(c->suite), c->server ? c->s_hs : c->c_hs, c->hlen, th,
+                           tl, vd));
+    return mt_conn_send_hs(c, HT_FINISHED, vd, c->hlen);
+}
+
+int mt_hs13_check_finished(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
+{
+    uint8_t th[MT_KS13_MAX_HASH];
+    size_t tl = mt_hs13_th(c, th);
+    GUARD(mt_ks13_finished_check(mt_ks13_suite_hash(c->suite), c->server ? c->c_hs : c->s_hs,
+                                 c->hlen, th, tl, body, len));
+    mt_conn_transcript(c, raw, 4 + len);
+    c->peer_fin = 1;
+    return 0;
+}
+
+/* ---- Certificate (RFC 8446 4.4.2) ---- */
+
+int mt_hs13_send_certificate(mt_conn *c, const uint8_t *ctx, size_t ctx_len, const mt_chain *chain)
+{
+    mt_wr w;
+    mt_wr_init_growable(&w, MT_HS_MAX);
+    int rc = 0;
+    BAIL(rc, mt_wr_u8(&w, (uint8_t)ctx_len));
+    BAIL(rc, mt_wr_bytes(&w, ctx, ctx_len));
+    BAIL(rc, mt_wr_open(&w, 3));
+    for (size_t i = 0; chain && i < chain->n; i++) {
+        BAIL(rc, mt_wr_open(&w, 3));
+        BAIL(rc, mt_wr_bytes(&w, chain->der[i], chain->der_len[i]));
+        BAIL(rc, mt_wr_close(&w));
+        BAIL(rc, mt_wr_u16(&w, 0)); /* no CertificateEntry extensions */
+    }
+    BAIL(rc, mt_wr_close(&w));
+    BAIL(rc, mt_wr_finish(&w));
+    BAIL(rc, mt_conn_send_hs(c, HT_CERTIFICATE, w.p, w.len));
+out:
+    mt_wr_free(&w);
+    return rc;
+}
+
+int mt_hs13_take_certificate(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *ctx,
+                             size_t ctx_len)
+{
+    mt_rd r, rctx, list;
+    const uint8_t *p;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_vec8(&r, &rctx));
+    GUARD(mt_rd_vec24(&r, &list));
+    GUARD(mt_rd_end(&r));
+    size_t n = mt_rd_left(&rctx);
+    GUARD(mt_rd_borrow(&rctx, n, &p));
+    /* RFC 8446 4.4.2: the context of the request (empty in the handshake) */
+    ENSURE(n == ctx_len && (n == 0 || mt_ct_eq(p, ctx, n)), ILLEGAL_PARAMETER);
+    mt_wr_reset(&c->peer_certs);
+    c->npeer = 0;
+    while (mt_rd_left(&list) > 0) {
+        mt_rd cert, exts;
+        GUARD(mt_rd_vec(&list, 3, 1, 0xffffff, &cert));
+        GUARD(mt_rd_vec16(&list, &exts));
+        /* RFC 8446 4.4.2: only extensions we asked for (status_request, SCT: we ask none) */
+        ENSURE(mt_rd_left(&exts) == 0, UNSUPPORTED_EXTENSION);
+        ENSURE(c->npeer < MT_MAX_PEER_CERTS, BAD_CERTIFICATE);
+        size_t k = mt_rd_left(&cert);
+        GUARD(mt_rd_borrow(&cert, k, &p));
+        c->peer_off[c->npeer] = c->peer_certs.len;
+        c->peer_len[c->npeer] = k;
+        GUARD(mt_wr_bytes(&c->peer_certs, p, k));
+        c->npeer++;
+    }
+    if (c->npeer == 0) {
+        return 0;
+    }
+    const uint8_t *spki;
+    size_t sn;
+    int rc = mt_hs12_cert_spki(c->peer_certs.p, c->peer_len[0], &spki, &sn);
+    ENSURE(rc == 0, BAD_CERTIFICATE);
+    mt_key_free(c->peer_key);
+    c->peer_key = NULL;
+    rc = mt_key_from_spki(spki, sn, &c->peer_key);
+    ENSURE(rc == 0, UNSUPPORTED_CERTIFICATE);
+    return 0;
+}
+
+/* ---- CertificateVerify (RFC 8446 4.4.3) ---- */
+
+/* 64 spaces, the context string, a zero byte, then the transcript hash. */
+static size_t cv_content(const mt_conn *c, int by_server, uint8_t *out)
+{
+    static const char sctx[] = "TLS 1.3, server CertificateVerify";
+    static const char cctx[] = "TLS 1.3, client CertificateVerify";
+    memset(out, 0x20, 64);
+    memcpy(out + 64, by_server ? sctx : cctx, sizeof(sctx)); /* with its NUL: the zero byte */
+    return 64 + sizeof(sctx) + mt_hs13_th(c, out + 64 + sizeof(sctx));
+}
+
+#define CV_MAX (64 + 34 + MT_KS13_MAX_HASH)
+
+int mt_hs13_send_certificate_verify(mt_conn *c, const mt_key *key, uint16_t scheme)
+{
+    uint8_t m[CV_MAX];
+    mt_sig_alg alg;
+    ENSURE(mt_hs12_sigalg_of(scheme, &alg), INTERNAL);
+    size_t mn = cv_content(c, c->server, m);
+    mt_wr w, sig;
+    mt_wr_init_growable(&w, MT_HS_MAX);
+    mt_wr_init_growable(&sig, MT_HS_MAX);
+    int rc = 0;
+    BAIL(rc, mt_key_sign(key, alg, m, mn, &sig));
+    BAIL(rc, mt_wr_u16(&w, scheme));
+    BAIL(rc, mt_wr_open(&w, 2));
+    BAIL(rc, mt_wr_bytes(&w, sig.p, sig.len));
+    BAIL(rc, mt_wr_close(&w));
+    BAIL(rc, mt_wr_finish(&w));
+    BAIL(rc, mt_conn_send_hs(c, HT_CERTIFICATE_VERIFY, w.p, w.len));
+out:
+    mt_wr_free(&w);
+    mt_wr_free(&sig);
+    return rc;
+}
+
+int mt_hs13_check_certificate_verify(mt_conn *c, const uint8_t *body, size_t len,
+                                     const uint8_t *raw)
+{
+    mt_rd r, sig;
+    uint16_t scheme;
+    const uint8_t *sg;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_u16(&r, &scheme));
+    GUARD(mt_rd_vec16(&r, &sig));
+    GUARD(mt_rd_end(&r));
+    size_t slen = mt_rd_left(&sig);
+    GUARD(mt_rd_borrow(&sig, slen, &sg));
+    /* RFC 8446 4.4.3: a scheme we offered (or asked for) that fits the certificate's key */
+    mt_sig_alg alg;
+    ENSURE(mt_hs12_in_list(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) &&
+               mt_hs12_sigalg_of(scheme, &alg) && mt_hs13_key_fits(c->peer_key, scheme),
+           ILLEGAL_PARAMETER);
+    uint8_t m[CV_MAX];
+    size_t mn = cv_content(c, !c->server, m);
+    ENSURE(mt_key_verify(c->peer_key, alg, m, mn, sg, slen) == 0, DECRYPT_ERROR);
+    mt_conn_transcript(c, raw, 4 + len);
+    if (!c->server) {
+        c->sigalg = scheme;
+    }
+    return 0;
+}
+
+void mt_hs13_done(mt_conn *c)
+{
+    c->fin_ok = 1;
+    c->hs = MT_HS_CONNECTED;
+    c->established = 1;
+    mt_ks13_wipe(&c->ks);
+}
+
+/* ---- dispatch ---- */
+
+/* Which message each state takes. */
+static const struct {
+    int state;
+    uint8_t type;
+} expected[] = {
+    {MT_HS_C_WAIT_SH, HT_SERVER_HELLO},       {MT_HS13_C_WAIT_EE, HT_ENCRYPTED_EXTENSIONS},
+    {MT_HS13_C_WAIT_CERT_CR, HT_CERTIFICATE}, {MT_HS13_C_WAIT_CERT_CR, HT_CERTIFICATE_REQUEST},
+    {MT_HS13_C_WAIT_CERT, HT_CERTIFICATE},    {MT_HS13_C_WAIT_CV, HT_CERTIFICATE_VERIFY},
+    {MT_HS13_C_WAIT_FIN, HT_FINISHED},        {MT_HS13_S_WAIT_CH2, HT_CLIENT_HELLO},
+    {MT_HS13_S_WAIT_CERT, HT_CERTIFICATE},    {MT_HS13_S_WAIT_CV, HT_CERTIFICATE_VERIFY},
+    {MT_HS13_S_WAIT_FIN, HT_FINISHED},
+};
+
+int mt_hs13_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, const uint8_t *raw)
+{
+    int ok = 0;
+    for (size_t i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+        ok |= expected[i].state == c->hs && expected[i].type == type;
+    }
+    ENSURE(ok, UNEXPECTED_MESSAGE);
+    if (type == HT_ENCRYPTED_EXTENSIONS || type == HT_CERTIFICATE ||
+        type == HT_CERTIFICATE_REQUEST) {
+        mt_conn_transcript(c, raw, 4 + len);
+    }
+    return c->server ? mt_hs13_server_message(c, type, body, len, raw)
+                     : mt_hs13_client_message(c, type, body, len, raw);
+}
+
+int mt_hs13_send_key_update(mt_conn *c, int request)
+{
+    const struct nettle_hash *h = mt_ks13_suite_hash(c->suite);
+    uint8_t body[1] = {(uint8_t)(request ? 1 : 0)};
+    uint8_t *own = c->server ? c->s_ap : c->c_ap;
+    GUARD(mt_conn_send_hs(c, HT_KEY_UPDATE, body, 1));
+    GUARD(mt_ks13_update_traffic(h, own, c->hlen));
+    return mt_ks13_set_prot(&c->wr, h, own, c->hlen, c->suite->aead);
+}
+
+/* KeyUpdate (RFC 8446 4.6.3): the peer's next records use its next secret; asked to, we
+ * answer with ours (once the answer is queued, our own keys move on too). */
+MT_WUR static int on_key_update(mt_conn *c, const uint8_t *body, size_t len)
+{
+    ENSURE(len == 1, DECODE);
+    ENSURE(body[0] <= 1, ILLEGAL_PARAMETER);
+    uint8_t *peer = c->server ? c->c_ap : c->s_ap;
+    const struct nettle_hash *h = mt_ks13_suite_hash(c->suite);
+    GUARD(mt_ks13_update_traffic(h, peer, c->hlen));
+    GUARD(mt_ks13_set_prot(&c->rd, h, peer, c->hlen, c->suite->aead));
+    if (body[0] == 1 && !c->local_closed) {
+        GUARD(mt_hs13_send_key_update(c, 0));
+    }
+    return 0;
+}
+
+/* NewSessionTicket (RFC 8446 4.6.1): checked and set aside (no resumption yet). */
+MT_WUR static int on_new_session_ticket(const mt_conn *c, const uint8_t *body, size_t len)
+{
+    mt_rd r, nonce, ticket;
+    uint32_t lifetime, age_add;
+    ext_list e;
+    ENSURE(!c->server, UNEXPECTED_MESSAGE);
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_u32(&r, &lifetime));
+    GUARD(mt_rd_u32(&r, &age_add));
+    GUARD(mt_rd_vec8(&r, &nonce));
+    GUARD(mt_rd_vec(&r, 2, 1, 0xffff, &ticket));
+    ENSURE(mt_rd_left(&r) >= 2, DECODE);
+    GUARD(mt_hs12_parse_exts(&r, &e));
+    GUARD(mt_rd_end(&r));
+    /* RFC 8446 4.6.1: at most seven days */
+    ENSURE(lifetime <= 604800, ILLEGAL_PARAMETER);
+    return 0;
+}
+
+int mt_hs13_post_handshake(mt_conn *c)
+{
+    for (;;) {
+        mt_rd r;
+        uint8_t type;
+        uint32_t len;
+        const uint8_t *body;
+        mt_rd_init(&r, c->hs_in.p + c->hs_off, c->hs_in.len - c->hs_off);
+        if (mt_rd_u8(&r, &type) < 0 || mt_rd_u24(&r, &len) < 0) {
+            break;
+        }
+        ENSURE(len <= MT_HS_MAX - 4, HANDSHAKE_FAILURE);
+        if (mt_rd_borrow(&r, len, &body) < 0) {
+            break;
+        }
+        c->hs_off += 4 + len;
+        switch (type) {
+        case HT_NEW_SESSION_TICKET:
+            GUARD(on_new_session_ticket(c, body, len));
+            break;
+        case HT_KEY_UPDATE:
+            /* RFC 8446 5.1: a key change at a record boundary */
+            ENSURE(c->hs_off == c->hs_in.len, UNEXPECTED_MESSAGE);
+            GUARD(on_key_update(c, body, len));
+            break;
+        default:
+            /* CertificateRequest too: we never offer post_handshake_auth (RFC 8446 4.6.2) */
+            return -MT_E_UNEXPECTED_MESSAGE;
+        }
+    }
+    if (c->hs_off == c->hs_in.len) {
+        mt_wr_reset(&c->hs_in);
+        c->hs_off = 0;
+    }
+    return 0;
+}
+
+int mt_hs13_ccs(mt_conn *c, const uint8_t *p, size_t n)
+{
+    /* RFC 8446 5: a one-byte 0x01 ChangeCipherSpec in the clear, between the first ClientHello
+     * and the peer's Finished, is dropped; any other is unexpected_message. A few at most. */
+    ENSURE(n == 1 && p[0] == 1 && !c->peer_fin && c->ccs13 < 4, UNEXPECTED_MESSAGE);
+    c->ccs13++;
+    return 0;
+}
+
+int mt_hs13_keylog(const mt_conn *c, char *buf, size_t size)
+{
+    static const struct {
+        mt_ks13_secret which;
+        size_t off; /* of the secret in mt_conn */
+    } lines[] = {
+        {MT_KS13_C_HS_TRAFFIC, offsetof(mt_conn, c_hs)},
+        {MT_KS13_S_HS_TRAFFIC, offsetof(mt_conn, s_hs)},
+        {MT_KS13_C_AP_TRAFFIC, offsetof(mt_conn, c_ap0)},
+        {MT_KS13_S_AP_TRAFFIC, offsetof(mt_conn, s_ap0)},
+        {MT_KS13_EXP_MASTER, offsetof(mt_conn, exp_master)},
+    };
+    ENSURE(size >= 5 * MT_KS13_KEYLOG_MAX, INVALID_ARG);
+    size_t n = 0;
+    for (size_t i = 0; i < 5; i++) {
+        const uint8_t *secret = (const uint8_t *)c + lines[i].off;
+        GUARD(mt_ks13_keylog(buf + n, size - n, lines[i].which, c->crand, secret, c->hlen));
+        n += strlen(buf + n);
+    }
+    return 0;
+}
+
+int mt_hs13_export(const mt_conn *c, const char *label, const uint8_t *context, size_t ctx_len,
+                   uint8_t *out, size_t out_len)
+{
+    return mt_ks13_export(mt_ks13_suite_hash(c->suite), c->exp_master, c->hlen, label, context,
+                          ctx_len, out, out_len);
+}
+
+void mt_hs13_wipe(mt_conn *c)
+{
+    mt_ks13_wipe(&c->ks);
+}

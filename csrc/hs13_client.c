@@ -1,0 +1,473 @@
+/* The TLS 1.3 handshake, client role (RFC 8446 4). */
+#include <string.h>
+
+#include "ct.h"
+#include "err.h"
+#include "hs13_int.h"
+#include "rng.h"
+
+/* 1 if the config lets a client offer 1.3: the version range and a 1.3 suite. */
+static int can_offer13(const mt_config *cfg)
+{
+    if (cfg->max_version < MT_TLS13 || cfg->min_version > MT_TLS13) {
+        return 0;
+    }
+    for (size_t i = 0; i < cfg->nsuites; i++) {
+        const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
+        if (s && s->kx == MT_KX_TLS13) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+int mt_hs13_client_prepare(mt_conn *c)
+{
+    /* a renegotiation (a 1.2 connection) offers 1.2 again */
+    c->offer13 = !c->established && can_offer13(c->cfg);
+    if (!c->offer13) {
+        return 0;
+    }
+    /* RFC 8446 D.4: a non-empty legacy_session_id asks for middlebox compatibility mode */
+    c->sid13_len = 32;
+    GUARD(mt_rng_bytes(c->sid13, 32));
+    if (c->resume.sid_len) { /* a 1.2 session offered: its id goes in the hello */
+        c->sid13_len = c->resume.sid_len;
+        memcpy(c->sid13, c->resume.sid, c->sid13_len);
+    }
+    c->compat = 1;
+    /* RFC 8446 4.2.8: one share, for our most preferred group (none: the server asks) */
+    mt_hs13_share_wipe(c);
+    c->share_group = 0;
+    for (size_t i = 0; i < c->cfg->ngroups; i++) {
+        if (mt_hs13_group_ok(c->cfg->groups[i])) {
+            return mt_hs13_share_generate(c, c->cfg->groups[i]);
+        }
+    }
+    return 0;
+}
+
+int mt_hs13_client_hello_exts(mt_conn *c, mt_wr *w)
+{
+    /* RFC 8446 4.2.1: 1.3 first, 1.2 when allowed */
+    GUARD(mt_wr_u16(w, EXT_SUPPORTED_VERSIONS));
+    GUARD(mt_wr_open(w, 2));
+    GUARD(mt_wr_open(w, 1));
+    GUARD(mt_wr_u16(w, MT_TLS13));
+    if (c->cfg->min_version <= MT_TLS12) {
+        GUARD(mt_wr_u16(w, MT_TLS12));
+    }
+    GUARD(mt_wr_close(w));
+    GUARD(mt_wr_close(w));
+    GUARD(mt_wr_u16(w, EXT_KEY_SHARE));
+    GUARD(mt_wr_open(w, 2));
+    GUARD(mt_wr_open(w, 2));
+    if (c->share_group) {
+        const uint8_t *pub;
+        size_t n;
+        mt_hs13_share_pub(c, &pub, &n);
+        GUARD(mt_wr_u16(w, c->share_group));
+        GUARD(mt_wr_u16(w, (uint16_t)n));
+        GUARD(mt_wr_bytes(w, pub, n));
+    }
+    GUARD(mt_wr_close(w));
+    GUARD(mt_wr_close(w));
+    if (c->cookie_len) {
+        /* RFC 8446 4.2.2: the HelloRetryRequest's cookie, echoed */
+        GUARD(mt_wr_u16(w, EXT_COOKIE));
+        GUARD(mt_wr_open(w, 2));
+        GUARD(mt_wr_open(w, 2));
+        GUARD(mt_wr_bytes(w, c->cookie, c->cookie_len));
+        GUARD(mt_wr_close(w));
+        GUARD(mt_wr_close(w));
+    }
+    return 0;
+}
+
+/* Whether our ClientHello carried extension `type` (an answer to anything else is
+ * unsupported_extension, RFC 8446 4.2). */
+static int we_sent(const mt_conn *c, uint16_t type)
+{
+    switch (type) {
+    case EXT_SERVER_NAME:
+        return c->sni[0] != 0;
+    case EXT_MAX_FRAGMENT_LENGTH:
+        return c->cfg->max_fragment_length != 0;
+    case EXT_RECORD_SIZE_LIMIT:
+        return c->cfg->record_size_limit != 0;
+    case EXT_ALPN:
+        return c->cfg->alpn_len != 0;
+    case EXT_ETM:
+        return mt_hs12_offer_etm(c->cfg);
+    case EXT_COOKIE:
+        return c->cookie_len != 0;
+    case EXT_SUPPORTED_GROUPS:
+    case EXT_EC_POINT_FORMATS:
+    case EXT_SIGNATURE_ALGORITHMS:
+    case EXT_EMS:
+    case EXT_RENEGOTIATION_INFO:
+    case EXT_SUPPORTED_VERSIONS:
+    case EXT_KEY_SHARE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* An extension not allowed in this message: illegal_parameter when it is one we know (we sent
+ * it), else unsupported_extension (RFC 8446 4.2). */
+static int misplaced(const mt_conn *c, uint16_t type)
+{
+    return we_sent(c, type) ? -MT_E_ILLEGAL_PARAMETER : -MT_E_UNSUPPORTED_EXTENSION;
+}
+
+typedef struct server_hello {
+    uint16_t version, suite;
+    const uint8_t *random;
+    mt_rd sid;
+    uint8_t comp;
+    ext_list ext;
+} server_hello;
+
+MT_WUR static int parse_server_hello(const uint8_t *body, size_t len, server_hello *sh)
+{
+    mt_rd r;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_u16(&r, &sh->version));
+    GUARD(mt_rd_borrow(&r, 32, &sh->random));
+    GUARD(mt_rd_vec(&r, 1, 0, 32, &sh->sid));
+    GUARD(mt_rd_u16(&r, &sh->suite));
+    GUARD(mt_rd_u8(&r, &sh->comp));
+    GUARD(mt_hs12_parse_exts(&r, &sh->ext));
+    return mt_rd_end(&r);
+}
+
+/* What a ServerHello and a HelloRetryRequest must both hold (RFC 8446 4.1.3, 4.1.4). */
+MT_WUR static int check_common(mt_conn *c, const server_hello *sh, const mt_suite **suite)
+{
+    mt_rd sid = sh->sid;
+    const uint8_t *p;
+    size_t n = mt_rd_left(&sid);
+    GUARD(mt_rd_borrow(&sid, n, &p));
+    ENSURE(sh->version == MT_TLS12, ILLEGAL_PARAMETER);
+    /* legacy_session_id_echo: ours */
+    ENSURE(n == c->sid13_len && mt_ct_eq(p, c->sid13, n), ILLEGAL_PARAMETER);
+    ENSURE(sh->comp == 0, ILLEGAL_PARAMETER);
+    const mt_suite *s = mt_suite_by_id(sh->suite);
+    ENSURE(s && s->kx == MT_KX_TLS13 && mt_hs12_in_list(c->cfg->suites, c->cfg->nsuites, s->id),
+           ILLEGAL_PARAMETER);
+    /* RFC 8446 4.1.4: the ServerHello keeps the HelloRetryRequest's suite */
+    ENSURE(!c->hrr || s == c->suite, ILLEGAL_PARAMETER);
+    *suite = s;
+    return 0;
+}
+
+/* HelloRetryRequest (RFC 8446 4.1.4): a share for another group and/or a cookie, then
+ * ClientHello2 after a dummy ChangeCipherSpec. */
+MT_WUR static int on_hello_retry_request(mt_conn *c, const server_hello *sh, const uint8_t *raw,
+                                         size_t len)
+{
+    const mt_suite *s;
+    uint16_t group = 0;
+    int changed = 0;
+    ENSURE(!c->hrr, UNEXPECTED_MESSAGE);
+    GUARD(check_common(c, sh, &s));
+    for (size_t i = 0; i < sh->ext.n; i++) {
+        mt_rd d = sh->ext.data[i], ck;
+        switch (sh->ext.type[i]) {
+        case EXT_SUPPORTED_VERSIONS:
+            break; /* checked by the caller */
+        case EXT_KEY_SHARE:
+            GUARD(mt_rd_u16(&d, &group));
+            GUARD(mt_rd_end(&d));
+            /* RFC 8446 4.2.8: a group we listed, and not the one we sent a share for */
+            ENSURE(mt_hs12_in_list(c->cfg->groups, c->cfg->ngroups, group) &&
+                       mt_hs13_group_ok(group) && group != c->share_group,
+                   ILLEGAL_PARAMETER);
+            changed = 1;
+            break;
+        case EXT_COOKIE:
+            GUARD(mt_rd_vec(&d, 2, 1, sizeof(c->cookie), &ck));
+            GUARD(mt_rd_end(&d));
+            c->cookie_len = mt_rd_left(&ck);
+            GUARD(mt_rd_copy(&ck, c->cookie, c->cookie_len));
+            changed = 1;
+            break;
+        default:
+            return misplaced(c, sh->ext.type[i]);
+        }
+    }
+    /* RFC 8446 4.1.4: a HelloRetryRequest that would not change the ClientHello */
+    ENSURE(changed, ILLEGAL_PARAMETER);
+    c->suite = s;
+    c->hrr = 1;
+    mt_hs13_th_hrr(c);
+    mt_conn_transcript(c, raw, 4 + len);
+    if (group) {
+        GUARD(mt_hs13_share_generate(c, group));
+    }
+    /* RFC 8446 D.4: the dummy CCS before our second flight; 5.1: records after the first
+     * ClientHello say 0x0303 */
+    c->rec_version = MT_TLS12;
+    GUARD(mt_conn_send_ccs(c));
+    mt_wr w;
+    mt_wr_init_growable(&w, MT_HS_MAX);
+    int rc = mt_hs12_build_client_hello(c, &w);
+    if (rc == 0) {
+        rc = mt_conn_send_hs(c, HT_CLIENT_HELLO, w.p, w.len);
+    }
+    mt_wr_free(&w);
+    return rc;
+}
+
+MT_WUR static int on_server_hello13(mt_conn *c, const server_hello *sh, const uint8_t *raw,
+                                    size_t len)
+{
+    const mt_suite *s;
+    mt_rd share;
+    int have_share = 0;
+    GUARD(check_common(c, sh, &s));
+    for (size_t i = 0; i < sh->ext.n; i++) {
+        mt_rd d = sh->ext.data[i];
+        uint16_t group;
+        switch (sh->ext.type[i]) {
+        case EXT_SUPPORTED_VERSIONS:
+            break;
+        case EXT_KEY_SHARE:
+            GUARD(mt_rd_u16(&d, &group));
+            GUARD(mt_rd_vec(&d, 2, 1, 0xffff, &share));
+            GUARD(mt_rd_end(&d));
+            /* RFC 8446 4.2.8: the group of the share we sent */
+            ENSURE(group == c->share_group && group != 0, ILLEGAL_PARAMETER);
+            have_share = 1;
+            break;
+        default:
+            /* pre_shared_key among them: we offered no PSK */
+            return misplaced(c, sh->ext.type[i]);
+        }
+    }
+    /* RFC 8446 9.2: without a PSK, key_share is mandatory */
+    ENSURE(have_share, MISSING_EXTENSION);
+    uint8_t dhe[MT_KS13_MAX_DHE];
+    size_t dn = 0;
+    const uint8_t *p;
+    size_t n = mt_rd_left(&share);
+    GUARD(mt_rd_borrow(&share, n, &p));
+    int rc = mt_hs13_share_derive(c, p, n, dhe, &dn);
+    if (rc == 0) {
+        c->suite = s;
+        c->group = c->share_group;
+        memcpy(c->srand, sh->random, 32);
+        mt_conn_transcript(c, raw, 4 + len);
+        rc = mt_hs13_handshake_secrets(c, dhe, dn);
+    }
+    mt_wipe(dhe, sizeof(dhe));
+    GUARD(rc);
+    GUARD(mt_hs13_set_rd(c, c->s_hs));
+    /* RFC 8446 D.4: the dummy CCS ahead of our second flight (after a HelloRetryRequest it
+     * went before ClientHello2); from here on what we send, alerts too, is protected */
+    if (!c->hrr) {
+        GUARD(mt_conn_send_ccs(c));
+    }
+    GUARD(mt_hs13_set_wr(c, c->c_hs));
+    c->hs = MT_HS13_C_WAIT_EE;
+    return 0;
+}
+
+int mt_hs13_client_server_hello(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
+{
+    server_hello sh;
+    GUARD(parse_server_hello(body, len, &sh));
+    int sv = -1;
+    for (size_t i = 0; i < sh.ext.n; i++) {
+        if (sh.ext.type[i] == EXT_SUPPORTED_VERSIONS) {
+            sv = (int)i;
+        }
+    }
+    if (sv < 0) {
+        /* a 1.2 ServerHello (none comes after a HelloRetryRequest) */
+        ENSURE(!c->tls13, ILLEGAL_PARAMETER);
+        ENSURE(c->cfg->min_version <= MT_TLS12, PROTOCOL_VERSION);
+        /* RFC 8446 4.1.3: a 1.3 server negotiating less says so in the last eight bytes of its
+         * random; that we offered 1.3 means someone removed it from our hello */
+        ENSURE(memcmp(sh.random + 24, "DOWNGRD", 7) != 0 ||
+                   (sh.random[31] != 0 && sh.random[31] != 1),
+               ILLEGAL_PARAMETER);
+        mt_hs13_share_wipe(c);
+        c->offer13 = 0;
+        return MT_HS13_TLS12;
+    }
+    uint16_t v;
+    mt_rd d = sh.ext.data[sv];
+    GUARD(mt_rd_u16(&d, &v));
+    GUARD(mt_rd_end(&d));
+    /* RFC 8446 4.2.1: only a version we offered, and 1.3 or later through this extension */
+    ENSURE(v == MT_TLS13, ILLEGAL_PARAMETER);
+    if (!c->tls13) {
+        c->tls13 = 1;
+        c->version = MT_TLS13;
+        c->rec_version = MT_TLS12;
+        /* no TLS 1.2 CertificateVerify will need the transcript bytes */
+        c->th_keep = 0;
+        mt_wr_free(&c->th_raw);
+    }
+    if (memcmp(sh.random, mt_hs13_hrr_random, 32) == 0) {
+        return on_hello_retry_request(c, &sh, raw, len);
+    }
+    return on_server_hello13(c, &sh, raw, len);
+}
+
+/* EncryptedExtensions (RFC 8446 4.3.1). */
+MT_WUR static int on_encrypted_extensions(mt_conn *c, const uint8_t *body, size_t len)
+{
+    mt_rd r;
+    ext_list e;
+    mt_rd_init(&r, body, len);
+    ENSURE(len >= 2, DECODE);
+    GUARD(mt_hs12_parse_exts(&r, &e));
+    GUARD(mt_rd_end(&r));
+    for (size_t i = 0; i < e.n; i++) {
+        mt_rd d = e.data[i], f;
+        uint8_t code;
+        switch (e.type[i]) {
+        case EXT_SERVER_NAME:
+            ENSURE(c->sni[0], UNSUPPORTED_EXTENSION);
+            GUARD(mt_rd_end(&d));
+            break;
+        case EXT_ALPN:
+            GUARD(mt_hs12_take_server_alpn(c, d));
+            break;
+        case EXT_SUPPORTED_GROUPS:
+            /* RFC 8446 4.2.7: the server's preference, for later connections; checked only */
+            GUARD(mt_rd_vec(&d, 2, 2, 0xfffe, &f));
+            GUARD(mt_rd_end(&d));
+            break;
+        case EXT_MAX_FRAGMENT_LENGTH:
+            ENSURE(c->cfg->max_fragment_length, UNSUPPORTED_EXTENSION);
+            GUARD(mt_rd_u8(&d, &code));
+            GUARD(mt_rd_end(&d));
+            /* RFC 6066 4: the echo must be the length we asked for */
+            ENSURE(code == c->cfg->max_fragment_length, ILLEGAL_PARAMETER);
+            c->mfl = mt_hs12_mfl_bytes(code);
+            break;
+        case EXT_RECORD_SIZE_LIMIT:
+            ENSURE(c->cfg->record_size_limit, UNSUPPORTED_EXTENSION);
+            /* RFC 8449 4: under 1.3 the limit counts the inner content type byte */
+            GUARD(mt_hs12_read_rsl(d, 1, &c->rsl_send));
+            c->rsl_recv = c->cfg->record_size_limit - 1u < MT_REC_MAX_PLAIN
+                              ? c->cfg->record_size_limit - 1u
+                              : 0;
+            break;
+        default:
+            return misplaced(c, e.type[i]);
+        }
+    }
+    /* RFC 8449 5: not both */
+    ENSURE(!(c->mfl && c->rsl_send), ILLEGAL_PARAMETER);
+    c->hs = MT_HS13_C_WAIT_CERT_CR;
+    return 0;
+}
+
+/* CertificateRequest (RFC 8446 4.3.2): signature_algorithms is mandatory; the first of our
+ * chains with a scheme the server lists answers it, else an empty Certificate. */
+MT_WUR static int on_certificate_request(mt_conn *c, const uint8_t *body, size_t len)
+{
+    mt_rd r, ctx;
+    ext_list e;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_vec8(&r, &ctx));
+    ENSURE(mt_rd_left(&r) >= 2, DECODE);
+    GUARD(mt_hs12_parse_exts(&r, &e));
+    GUARD(mt_rd_end(&r));
+    /* RFC 8446 4.3.2: empty in the handshake */
+    ENSURE(mt_rd_left(&ctx) == 0, ILLEGAL_PARAMETER);
+    int have_algs = 0;
+    mt_rd algs;
+    for (size_t i = 0; i < e.n; i++) {
+        mt_rd d = e.data[i];
+        if (e.type[i] == EXT_SIGNATURE_ALGORITHMS) {
+            GUARD(mt_rd_vec(&d, 2, 2, 0xfffe, &algs));
+            GUARD(mt_rd_end(&d));
+            ENSURE(mt_rd_left(&algs) % 2 == 0, DECODE);
+            have_algs = 1;
+        }
+        /* others (certificate_authorities, oid_filters, ...) may be ignored */
+    }
+    ENSURE(have_algs, MISSING_EXTENSION);
+    c->cert_requested = 1;
+    c->chain = NULL;
+    c->cr_ctx_len = 0;
+    for (size_t k = 0; k < c->cfg->nchains && !c->chain; k++) {
+        uint16_t scheme = mt_hs13_choose_scheme(c->cfg, c->cfg->chains[k]->key, algs);
+        if (scheme) {
+            c->chain = c->cfg->chains[k];
+            c->cv_sigalg = scheme;
+        }
+    }
+    c->hs = MT_HS13_C_WAIT_CERT;
+    return 0;
+}
+
+MT_WUR static int on_server_certificate(mt_conn *c, const uint8_t *body, size_t len)
+{
+    GUARD(mt_hs13_take_certificate(c, body, len, NULL, 0));
+    /* RFC 8446 4.4.2.4: an empty server Certificate is decode_error */
+    ENSURE(c->npeer > 0, DECODE);
+    c->hs = MT_HS13_C_WAIT_CV;
+    if (c->cfg->verify_peer) {
+        c->decision = MT_DECIDE_VERIFY;
+    } else {
+        c->chain_ok = 1;
+    }
+    return 0;
+}
+
+/* The server's Finished checked: our second flight, then application keys both ways. */
+MT_WUR static int on_server_finished(mt_conn *c, const uint8_t *body, size_t len,
+                                     const uint8_t *raw)
+{
+    GUARD(mt_hs13_check_finished(c, body, len, raw));
+    ENSURE(c->chain_ok && c->ske_ok, INTERNAL);
+    GUARD(mt_hs13_app_secrets(c));
+    GUARD(mt_hs13_set_rd(c, c->s_ap));
+    if (c->cert_requested) {
+        GUARD(mt_hs13_send_certificate(c, c->cr_ctx, c->cr_ctx_len, c->chain));
+        if (c->chain) {
+            GUARD(mt_hs13_send_certificate_verify(c, c->chain->key, c->cv_sigalg));
+        }
+    }
+    GUARD(mt_hs13_send_finished(c));
+    GUARD(mt_hs13_set_wr(c, c->c_ap));
+    uint8_t th[MT_KS13_MAX_HASH];
+    size_t tl = mt_hs13_th(c, th);
+    GUARD(mt_ks13_derive(&c->ks, MT_KS13_RES_MASTER, th, tl, c->res_master));
+    mt_hs13_done(c);
+    return 0;
+}
+
+int mt_hs13_client_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len,
+                           const uint8_t *raw)
+{
+    switch (c->hs) {
+    case MT_HS_C_WAIT_SH:
+        return mt_hs13_client_server_hello(c, body, len, raw);
+    case MT_HS13_C_WAIT_EE:
+        return on_encrypted_extensions(c, body, len);
+    case MT_HS13_C_WAIT_CERT_CR:
+        if (type == HT_CERTIFICATE_REQUEST) {
+            return on_certificate_request(c, body, len);
+        }
+        return on_server_certificate(c, body, len);
+    case MT_HS13_C_WAIT_CERT:
+        return on_server_certificate(c, body, len);
+    case MT_HS13_C_WAIT_CV:
+        GUARD(mt_hs13_check_certificate_verify(c, body, len, raw));
+        c->ske_ok = 1;
+        c->hs = MT_HS13_C_WAIT_FIN;
+        return 0;
+    case MT_HS13_C_WAIT_FIN:
+        return on_server_finished(c, body, len, raw);
+    default:
+        return -MT_E_UNEXPECTED_MESSAGE;
+    }
+}

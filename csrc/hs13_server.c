@@ -1,0 +1,494 @@
+/* The TLS 1.3 handshake, server role (RFC 8446 4). */
+#include <string.h>
+
+#include "ct.h"
+#include "err.h"
+#include "hs13_int.h"
+#include "rng.h"
+#include "x509.h"
+
+int mt_hs13_server_version(mt_conn *c, const ext_list *e, int *v13)
+{
+    const mt_config *cfg = c->cfg;
+    int have13 = 0;
+    *v13 = 0;
+    for (size_t i = 0; i < cfg->nsuites; i++) {
+        const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
+        have13 |= s && s->kx == MT_KX_TLS13;
+    }
+    int we13 = have13 && cfg->max_version >= MT_TLS13 && !c->established;
+    for (size_t i = 0; i < e->n; i++) {
+        if (e->type[i] != EXT_SUPPORTED_VERSIONS) {
+            continue;
+        }
+        mt_rd d = e->data[i], list;
+        GUARD(mt_rd_vec(&d, 1, 2, 254, &list));
+        GUARD(mt_rd_end(&d));
+        ENSURE(mt_rd_left(&list) % 2 == 0, DECODE);
+        int t13 = mt_hs12_has_u16(list, MT_TLS13), t12 = mt_hs12_has_u16(list, MT_TLS12);
+        /* RFC 8446 4.2.1: the extension alone decides the version */
+        if (we13 && t13) {
+            *v13 = 1;
+            return 0;
+        }
+        ENSURE(t12 && cfg->min_version <= MT_TLS12, PROTOCOL_VERSION);
+        return 0;
+    }
+    /* a client without the extension speaks 1.2 at most */
+    ENSURE(cfg->min_version <= MT_TLS12, PROTOCOL_VERSION);
+    return 0;
+}
+
+typedef struct client_hello {
+    uint16_t version;
+    const uint8_t *random;
+    mt_rd sid, suites, comps;
+    ext_list ext;
+    /* from the extensions */
+    mt_rd groups, sigalgs, shares, cookie;
+    int have_groups, have_sigalgs, have_shares, have_cookie;
+} client_hello;
+
+MT_WUR static int parse_client_hello(const uint8_t *body, size_t len, client_hello *ch)
+{
+    mt_rd r;
+    memset(ch, 0, sizeof(*ch));
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_u16(&r, &ch->version));
+    GUARD(mt_rd_borrow(&r, 32, &ch->random));
+    GUARD(mt_rd_vec(&r, 1, 0, 32, &ch->sid));
+    GUARD(mt_rd_vec(&r, 2, 2, 0xfffe, &ch->suites));
+    ENSURE(mt_rd_left(&ch->suites) % 2 == 0, DECODE);
+    GUARD(mt_rd_vec(&r, 1, 1, 255, &ch->comps));
+    GUARD(mt_hs12_parse_exts(&r, &ch->ext));
+    return mt_rd_end(&r);
+}
+
+/* The key_share list (RFC 8446 4.2.8): groups once each, each one of supported_groups. */
+MT_WUR static int check_shares(const client_hello *ch)
+{
+    uint16_t seen[MAX_EXTS];
+    size_t n = 0;
+    for (mt_rd r = ch->shares; mt_rd_left(&r) > 0;) {
+        uint16_t g;
+        mt_rd k;
+        GUARD(mt_rd_u16(&r, &g));
+        GUARD(mt_rd_vec(&r, 2, 1, 0xffff, &k));
+        ENSURE(n < MAX_EXTS && !mt_hs12_in_list(seen, n, g), ILLEGAL_PARAMETER);
+        ENSURE(mt_hs12_has_u16(ch->groups, g), ILLEGAL_PARAMETER);
+        seen[n++] = g;
+    }
+    return 0;
+}
+
+/* The client's share for `group`, if it sent one. */
+static int find_share(const client_hello *ch, uint16_t group, mt_rd *key)
+{
+    for (mt_rd r = ch->shares; mt_rd_left(&r) > 0;) {
+        uint16_t g;
+        if (mt_rd_u16(&r, &g) < 0 || mt_rd_vec(&r, 2, 1, 0xffff, key) < 0) {
+            return 0;
+        }
+        if (g == group) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+/* The extensions of a 1.3 ClientHello: names, ALPN, limits into the connection, the lists
+ * into ch. */
+MT_WUR static int take_extensions(mt_conn *c, client_hello *ch)
+{
+    for (size_t i = 0; i < ch->ext.n; i++) {
+        mt_rd d = ch->ext.data[i];
+        switch (ch->ext.type[i]) {
+        case EXT_SERVER_NAME:
+            GUARD(mt_hs12_take_sni(c, d));
+            break;
+        case EXT_SUPPORTED_GROUPS:
+            GUARD(mt_rd_vec(&d, 2, 2, 0xfffe, &ch->groups));
+            GUARD(mt_rd_end(&d));
+            ENSURE(mt_rd_left(&ch->groups) % 2 == 0, DECODE);
+            ch->have_groups = 1;
+            break;
+        case EXT_SIGNATURE_ALGORITHMS:
+            GUARD(mt_rd_vec(&d, 2, 2, 0xfffe, &ch->sigalgs));
+            GUARD(mt_rd_end(&d));
+            ENSURE(mt_rd_left(&ch->sigalgs) % 2 == 0, DECODE);
+            ch->have_sigalgs = 1;
+            break;
+        case EXT_KEY_SHARE:
+            GUARD(mt_rd_vec16(&d, &ch->shares));
+            GUARD(mt_rd_end(&d));
+            ch->have_shares = 1;
+            break;
+        case EXT_COOKIE:
+            GUARD(mt_rd_vec(&d, 2, 1, 0xffff, &ch->cookie));
+            GUARD(mt_rd_end(&d));
+            ch->have_cookie = 1;
+            break;
+        case EXT_ALPN:
+            GUARD(mt_hs12_choose_alpn(c, d));
+            break;
+        case EXT_MAX_FRAGMENT_LENGTH:
+            GUARD(mt_rd_u8(&d, &c->mfl_code));
+            GUARD(mt_rd_end(&d));
+            ENSURE(mt_hs12_mfl_bytes(c->mfl_code) != 0, ILLEGAL_PARAMETER);
+            break;
+        case EXT_RECORD_SIZE_LIMIT:
+            /* RFC 8449 4: the limit counts the inner content type under 1.3 */
+            GUARD(mt_hs12_read_rsl(d, 1, &c->rsl_send));
+            c->client_sent_rsl = 1;
+            break;
+        case EXT_PRE_SHARED_KEY:
+            /* RFC 8446 4.2.11: the last extension; we take no PSK (a full handshake) */
+            ENSURE(i == ch->ext.n - 1, ILLEGAL_PARAMETER);
+            break;
+        default:
+            break; /* unknown, 1.2-only and GREASE extensions are ignored */
+        }
+    }
+    /* RFC 8446 9.2: without a PSK these are mandatory */
+    ENSURE(ch->have_groups && ch->have_shares && ch->have_sigalgs, MISSING_EXTENSION);
+    return check_shares(ch);
+}
+
+/* Suite, certificate and scheme, server preference (RFC 8446 4.1.1). */
+MT_WUR static int choose(mt_conn *c, const client_hello *ch)
+{
+    const mt_config *cfg = c->cfg;
+    const mt_suite *suite = NULL;
+    for (size_t i = 0; i < cfg->nsuites && !suite; i++) {
+        const mt_suite *s = mt_suite_by_id(cfg->suites[i]);
+        if (s && s->kx == MT_KX_TLS13 && mt_hs12_has_u16(ch->suites, s->id)) {
+            suite = s;
+        }
+    }
+    ENSURE(suite, HANDSHAKE_FAILURE);
+    /* RFC 8446 4.1.4: ClientHello2 must still offer the suite of our HelloRetryRequest */
+    ENSURE(!c->hrr || suite == c->suite || mt_hs12_has_u16(ch->suites, c->suite->id),
+           ILLEGAL_PARAMETER);
+    if (!c->hrr) {
+        c->suite = suite;
+    }
+    /* RFC 6066 3: a chain for the name the client asked first; else the first that fits */
+    for (size_t k = 0; k < 2 * cfg->nchains; k++) {
+        const mt_chain *chain = cfg->chains[k % cfg->nchains];
+        int named = chain->leaf && c->sni[0] && mt_x509_check_host(chain->leaf, c->sni, 1);
+        uint16_t scheme;
+        if ((k < cfg->nchains) == named &&
+            (scheme = mt_hs13_choose_scheme(cfg, chain->key, ch->sigalgs)) != 0) {
+            c->chain = chain;
+            c->sigalg = scheme;
+            return 0;
+        }
+    }
+    return -MT_E_HANDSHAKE_FAILURE;
+}
+
+/* ServerHello or HelloRetryRequest (RFC 8446 4.1.3, 4.1.4). */
+MT_WUR static int send_server_hello(mt_conn *c, int retry)
+{
+    mt_wr w;
+    mt_wr_init_growable(&w, MT_HS_MAX);
+    int rc = 0;
+    BAIL(rc, mt_wr_u16(&w, MT_TLS12));
+    BAIL(rc, mt_wr_bytes(&w, retry ? mt_hs13_hrr_random : c->srand, 32));
+    BAIL(rc, mt_wr_u8(&w, (uint8_t)c->sid13_len));
+    BAIL(rc, mt_wr_bytes(&w, c->sid13, c->sid13_len));
+    BAIL(rc, mt_wr_u16(&w, c->suite->id));
+    BAIL(rc, mt_wr_u8(&w, 0));
+    BAIL(rc, mt_wr_open(&w, 2));
+    BAIL(rc, mt_wr_u16(&w, EXT_SUPPORTED_VERSIONS));
+    BAIL(rc, mt_wr_u16(&w, 2));
+    BAIL(rc, mt_wr_u16(&w, MT_TLS13));
+    BAIL(rc, mt_wr_u16(&w, EXT_KEY_SHARE));
+    BAIL(rc, mt_wr_open(&w, 2));
+    BAIL(rc, mt_wr_u16(&w, c->share_group));
+    if (!retry) {
+        const uint8_t *pub;
+        size_t n;
+        mt_hs13_share_pub(c, &pub, &n);
+        BAIL(rc, mt_wr_u16(&w, (uint16_t)n));
+        BAIL(rc, mt_wr_bytes(&w, pub, n));
+    }
+    BAIL(rc, mt_wr_close(&w));
+    if (retry) {
+        BAIL(rc, mt_wr_u16(&w, EXT_COOKIE));
+        BAIL(rc, mt_wr_u16(&w, (uint16_t)(2 + c->cookie_len)));
+        BAIL(rc, mt_wr_u16(&w, (uint16_t)c->cookie_len));
+        BAIL(rc, mt_wr_bytes(&w, c->cookie, c->cookie_len));
+    }
+    BAIL(rc, mt_wr_close(&w));
+    BAIL(rc, mt_wr_finish(&w));
+    BAIL(rc, mt_conn_send_hs(c, HT_SERVER_HELLO, w.p, w.len));
+out:
+    mt_wr_free(&w);
+    return rc;
+}
+
+/* EncryptedExtensions (RFC 8446 4.3.1): what was negotiated outside the key exchange. */
+MT_WUR static int send_encrypted_extensions(mt_conn *c)
+{
+    mt_wr w;
+    mt_wr_init_growable(&w, MT_HS_MAX);
+    int rc = 0;
+    BAIL(rc, mt_wr_open(&w, 2));
+    if (c->client_sent_sni) {
+        BAIL(rc, mt_wr_u16(&w, EXT_SERVER_NAME));
+        BAIL(rc, mt_wr_u16(&w, 0));
+    }
+    if (c->alpn[0] && c->client_sent_alpn) {
+        size_t n = strlen(c->alpn);
+        BAIL(rc, mt_wr_u16(&w, EXT_ALPN));
+        BAIL(rc, mt_wr_u16(&w, (uint16_t)(n + 3)));
+        BAIL(rc, mt_wr_u16(&w, (uint16_t)(n + 1)));
+        BAIL(rc, mt_wr_u8(&w, (uint8_t)n));
+        BAIL(rc, mt_wr_bytes(&w, c->alpn, n));
+    }
+    if (c->mfl_code) {
+        BAIL(rc, mt_wr_u16(&w, EXT_MAX_FRAGMENT_LENGTH));
+        BAIL(rc, mt_wr_u16(&w, 1));
+        BAIL(rc, mt_wr_u8(&w, c->mfl_code));
+    }
+    if (c->client_sent_rsl) {
+        /* RFC 8449 4: ours, counting the content type byte (2^14 + 1 when none is set) */
+        uint16_t ours = c->cfg->record_size_limit;
+        BAIL(rc, mt_wr_u16(&w, EXT_RECORD_SIZE_LIMIT));
+        BAIL(rc, mt_wr_u16(&w, 2));
+        BAIL(rc, mt_wr_u16(&w, (uint16_t)((ours ? ours : MT_REC_MAX_PLAIN) + 1)));
+    }
+    BAIL(rc, mt_wr_close(&w));
+    BAIL(rc, mt_wr_finish(&w));
+    BAIL(rc, mt_conn_send_hs(c, HT_ENCRYPTED_EXTENSIONS, w.p, w.len));
+out:
+    mt_wr_free(&w);
+    return rc;
+}
+
+/* CertificateRequest (RFC 8446 4.3.2): empty context, our 1.3 schemes, the CA names. */
+MT_WUR static int send_certificate_request(mt_conn *c)
+{
+    const mt_config *cfg = c->cfg;
+    mt_wr w;
+    mt_wr_init_growable(&w, MT_HS_MAX);
+    int rc = 0;
+    BAIL(rc, mt_wr_u8(&w, 0));
+    BAIL(rc, mt_wr_open(&w, 2));
+    BAIL(rc, mt_wr_u16(&w, EXT_SIGNATURE_ALGORITHMS));
+    BAIL(rc, mt_wr_open(&w, 2));
+    BAIL(rc, mt_wr_open(&w, 2));
+    for (size_t i = 0; i < cfg->nsigalgs; i++) {
+        uint16_t a = cfg->sigalgs[i];
+        /* the schemes a 1.3 CertificateVerify may use (no PKCS#1 v1.5, no SHA-1) */
+        if ((a >= 0x0403 && (a & 0xff) == 3 && a <= 0x0603) || (a >= 0x0804 && a <= 0x0808)) {
+            BAIL(rc, mt_wr_u16(&w, a));
+        }
+    }
+    BAIL(rc, mt_wr_close(&w));
+    BAIL(rc, mt_wr_close(&w));
+    if (cfg->ca_names_len) {
+        BAIL(rc, mt_wr_u16(&w, EXT_CERT_AUTHORITIES));
+        BAIL(rc, mt_wr_open(&w, 2));
+        BAIL(rc, mt_wr_open(&w, 2));
+        BAIL(rc, mt_wr_bytes(&w, cfg->ca_names, cfg->ca_names_len));
+        BAIL(rc, mt_wr_close(&w));
+        BAIL(rc, mt_wr_close(&w));
+    }
+    BAIL(rc, mt_wr_close(&w));
+    BAIL(rc, mt_wr_finish(&w));
+    BAIL(rc, mt_conn_send_hs(c, HT_CERTIFICATE_REQUEST, w.p, w.len));
+    c->cert_requested = 1;
+out:
+    mt_wr_free(&w);
+    return rc;
+}
+
+/* ServerHello through Finished, then the application keys for writing. */
+MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len)
+{
+    uint8_t dhe[MT_KS13_MAX_DHE];
+    size_t dn = 0;
+    int rc = 0;
+    BAIL(rc, mt_hs13_share_generate(c, c->share_group));
+    BAIL(rc, mt_rng_bytes(c->srand, 32));
+    c->group = c->share_group;
+    BAIL(rc, send_server_hello(c, 0));
+    /* the peer's share is checked by the derivation, which wipes ours */
+    BAIL(rc, mt_hs13_share_derive(c, share, share_len, dhe, &dn));
+    if (c->compat && !c->hrr) {
+        BAIL(rc, mt_conn_send_ccs(c)); /* RFC 8446 D.4 */
+    }
+    BAIL(rc, mt_hs13_handshake_secrets(c, dhe, dn));
+    BAIL(rc, mt_hs13_set_wr(c, c->s_hs));
+    BAIL(rc, mt_hs13_set_rd(c, c->c_hs));
+    BAIL(rc, send_encrypted_extensions(c));
+    if (c->cfg->client_auth != MT_CLIENT_AUTH_NONE) {
+        BAIL(rc, send_certificate_request(c));
+    }
+    BAIL(rc, mt_hs13_send_certificate(c, NULL, 0, c->chain));
+    BAIL(rc, mt_hs13_send_certificate_verify(c, c->chain->key, c->sigalg));
+    BAIL(rc, mt_hs13_send_finished(c));
+    BAIL(rc, mt_hs13_app_secrets(c));
+    BAIL(rc, mt_hs13_set_wr(c, c->s_ap));
+    c->hs = c->cert_requested ? MT_HS13_S_WAIT_CERT : MT_HS13_S_WAIT_FIN;
+out:
+    mt_wipe(dhe, sizeof(dhe));
+    mt_kex_wipe(&c->kex);
+    mt_dh_wipe(&c->dh);
+    return rc;
+}
+
+/* Processed again after a decision (MT_DECIDE_SELECT) like the 1.2 one: nothing changes
+ * before the transcript takes the message. */
+int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
+{
+    client_hello ch;
+    GUARD(parse_client_hello(body, len, &ch));
+    /* RFC 8446 4.1.2: legacy_compression_methods is exactly one null byte */
+    uint8_t comp;
+    mt_rd cm = ch.comps;
+    ENSURE(mt_rd_left(&cm) == 1 && mt_rd_u8(&cm, &comp) == 0 && comp == 0, ILLEGAL_PARAMETER);
+    GUARD(take_extensions(c, &ch));
+    mt_hs12_limit_records(c);
+    if (c->client_sent_rsl) {
+        /* our limit counts the content type too: one byte less of plaintext */
+        uint16_t ours = c->cfg->record_size_limit;
+        c->rsl_recv = ours && ours < MT_REC_MAX_PLAIN ? ours : 0;
+    }
+    size_t sn = mt_rd_left(&ch.sid);
+    GUARD(mt_rd_copy(&ch.sid, c->sid13, sn));
+    c->sid13_len = sn;
+    c->compat = sn > 0;
+    memcpy(c->crand, ch.random, 32);
+    GUARD(choose(c, &ch));
+    c->tls13 = 1;
+    c->version = MT_TLS13;
+    c->th_keep = 0;
+    mt_wr_free(&c->th_raw);
+    mt_conn_transcript(c, raw, 4 + len);
+    /* the group: ours first among those the client sent a share for */
+    mt_rd share;
+    for (size_t i = 0; i < c->cfg->ngroups; i++) {
+        uint16_t g = c->cfg->groups[i];
+        if (mt_hs13_group_ok(g) && find_share(&ch, g, &share)) {
+            c->share_group = g;
+            size_t n = mt_rd_left(&share);
+            const uint8_t *p;
+            GUARD(mt_rd_borrow(&share, n, &p));
+            return send_flight(c, p, n);
+        }
+    }
+    /* else one of ours it supports: HelloRetryRequest (RFC 8446 4.1.4) */
+    for (size_t i = 0; i < c->cfg->ngroups; i++) {
+        uint16_t g = c->cfg->groups[i];
+        if (mt_hs13_group_ok(g) && mt_hs12_has_u16(ch.groups, g)) {
+            c->share_group = g;
+            c->hrr = 1;
+            c->cookie_len = 32;
+            GUARD(mt_rng_bytes(c->cookie, 32));
+            mt_hs13_th_hrr(c);
+            GUARD(send_server_hello(c, 1));
+            if (c->compat) {
+                GUARD(mt_conn_send_ccs(c)); /* RFC 8446 D.4 */
+            }
+            c->hs = MT_HS13_S_WAIT_CH2;
+            return 0;
+        }
+    }
+    return -MT_E_HANDSHAKE_FAILURE;
+}
+
+/* ClientHello2 (RFC 8446 4.1.2): the same hello with one share, of the group we asked, and our
+ * cookie. */
+MT_WUR static int on_client_hello2(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
+{
+    client_hello ch;
+    GUARD(parse_client_hello(body, len, &ch));
+    uint8_t comp;
+    mt_rd cm = ch.comps;
+    ENSURE(mt_rd_left(&cm) == 1 && mt_rd_u8(&cm, &comp) == 0 && comp == 0, ILLEGAL_PARAMETER);
+    int v13;
+    GUARD(mt_hs13_server_version(c, &ch.ext, &v13));
+    ENSURE(v13, ILLEGAL_PARAMETER);
+    char sni[sizeof(c->sni)];
+    memcpy(sni, c->sni, sizeof(sni));
+    GUARD(take_extensions(c, &ch));
+    ENSURE(strcmp(sni, c->sni) == 0, ILLEGAL_PARAMETER);
+    mt_rd sid = ch.sid;
+    const uint8_t *p;
+    size_t sn = mt_rd_left(&sid);
+    GUARD(mt_rd_borrow(&sid, sn, &p));
+    ENSURE(sn == c->sid13_len && mt_ct_eq(p, c->sid13, sn) && mt_ct_eq(ch.random, c->crand, 32),
+           ILLEGAL_PARAMETER);
+    ENSURE(ch.have_cookie, MISSING_EXTENSION);
+    mt_rd ck = ch.cookie;
+    size_t kn = mt_rd_left(&ck);
+    GUARD(mt_rd_borrow(&ck, kn, &p));
+    ENSURE(kn == c->cookie_len && mt_ct_eq(p, c->cookie, kn), ILLEGAL_PARAMETER);
+    /* exactly one share, for the group we asked */
+    mt_rd share, all = ch.shares;
+    uint16_t g;
+    GUARD(mt_rd_u16(&all, &g));
+    GUARD(mt_rd_vec(&all, 2, 1, 0xffff, &share));
+    ENSURE(g == c->share_group && mt_rd_left(&all) == 0, ILLEGAL_PARAMETER);
+    GUARD(choose(c, &ch));
+    mt_conn_transcript(c, raw, 4 + len);
+    size_t n = mt_rd_left(&share);
+    GUARD(mt_rd_borrow(&share, n, &p));
+    return send_flight(c, p, n);
+}
+
+MT_WUR static int on_client_certificate(mt_conn *c, const uint8_t *body, size_t len)
+{
+    GUARD(mt_hs13_take_certificate(c, body, len, NULL, 0));
+    if (c->npeer == 0) {
+        /* RFC 8446 4.4.2.4: certificate_required when one was required */
+        ENSURE(c->cfg->client_auth == MT_CLIENT_AUTH_OPTIONAL, CERTIFICATE_REQUIRED);
+        c->hs = MT_HS13_S_WAIT_FIN;
+        return 0;
+    }
+    c->hs = MT_HS13_S_WAIT_CV;
+    if (c->cfg->verify_peer) {
+        c->decision = MT_DECIDE_VERIFY;
+    } else {
+        c->chain_ok = 1;
+    }
+    return 0;
+}
+
+MT_WUR static int on_client_finished(mt_conn *c, const uint8_t *body, size_t len,
+                                     const uint8_t *raw)
+{
+    GUARD(mt_hs13_check_finished(c, body, len, raw));
+    /* a certificate the client sent was accepted and proved */
+    ENSURE(c->npeer == 0 || (c->chain_ok && c->cv_ok), INTERNAL);
+    uint8_t th[MT_KS13_MAX_HASH];
+    size_t tl = mt_hs13_th(c, th);
+    GUARD(mt_ks13_derive(&c->ks, MT_KS13_RES_MASTER, th, tl, c->res_master));
+    GUARD(mt_hs13_set_rd(c, c->c_ap));
+    mt_hs13_done(c);
+    return 0;
+}
+
+int mt_hs13_server_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len,
+                           const uint8_t *raw)
+{
+    (void)type;
+    switch (c->hs) {
+    case MT_HS13_S_WAIT_CH2:
+        return on_client_hello2(c, body, len, raw);
+    case MT_HS13_S_WAIT_CERT:
+        return on_client_certificate(c, body, len);
+    case MT_HS13_S_WAIT_CV:
+        GUARD(mt_hs13_check_certificate_verify(c, body, len, raw));
+        c->cv_ok = 1;
+        c->hs = MT_HS13_S_WAIT_FIN;
+        return 0;
+    case MT_HS13_S_WAIT_FIN:
+        return on_client_finished(c, body, len, raw);
+    default:
+        return -MT_E_UNEXPECTED_MESSAGE;
+    }
+}
