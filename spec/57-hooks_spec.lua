@@ -258,9 +258,11 @@ describe("groups by name", function()
          san = { "DNS:a.example" } })
       for _, g in ipairs { "ffdhe2048", "ffdhe3072", "x448", "secp521r1" } do
          local sctx = server_ctx { certificate = pem, key = rsa:pem(), groups = { g },
+            max_version = "tls1.2",
             ciphers = { g:find("ffdhe") and "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"
                or "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256" } }
-         local c = assert(connect(client_ctx(pem, { groups = { g } }), sctx, "a.example"))
+         local c = assert(connect(client_ctx(pem, { groups = { g }, max_version = "tls1.2" }),
+            sctx, "a.example"))
          assert.equal(g, c.conn:info().group)
       end
       assert.has_error(function() tls.context { mode = "client", groups = { "ffdhe1024" } } end,

@@ -58,6 +58,7 @@ describe("session:encode / moontls.session.decode", function()
          local sctx = assert(tls.context { mode = "server", certificate = certs[kind].certificate,
             key = certs[kind].key, ciphers = { suite }, alpn = { "h2" } })
          local cctx = assert(tls.context { mode = "client", cafile = certs[kind].certificate,
+            max_version = "tls1.2",
             ciphers = { suite }, alpn = { "h2" } })
          local c = handshake(cctx, sctx)
          local s = assert(c.conn:session())
@@ -80,7 +81,8 @@ describe("session:encode / moontls.session.decode", function()
    describe("bad input", function()
       local sctx = assert(tls.context { mode = "server", certificate = certs.ec.certificate,
          key = certs.ec.key })
-      local cctx = assert(tls.context { mode = "client", cafile = certs.ec.certificate })
+      local cctx = assert(tls.context { mode = "client", cafile = certs.ec.certificate,
+         max_version = "tls1.2" })
       local s = assert(handshake(cctx, sctx).conn:session())
       local plain, sealed = s:encode(), s:encode(KEY)
 
@@ -147,7 +149,8 @@ describe("session:encode / moontls.session.decode", function()
       sctx.session_key = KEY
       sctx.record_session = function(id, s) store[id] = s:encode(KEY) end
       sctx.lookup_session = function(id) return store[id] end
-      local cctx = assert(tls.context { mode = "client", cafile = certs.ec.certificate })
+      local cctx = assert(tls.context { mode = "client", cafile = certs.ec.certificate,
+         max_version = "tls1.2" })
       local c = handshake(cctx, sctx)
       local c2 = handshake(cctx, sctx, c.conn:session())
       assert.is_true(c2.conn:info().resumed)
