@@ -174,6 +174,40 @@ describe("TLS 1.3 moontls client", function()
       assert.equals("TLSv1.3", info3.version)
    end)
 
+   it("updates keys both ways with openssl s_server (its K and k, our key_update)", function()
+      local srv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key,
+         args = { "-tls1_3" } }
+      local ctx = assert(tls.context { cafile = pki.cafile })
+      local f = assert(tls.connect("127.0.0.1", srv.port, { context = ctx,
+         server_name = "localhost", timeout = 5 }))
+      -- s_server's "K": a KeyUpdate asking us to update too; "k": one that does not
+      -- (a command is a line of its own: one read of s_server's stdin)
+      for i, cmd in ipairs { "K", "k", "K" } do
+         srv.write(cmd .. "\n")
+         require("socket").sleep(0.3)
+         srv.write("line " .. i .. "\n")
+         assert.equals("line " .. i, f:receive("*l"))
+      end
+      -- ours: one asking s_server to update, one not; data still flows both ways
+      for i, request in ipairs { true, false } do
+         assert(f.conn:key_update(request))
+         assert(f:send("ours " .. i .. "\n"))
+         srv.write("back " .. i .. "\n")
+         assert.equals("back " .. i, f:receive("*l"))
+      end
+      f:close()
+      local log
+      for _ = 1, 50 do
+         log = srv.log()
+         if log:find("ours 2", 1, true) then break end
+         require("socket").sleep(0.05)
+      end
+      srv.stop()
+      assert.truthy(log:find("ours 1", 1, true), log)
+      -- s_server read what we sent under our updated keys
+      assert.truthy(log:find("ours 2", 1, true), log)
+   end)
+
    it("falls back to TLS 1.2 with 1.2-only openssl s_server and gnutls-serv", function()
       -- the same ClientHello, offering 1.3 and 1.2 (the downgrade sentinel: test_engine13.c)
       local srv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key, www = true,
