@@ -707,7 +707,10 @@ int mt_conn_resume(mt_conn *c, const mt_session *s)
 {
     ENSURE(!c->server && !c->established && c->hs == MT_HS_C_WAIT_SH && c->out_sent == 0 && !c->err,
            INVALID_ARG);
-    ENSURE(s->sid_len > 0 && s->sid_len <= sizeof(s->sid), INVALID_ARG);
+    /* a 1.2 session by its id, a 1.3 one by its ticket */
+    ENSURE(s->version == MT_TLS13 ? s->ticket_len > 0 && s->ticket_len <= sizeof(s->ticket)
+                                  : s->sid_len > 0 && s->sid_len <= sizeof(s->sid),
+           INVALID_ARG);
     /* nothing left yet: start over with a ClientHello that offers the session */
     mt_wr_reset(&c->out);
     sha256_init(&c->th256);
@@ -719,6 +722,12 @@ int mt_conn_resume(mt_conn *c, const mt_session *s)
 int mt_conn_session(const mt_conn *c, mt_session *out)
 {
     ENSURE(c->hs == MT_HS_CONNECTED, INVALID_ARG);
+    if (c->tls13) {
+        /* RFC 8446 4.6.1: a 1.3 session is the server's last NewSessionTicket */
+        ENSURE(!c->server && c->have_ticket, INVALID_ARG);
+        *out = c->ticket;
+        return 0;
+    }
     return mt_conn_session_state(c, out);
 }
 

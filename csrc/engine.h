@@ -214,8 +214,10 @@ size_t mt_conn_peer_chain(const mt_conn *c, size_t i, const uint8_t **der, size_
  * rebuilt). Errors: -MT_E_INVALID_ARG (server, or output already taken). */
 MT_WUR int mt_conn_resume(mt_conn *c, const mt_session *s);
 
-/* The session of a connected connection, for a later mt_conn_resume. Errors:
- * -MT_E_INVALID_ARG before the handshake ends or when the server gave no session id. */
+/* The session of a connected connection, for a later mt_conn_resume. Under TLS 1.3 (client
+ * only) the last NewSessionTicket the server sent, which may come after the handshake.
+ * Errors: -MT_E_INVALID_ARG before the handshake ends or when the server gave no session id
+ * (1.3: no ticket yet). */
 MT_WUR int mt_conn_session(const mt_conn *c, mt_session *out);
 
 /* SSLKEYLOGFILE lines for this connection (NSS key log format), NUL-terminated, into buf of

@@ -151,7 +151,11 @@ struct mt_conn {
     uint8_t c_ap0[MT_KS13_MAX_HASH], s_ap0[MT_KS13_MAX_HASH]; /* for the key log */
     uint8_t c_ap[MT_KS13_MAX_HASH], s_ap[MT_KS13_MAX_HASH];   /* current (KeyUpdate) */
     uint8_t exp_master[MT_KS13_MAX_HASH], res_master[MT_KS13_MAX_HASH];
-    int ccs13; /* dummy ChangeCipherSpec records dropped */
+    int ccs13;                     /* dummy ChangeCipherSpec records dropped */
+    int psk_offered;               /* client: our hello offers resume's ticket (pre_shared_key) */
+    uint8_t psk[MT_KS13_MAX_HASH]; /* the resumption PSK in use (resumed 1.3) */
+    mt_session ticket;             /* client: the last NewSessionTicket, as a session */
+    int have_ticket;
 
     struct sha256_ctx th256;
     struct sha512_ctx th384;

@@ -18,7 +18,7 @@ int mt_hs12_build_client_hello(mt_conn *c, mt_wr *w)
     GUARD(mt_wr_bytes(w, c->crand, 32));
     /* RFC 5246 7.4.1.2: the id of a session to resume, or empty (always in a renegotiation);
      * RFC 8446 D.4: offering 1.3 without one, 32 random bytes (middlebox compatibility) */
-    size_t sid_len = c->established ? 0 : c->resume.sid_len;
+    size_t sid_len = c->established || c->resume.version == MT_TLS13 ? 0 : c->resume.sid_len;
     const uint8_t *sid = c->resume.sid;
     if (c->offer13 && sid_len == 0) {
         sid_len = c->sid13_len;
@@ -89,10 +89,11 @@ int mt_hs12_build_client_hello(mt_conn *c, mt_wr *w)
         GUARD(mt_wr_u8(w, cfg->max_fragment_length));
     }
     if (cfg->record_size_limit) {
-        /* RFC 8449 4: the largest record plaintext we take */
+        /* RFC 8449 4: the largest record plaintext we take; offering 1.3, one more for the
+         * content type byte TLS 1.3 counts (a 1.2 server may then send that much) */
         GUARD(mt_wr_u16(w, EXT_RECORD_SIZE_LIMIT));
         GUARD(mt_wr_u16(w, 2));
-        GUARD(mt_wr_u16(w, cfg->record_size_limit));
+        GUARD(mt_wr_u16(w, (uint16_t)(cfg->record_size_limit + (c->offer13 ? 1 : 0))));
     }
     if (mt_hs12_offer_etm(cfg)) {
         /* RFC 7366 2: empty extension_data, offered along with CBC suites */
@@ -126,6 +127,9 @@ int mt_hs12_client_start(mt_conn *c)
     mt_wr w;
     mt_wr_init_growable(&w, MT_HS_MAX);
     int rc = mt_hs12_build_client_hello(c, &w);
+    if (rc == 0) {
+        rc = mt_hs13_client_binder(c, &w);
+    }
     if (rc == 0) {
         rc = mt_conn_send_hs(c, HT_CLIENT_HELLO, w.p, w.len);
     }
@@ -290,9 +294,10 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
         case EXT_RECORD_SIZE_LIMIT:
             ENSURE(c->cfg->record_size_limit, UNSUPPORTED_EXTENSION);
             GUARD(mt_hs12_read_rsl(d, 0, &c->rsl_send));
-            /* our own limit holds from now on: the server knows it */
-            c->rsl_recv =
-                c->cfg->record_size_limit < MT_REC_MAX_PLAIN ? c->cfg->record_size_limit : 0;
+            /* our own limit (as announced) holds from now on: the server knows it */
+            c->rsl_recv = c->cfg->record_size_limit + (size_t)c->offer13 < MT_REC_MAX_PLAIN
+                              ? c->cfg->record_size_limit + (size_t)c->offer13
+                              : 0;
             break;
         default:
             /* RFC 5246 7.4.1.4: an extension we did not offer */

@@ -31,6 +31,7 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "ct.h"
 #include "err.h"
@@ -156,11 +157,36 @@ int mt_hs13_handshake_secrets(mt_conn *c, const uint8_t *dhe, size_t n)
     ENSURE(h != NULL, INTERNAL);
     c->hlen = h->digest_size;
     GUARD(mt_ks13_init(&c->ks, h));
-    GUARD(mt_ks13_early(&c->ks, NULL, 0));
+    /* RFC 8446 7.1: the resumption PSK when resuming, else zeros */
+    GUARD(mt_ks13_early(&c->ks, c->resumed ? c->psk : NULL, c->resumed ? c->hlen : 0));
     GUARD(mt_ks13_handshake(&c->ks, dhe, n));
     size_t tl = mt_hs13_th(c, th);
     GUARD(mt_ks13_derive(&c->ks, MT_KS13_C_HS_TRAFFIC, th, tl, c->c_hs));
     return mt_ks13_derive(&c->ks, MT_KS13_S_HS_TRAFFIC, th, tl, c->s_hs);
+}
+
+int mt_hs13_binder(const mt_conn *c, const struct nettle_hash *h, const uint8_t *psk,
+                   const uint8_t *partial, size_t n, uint8_t *out)
+{
+    mt_ks13 ks;
+    uint8_t bk[MT_KS13_MAX_HASH], th[MT_KS13_MAX_HASH];
+    ENSURE(h == &nettle_sha256 || h == &nettle_sha384, INTERNAL);
+    if (h == &nettle_sha256) {
+        struct sha256_ctx t = c->th256;
+        sha256_update(&t, n, partial);
+        sha256_digest(&t, SHA256_DIGEST_SIZE, th);
+    } else {
+        struct sha512_ctx t = c->th384;
+        sha384_update(&t, n, partial);
+        sha384_digest(&t, SHA384_DIGEST_SIZE, th);
+    }
+    int rc = mt_ks13_init(&ks, h);
+    rc = rc < 0 ? rc : mt_ks13_early(&ks, psk, h->digest_size);
+    rc = rc < 0 ? rc : mt_ks13_binder_key(&ks, 1, bk);
+    rc = rc < 0 ? rc : mt_ks13_finished(h, bk, h->digest_size, th, h->digest_size, out);
+    mt_ks13_wipe(&ks);
+    mt_wipe(bk, sizeof(bk));
+    return rc;
 }
 
 int mt_hs13_app_secrets(mt_conn *c)
@@ -405,8 +431,9 @@ MT_WUR static int on_key_update(mt_conn *c, const uint8_t *body, size_t len)
     return 0;
 }
 
-/* NewSessionTicket (RFC 8446 4.6.1): checked and set aside (no resumption yet). */
-MT_WUR static int on_new_session_ticket(const mt_conn *c, const uint8_t *body, size_t len)
+/* NewSessionTicket (RFC 8446 4.6.1): the ticket and its PSK become the session that
+ * mt_conn_session gives (the last one wins; one too long for a session is dropped). */
+MT_WUR static int on_new_session_ticket(mt_conn *c, const uint8_t *body, size_t len)
 {
     mt_rd r, nonce, ticket;
     uint32_t lifetime, age_add;
@@ -422,7 +449,33 @@ MT_WUR static int on_new_session_ticket(const mt_conn *c, const uint8_t *body, s
     GUARD(mt_rd_end(&r));
     /* RFC 8446 4.6.1: at most seven days */
     ENSURE(lifetime <= 604800, ILLEGAL_PARAMETER);
-    return 0;
+    size_t tn = mt_rd_left(&ticket), nn = mt_rd_left(&nonce);
+    const uint8_t *np;
+    GUARD(mt_rd_borrow(&nonce, nn, &np));
+    if (tn > MT_TICKET_MAX || lifetime == 0) {
+        return 0;
+    }
+    mt_session s;
+    memset(&s, 0, sizeof(s));
+    s.version = MT_TLS13;
+    s.suite = c->suite->id;
+    s.age_add = age_add;
+    s.lifetime = lifetime;
+    s.created = (int64_t)time(NULL);
+    s.ticket_len = (uint16_t)tn;
+    memcpy(s.sni, c->sni, sizeof(s.sni));
+    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+    int rc = mt_rd_copy(&ticket, s.ticket, tn);
+    rc = rc < 0 ? rc
+                : mt_ks13_resumption_psk(mt_ks13_suite_hash(c->suite), c->res_master, c->hlen, np,
+                                         nn, s.master);
+    if (rc == 0) {
+        mt_session_wipe(&c->ticket);
+        c->ticket = s;
+        c->have_ticket = 1;
+    }
+    mt_session_wipe(&s);
+    return rc;
 }
 
 int mt_hs13_post_handshake(mt_conn *c)

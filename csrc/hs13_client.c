@@ -1,5 +1,6 @@
 /* The TLS 1.3 handshake, client role (RFC 8446 4). */
 #include <string.h>
+#include <time.h>
 
 #include "ct.h"
 #include "err.h"
@@ -31,7 +32,13 @@ int mt_hs13_client_prepare(mt_conn *c)
     /* RFC 8446 D.4: a non-empty legacy_session_id asks for middlebox compatibility mode */
     c->sid13_len = 32;
     GUARD(mt_rng_bytes(c->sid13, 32));
-    if (c->resume.sid_len) { /* a 1.2 session offered: its id goes in the hello */
+    /* a 1.3 session is offered by its ticket (RFC 8446 4.2.11), when we still run its suite */
+    const mt_suite *rs = mt_suite_by_id(c->resume.suite);
+    c->psk_offered = c->resume.version == MT_TLS13 && c->resume.ticket_len && rs &&
+                     rs->kx == MT_KX_TLS13 &&
+                     mt_hs12_in_list(c->cfg->suites, c->cfg->nsuites, rs->id);
+    if (c->resume.sid_len && c->resume.version != MT_TLS13) {
+        /* a 1.2 session offered: its id goes in the hello */
         c->sid13_len = c->resume.sid_len;
         memcpy(c->sid13, c->resume.sid, c->sid13_len);
     }
@@ -44,6 +51,33 @@ int mt_hs13_client_prepare(mt_conn *c)
             return mt_hs13_share_generate(c, c->cfg->groups[i]);
         }
     }
+    return 0;
+}
+
+/* psk_key_exchange_modes (psk_dhe_ke only) and pre_shared_key, which must come last
+ * (RFC 8446 4.2.9, 4.2.11), with a zero binder that mt_hs13_client_binder fills in. */
+MT_WUR static int psk_exts(mt_conn *c, mt_wr *w)
+{
+    static const uint8_t modes[] = {0, EXT_PSK_KEX_MODES, 0, 2, 1, 1};
+    const struct nettle_hash *h = mt_ks13_suite_hash(mt_suite_by_id(c->resume.suite));
+    int64_t age = (int64_t)time(NULL) - c->resume.created;
+    uint32_t ms = age > 0 && age < 604800 ? (uint32_t)age * 1000u : 0;
+    GUARD(mt_wr_bytes(w, modes, sizeof(modes)));
+    GUARD(mt_wr_u16(w, EXT_PRE_SHARED_KEY));
+    GUARD(mt_wr_open(w, 2));
+    GUARD(mt_wr_open(w, 2));
+    GUARD(mt_wr_u16(w, c->resume.ticket_len));
+    GUARD(mt_wr_bytes(w, c->resume.ticket, c->resume.ticket_len));
+    /* RFC 8446 4.2.11.1: obfuscated_ticket_age = age in ms + ticket_age_add (mod 2^32) */
+    GUARD(mt_wr_u32(w, ms + c->resume.age_add));
+    GUARD(mt_wr_close(w));
+    GUARD(mt_wr_open(w, 2));
+    GUARD(mt_wr_u8(w, (uint8_t)h->digest_size));
+    for (size_t i = 0; i < h->digest_size; i++) {
+        GUARD(mt_wr_u8(w, 0));
+    }
+    GUARD(mt_wr_close(w));
+    GUARD(mt_wr_close(w));
     return 0;
 }
 
@@ -81,7 +115,31 @@ int mt_hs13_client_hello_exts(mt_conn *c, mt_wr *w)
         GUARD(mt_wr_close(w));
         GUARD(mt_wr_close(w));
     }
+    if (c->psk_offered) {
+        GUARD(psk_exts(c, w));
+    }
     return 0;
+}
+
+int mt_hs13_client_binder(mt_conn *c, mt_wr *body)
+{
+    if (!c->offer13 || !c->psk_offered) {
+        return 0;
+    }
+    const struct nettle_hash *h = mt_ks13_suite_hash(mt_suite_by_id(c->resume.suite));
+    size_t hl = h->digest_size, keep = body->len - hl, partial = keep - 3;
+    uint8_t b[MT_KS13_MAX_HASH];
+    mt_wr m;
+    mt_wr_init_growable(&m, MT_HS_MAX);
+    /* the hello with its header, up to the binders list (its length and the binder's) */
+    int rc = mt_wr_u8(&m, HT_CLIENT_HELLO);
+    rc = rc < 0 ? rc : mt_wr_u24(&m, (uint32_t)body->len);
+    rc = rc < 0 ? rc : mt_wr_bytes(&m, body->p, partial);
+    rc = rc < 0 ? rc : mt_hs13_binder(c, h, c->resume.master, m.p, m.len, b);
+    mt_wr_free(&m);
+    GUARD(rc);
+    mt_wr_truncate(body, keep);
+    return mt_wr_bytes(body, b, hl);
 }
 
 /* Whether our ClientHello carried extension `type` (an answer to anything else is
@@ -101,6 +159,9 @@ static int we_sent(const mt_conn *c, uint16_t type)
         return mt_hs12_offer_etm(c->cfg);
     case EXT_COOKIE:
         return c->cookie_len != 0;
+    case EXT_PRE_SHARED_KEY:
+    case EXT_PSK_KEX_MODES:
+        return c->psk_offered;
     case EXT_SUPPORTED_GROUPS:
     case EXT_EC_POINT_FORMATS:
     case EXT_SIGNATURE_ALGORITHMS:
@@ -201,6 +262,8 @@ MT_WUR static int on_hello_retry_request(mt_conn *c, const server_hello *sh, con
     ENSURE(changed, ILLEGAL_PARAMETER);
     c->suite = s;
     c->hrr = 1;
+    /* RFC 8446 4.1.4: a PSK of another hash than the suite's is left out of ClientHello2 */
+    c->psk_offered &= mt_ks13_suite_hash(mt_suite_by_id(c->resume.suite)) == mt_ks13_suite_hash(s);
     mt_hs13_th_hrr(c);
     mt_conn_transcript(c, raw, 4 + len);
     if (group) {
@@ -213,6 +276,9 @@ MT_WUR static int on_hello_retry_request(mt_conn *c, const server_hello *sh, con
     mt_wr w;
     mt_wr_init_growable(&w, MT_HS_MAX);
     int rc = mt_hs12_build_client_hello(c, &w);
+    if (rc == 0) {
+        rc = mt_hs13_client_binder(c, &w);
+    }
     if (rc == 0) {
         rc = mt_conn_send_hs(c, HT_CLIENT_HELLO, w.p, w.len);
     }
@@ -241,6 +307,18 @@ MT_WUR static int on_server_hello13(mt_conn *c, const server_hello *sh, const ui
             ENSURE(group == c->share_group && group != 0, ILLEGAL_PARAMETER);
             have_share = 1;
             break;
+        case EXT_PRE_SHARED_KEY: {
+            uint16_t sel;
+            ENSURE(c->psk_offered, UNSUPPORTED_EXTENSION);
+            GUARD(mt_rd_u16(&d, &sel));
+            GUARD(mt_rd_end(&d));
+            /* RFC 8446 4.2.11: the identity we sent, under a suite of its hash */
+            ENSURE(sel == 0 &&
+                       mt_ks13_suite_hash(mt_suite_by_id(c->resume.suite)) == mt_ks13_suite_hash(s),
+                   ILLEGAL_PARAMETER);
+            c->resumed = 1;
+            break;
+        }
         default:
             /* pre_shared_key among them: we offered no PSK */
             return misplaced(c, sh->ext.type[i]);
@@ -254,6 +332,12 @@ MT_WUR static int on_server_hello13(mt_conn *c, const server_hello *sh, const ui
     size_t n = mt_rd_left(&share);
     GUARD(mt_rd_borrow(&share, n, &p));
     int rc = mt_hs13_share_derive(c, p, n, dhe, &dn);
+    if (rc == 0 && c->resumed) {
+        /* the server's certificate was checked when the ticket's connection was made */
+        memcpy(c->psk, c->resume.master, sizeof(c->psk));
+        c->chain_ok = c->ske_ok = 1;
+    }
+    mt_session_wipe(&c->resume);
     if (rc == 0) {
         c->suite = s;
         c->group = c->share_group;
@@ -288,13 +372,13 @@ int mt_hs13_client_server_hello(mt_conn *c, const uint8_t *body, size_t len, con
         /* a 1.2 ServerHello (none comes after a HelloRetryRequest) */
         ENSURE(!c->tls13, ILLEGAL_PARAMETER);
         ENSURE(c->cfg->min_version <= MT_TLS12, PROTOCOL_VERSION);
+        /* (offer13 stays set: it says what our hello announced, record_size_limit included) */
         /* RFC 8446 4.1.3: a 1.3 server negotiating less says so in the last eight bytes of its
          * random; that we offered 1.3 means someone removed it from our hello */
         ENSURE(memcmp(sh.random + 24, "DOWNGRD", 7) != 0 ||
                    (sh.random[31] != 0 && sh.random[31] != 1),
                ILLEGAL_PARAMETER);
         mt_hs13_share_wipe(c);
-        c->offer13 = 0;
         return MT_HS13_TLS12;
     }
     uint16_t v;
@@ -354,9 +438,8 @@ MT_WUR static int on_encrypted_extensions(mt_conn *c, const uint8_t *body, size_
             ENSURE(c->cfg->record_size_limit, UNSUPPORTED_EXTENSION);
             /* RFC 8449 4: under 1.3 the limit counts the inner content type byte */
             GUARD(mt_hs12_read_rsl(d, 1, &c->rsl_send));
-            c->rsl_recv = c->cfg->record_size_limit - 1u < MT_REC_MAX_PLAIN
-                              ? c->cfg->record_size_limit - 1u
-                              : 0;
+            c->rsl_recv =
+                c->cfg->record_size_limit < MT_REC_MAX_PLAIN ? c->cfg->record_size_limit : 0;
             break;
         default:
             return misplaced(c, e.type[i]);
@@ -364,7 +447,8 @@ MT_WUR static int on_encrypted_extensions(mt_conn *c, const uint8_t *body, size_
     }
     /* RFC 8449 5: not both */
     ENSURE(!(c->mfl && c->rsl_send), ILLEGAL_PARAMETER);
-    c->hs = MT_HS13_C_WAIT_CERT_CR;
+    /* RFC 8446 2.2: with a PSK, no certificates */
+    c->hs = c->resumed ? MT_HS13_C_WAIT_FIN : MT_HS13_C_WAIT_CERT_CR;
     return 0;
 }
 

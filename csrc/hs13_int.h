@@ -56,6 +56,10 @@ void mt_hs13_th_hrr(mt_conn *c);
 
 /* Handshake Secret from the (EC)DHE secret; c_hs, s_hs from TH(CH..SH). */
 MT_WUR int mt_hs13_handshake_secrets(mt_conn *c, const uint8_t *dhe, size_t n);
+/* The PSK binder of a ClientHello (RFC 8446 4.2.11.2) for `psk` under `h`: over the
+ * transcript so far and `partial`, the hello (with its header) up to its binders list. */
+MT_WUR int mt_hs13_binder(const mt_conn *c, const struct nettle_hash *h, const uint8_t *psk,
+                          const uint8_t *partial, size_t n, uint8_t *out);
 /* Master Secret; c_ap, s_ap, exporter from TH(CH..server Finished). */
 MT_WUR int mt_hs13_app_secrets(mt_conn *c);
 /* Switch reading (after checking that no handshake bytes of the old keys are left: RFC 8446

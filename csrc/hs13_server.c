@@ -1,5 +1,6 @@
 /* The TLS 1.3 handshake, server role (RFC 8446 4). */
 #include <string.h>
+#include <time.h>
 
 #include "ct.h"
 #include "err.h"
@@ -47,6 +48,8 @@ typedef struct client_hello {
     /* from the extensions */
     mt_rd groups, sigalgs, shares, cookie;
     int have_groups, have_sigalgs, have_shares, have_cookie;
+    mt_rd psk_ids, binders, modes; /* pre_shared_key, psk_key_exchange_modes */
+    int have_psk, have_modes;
 } client_hello;
 
 MT_WUR static int parse_client_hello(const uint8_t *body, size_t len, client_hello *ch)
@@ -142,8 +145,17 @@ MT_WUR static int take_extensions(mt_conn *c, client_hello *ch)
             c->client_sent_rsl = 1;
             break;
         case EXT_PRE_SHARED_KEY:
-            /* RFC 8446 4.2.11: the last extension; we take no PSK (a full handshake) */
+            /* RFC 8446 4.2.11: the last extension */
             ENSURE(i == ch->ext.n - 1, ILLEGAL_PARAMETER);
+            GUARD(mt_rd_vec(&d, 2, 7, 0xffff, &ch->psk_ids));
+            GUARD(mt_rd_vec(&d, 2, 33, 0xffff, &ch->binders));
+            GUARD(mt_rd_end(&d));
+            ch->have_psk = 1;
+            break;
+        case EXT_PSK_KEX_MODES:
+            GUARD(mt_rd_vec(&d, 1, 1, 255, &ch->modes));
+            GUARD(mt_rd_end(&d));
+            ch->have_modes = 1;
             break;
         default:
             break; /* unknown, 1.2-only and GREASE extensions are ignored */
@@ -152,6 +164,91 @@ MT_WUR static int take_extensions(mt_conn *c, client_hello *ch)
     /* RFC 8446 9.2: without a PSK these are mandatory */
     ENSURE(ch->have_groups && ch->have_shares && ch->have_sigalgs, MISSING_EXTENSION);
     return check_shares(ch);
+}
+
+/* RFC 8446 4.2.11: resume when the first identity is a ticket of ours for this suite's hash and
+ * server name, with psk_dhe_ke allowed, and its binder checks (constant time; a wrong binder is
+ * decrypt_error). Else a full handshake. Before the hello enters the transcript. */
+MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw, size_t len)
+{
+    uint8_t mode;
+    int dhe_ke = 0;
+    for (mt_rd m = ch->modes; ch->have_modes && mt_rd_u8(&m, &mode) == 0;) {
+        dhe_ke |= mode == 1;
+    }
+    /* RFC 8446 4.2.9: a PSK without psk_key_exchange_modes is missing_extension */
+    ENSURE(!ch->have_psk || ch->have_modes, MISSING_EXTENSION);
+    if (!ch->have_psk || !dhe_ke || !c->cfg->cache) {
+        return 0;
+    }
+    mt_rd ids = ch->psk_ids, id, bs = ch->binders, binder;
+    uint32_t age;
+    const uint8_t *idp, *bp;
+    GUARD(mt_rd_vec(&ids, 2, 1, 0xffff, &id));
+    GUARD(mt_rd_u32(&ids, &age));
+    GUARD(mt_rd_vec(&bs, 1, 32, 255, &binder));
+    size_t idn = mt_rd_left(&id), bn = mt_rd_left(&binder);
+    GUARD(mt_rd_borrow(&id, idn, &idp));
+    GUARD(mt_rd_borrow(&binder, bn, &bp));
+    mt_session s;
+    if (!mt_cache_get(c->cfg->cache, idp, idn, (int64_t)time(NULL), &s)) {
+        return 0;
+    }
+    const mt_suite *ss = mt_suite_by_id(s.suite);
+    const struct nettle_hash *h = mt_ks13_suite_hash(c->suite);
+    int rc = 0;
+    if (s.version == MT_TLS13 && ss && mt_ks13_suite_hash(ss) == h && strcmp(s.sni, c->sni) == 0) {
+        uint8_t want[MT_KS13_MAX_HASH];
+        /* the hello up to its binders list: all but the list's length and contents */
+        size_t partial = 4 + len - 2 - mt_rd_left(&ch->binders);
+        rc = mt_hs13_binder(c, h, s.master, raw, partial, want);
+        if (rc == 0 && !(bn == h->digest_size && mt_ct_eq(want, bp, bn))) {
+            rc = -MT_E_DECRYPT_ERROR;
+        }
+        if (rc == 0) {
+            c->resumed = 1;
+            memcpy(c->psk, s.master, h->digest_size);
+        }
+        mt_wipe(want, sizeof(want));
+    }
+    mt_session_wipe(&s);
+    return rc;
+}
+
+/* Our NewSessionTicket (RFC 8446 4.6.1) after the client's Finished: a random 32-byte ticket
+ * naming the session in our cache (stateful tickets), its PSK from resumption_master_secret. */
+MT_WUR static int send_ticket(mt_conn *c)
+{
+    static const uint8_t nonce[1] = {0};
+    mt_session s;
+    memset(&s, 0, sizeof(s));
+    s.version = MT_TLS13;
+    s.suite = c->suite->id;
+    s.sid_len = 32;
+    s.lifetime = 7200;
+    s.created = (int64_t)time(NULL);
+    memcpy(s.sni, c->sni, sizeof(s.sni));
+    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+    mt_wr w;
+    mt_wr_init_growable(&w, 256);
+    int rc = 0;
+    BAIL(rc, mt_rng_bytes(s.sid, 32));
+    BAIL(rc, mt_rng_bytes((uint8_t *)&s.age_add, sizeof(s.age_add)));
+    BAIL(rc, mt_ks13_resumption_psk(mt_ks13_suite_hash(c->suite), c->res_master, c->hlen, nonce, 1,
+                                    s.master));
+    BAIL(rc, mt_wr_u32(&w, s.lifetime));
+    BAIL(rc, mt_wr_u32(&w, s.age_add));
+    BAIL(rc, mt_wr_u8(&w, 1));
+    BAIL(rc, mt_wr_bytes(&w, nonce, 1));
+    BAIL(rc, mt_wr_u16(&w, 32));
+    BAIL(rc, mt_wr_bytes(&w, s.sid, 32));
+    BAIL(rc, mt_wr_u16(&w, 0));
+    BAIL(rc, mt_conn_send_hs(c, HT_NEW_SESSION_TICKET, w.p, w.len));
+    mt_cache_put(c->cfg->cache, &s, s.created);
+out:
+    mt_wr_free(&w);
+    mt_session_wipe(&s);
+    return rc;
 }
 
 /* Suite, certificate and scheme, server preference (RFC 8446 4.1.1). */
@@ -214,6 +311,12 @@ MT_WUR static int send_server_hello(mt_conn *c, int retry)
         BAIL(rc, mt_wr_bytes(&w, pub, n));
     }
     BAIL(rc, mt_wr_close(&w));
+    if (!retry && c->resumed) {
+        /* RFC 8446 4.2.11: selected_identity, the first */
+        BAIL(rc, mt_wr_u16(&w, EXT_PRE_SHARED_KEY));
+        BAIL(rc, mt_wr_u16(&w, 2));
+        BAIL(rc, mt_wr_u16(&w, 0));
+    }
     if (retry) {
         BAIL(rc, mt_wr_u16(&w, EXT_COOKIE));
         BAIL(rc, mt_wr_u16(&w, (uint16_t)(2 + c->cookie_len)));
@@ -324,11 +427,14 @@ MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len
     BAIL(rc, mt_hs13_set_wr(c, c->s_hs));
     BAIL(rc, mt_hs13_set_rd(c, c->c_hs));
     BAIL(rc, send_encrypted_extensions(c));
-    if (c->cfg->client_auth != MT_CLIENT_AUTH_NONE) {
+    /* RFC 8446 2.2: a resumed handshake authenticates with the PSK, no certificates */
+    if (c->cfg->client_auth != MT_CLIENT_AUTH_NONE && !c->resumed) {
         BAIL(rc, send_certificate_request(c));
     }
-    BAIL(rc, mt_hs13_send_certificate(c, NULL, 0, c->chain));
-    BAIL(rc, mt_hs13_send_certificate_verify(c, c->chain->key, c->sigalg));
+    if (!c->resumed) {
+        BAIL(rc, mt_hs13_send_certificate(c, NULL, 0, c->chain));
+        BAIL(rc, mt_hs13_send_certificate_verify(c, c->chain->key, c->sigalg));
+    }
     BAIL(rc, mt_hs13_send_finished(c));
     BAIL(rc, mt_hs13_app_secrets(c));
     BAIL(rc, mt_hs13_set_wr(c, c->s_ap));
@@ -367,12 +473,13 @@ int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
     c->version = MT_TLS13;
     c->th_keep = 0;
     mt_wr_free(&c->th_raw);
-    mt_conn_transcript(c, raw, 4 + len);
     /* the group: ours first among those the client sent a share for */
     mt_rd share;
     for (size_t i = 0; i < c->cfg->ngroups; i++) {
         uint16_t g = c->cfg->groups[i];
         if (mt_hs13_group_ok(g) && find_share(&ch, g, &share)) {
+            GUARD(try_psk(c, &ch, raw, len));
+            mt_conn_transcript(c, raw, 4 + len);
             c->share_group = g;
             size_t n = mt_rd_left(&share);
             const uint8_t *p;
@@ -380,7 +487,9 @@ int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
             return send_flight(c, p, n);
         }
     }
-    /* else one of ours it supports: HelloRetryRequest (RFC 8446 4.1.4) */
+    /* else one of ours it supports: HelloRetryRequest (RFC 8446 4.1.4); a PSK waits for
+     * ClientHello2 */
+    mt_conn_transcript(c, raw, 4 + len);
     for (size_t i = 0; i < c->cfg->ngroups; i++) {
         uint16_t g = c->cfg->groups[i];
         if (mt_hs13_group_ok(g) && mt_hs12_has_u16(ch.groups, g)) {
@@ -434,6 +543,7 @@ MT_WUR static int on_client_hello2(mt_conn *c, const uint8_t *body, size_t len, 
     GUARD(mt_rd_vec(&all, 2, 1, 0xffff, &share));
     ENSURE(g == c->share_group && mt_rd_left(&all) == 0, ILLEGAL_PARAMETER);
     GUARD(choose(c, &ch));
+    GUARD(try_psk(c, &ch, raw, len));
     mt_conn_transcript(c, raw, 4 + len);
     size_t n = mt_rd_left(&share);
     GUARD(mt_rd_borrow(&share, n, &p));
@@ -468,6 +578,9 @@ MT_WUR static int on_client_finished(mt_conn *c, const uint8_t *body, size_t len
     size_t tl = mt_hs13_th(c, th);
     GUARD(mt_ks13_derive(&c->ks, MT_KS13_RES_MASTER, th, tl, c->res_master));
     GUARD(mt_hs13_set_rd(c, c->c_ap));
+    if (c->cfg->cache) {
+        GUARD(send_ticket(c));
+    }
     mt_hs13_done(c);
     return 0;
 }

@@ -427,6 +427,19 @@ static int file_renegotiate(lua_State *L)
     return 1;
 }
 
+/* key_update([request]) -> true | nil, message, code: TLS 1.3 KeyUpdate (RFC 8446 4.6.3); our
+ * sending keys move on, and with `request` the peer is asked to update its own. */
+static int file_key_update(lua_State *L)
+{
+    file *f = check(L);
+    int rc = mt_conn_key_update(f->conn, lua_toboolean(L, 2));
+    if (rc < 0) {
+        return mt_lua_fail(L, rc);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
 /* f:dirty() -> true when records wait to be sent (LuaSocket's dirty). */
 static int file_dirty(lua_State *L)
 {
@@ -486,6 +499,7 @@ static const luaL_Reg methods[] = {
     {"offer_session", file_offer_session},
     {"closed", file_closed},
     {"renegotiate", file_renegotiate},
+    {"key_update", file_key_update},
     {NULL, NULL},
 };
 

@@ -13,6 +13,9 @@
 
 #include "mt.h"
 
+/* Longest TLS 1.3 ticket a client keeps (OpenSSL's and GnuTLS's are a few hundred bytes). */
+#define MT_TICKET_MAX 1024
+
 typedef struct mt_session {
     uint16_t version;
     uint16_t suite;
@@ -23,6 +26,12 @@ typedef struct mt_session {
     int64_t created; /* Unix seconds */
     char sni[256];
     char alpn[256];
+    /* TLS 1.3 (RFC 8446 4.6.1): master holds the resumption PSK (hash length of the suite);
+     * a client keeps the server's ticket, a server keys its cache with sid (the ticket it
+     * issued) */
+    uint32_t age_add, lifetime;
+    uint16_t ticket_len;
+    uint8_t ticket[MT_TICKET_MAX];
 } mt_session;
 
 /* Wipe a session's secrets (and everything else). */

@@ -31,15 +31,18 @@ end
 local function fetch(port, opts)
    local o = { cafile = pki.cafile }
    for k, v in pairs(opts or {}) do o[k] = v end
-   local ctx = assert(tls.context(o))
+   local session = o.session
+   o.session = nil
+   local ctx = o.ctx or assert(tls.context(o))
    local f, err = tls.connect("127.0.0.1", port, { context = ctx, server_name = "localhost",
-      timeout = 5 })
+      timeout = 5, session = session })
    if not f then return nil, err end
    local info = f:info()
    assert(f:send("GET / HTTP/1.0\r\n\r\n"))
    local body, _, partial = f:receive("*a")
+   local s = f:getsession() -- TLS 1.3: the ticket that came after the handshake
    f:close()
-   return body or partial, info
+   return body or partial, info, s
 end
 
 -- Lines of a key log file, as a set.
@@ -147,6 +150,62 @@ describe("TLS 1.3 moontls client", function()
       helpers.rmtree(dir)
       assert.equals(5, n)
       for l in pairs(ours) do assert.is_true(theirs[l], l) end
+   end)
+
+   it("resumes with the tickets of openssl s_server and gnutls-serv (PSK with ECDHE)", function()
+      local ctx = assert(tls.context { cafile = pki.cafile })
+      local srv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key, www = true,
+         args = { "-tls1_3" } }
+      local page, info, session = fetch(srv.port, { ctx = ctx })
+      assert.is_string(page, info)
+      assert.is_false(info.resumed)
+      assert.is_not_nil(session)
+      local page2, info2 = fetch(srv.port, { ctx = ctx, session = session })
+      srv.stop()
+      assert.is_true(info2.resumed)
+      assert.is_true(peers.parse_openssl_www(page2).reused)
+      local g = peers.gnutls_server { cert = pki.ec.cert, key = pki.ec.key, mode = "http" }
+      page, info, session = fetch(g.port, { ctx = ctx })
+      assert.is_string(page, info)
+      assert.is_not_nil(session)
+      local _, info3 = fetch(g.port, { ctx = ctx, session = session })
+      g.stop()
+      assert.is_true(info3.resumed)
+      assert.equals("TLSv1.3", info3.version)
+   end)
+
+   it("updates keys both ways with openssl s_server (its K and k, our key_update)", function()
+      local srv = peers.openssl_server { cert = pki.ec.cert, key = pki.ec.key,
+         args = { "-tls1_3" } }
+      local ctx = assert(tls.context { cafile = pki.cafile })
+      local f = assert(tls.connect("127.0.0.1", srv.port, { context = ctx,
+         server_name = "localhost", timeout = 5 }))
+      -- s_server's "K": a KeyUpdate asking us to update too; "k": one that does not
+      -- (a command is a line of its own: one read of s_server's stdin)
+      for i, cmd in ipairs { "K", "k", "K" } do
+         srv.write(cmd .. "\n")
+         require("socket").sleep(0.3)
+         srv.write("line " .. i .. "\n")
+         assert.equals("line " .. i, f:receive("*l"))
+      end
+      -- ours: one asking s_server to update, one not; data still flows both ways
+      for i, request in ipairs { true, false } do
+         assert(f.conn:key_update(request))
+         assert(f:send("ours " .. i .. "\n"))
+         srv.write("back " .. i .. "\n")
+         assert.equals("back " .. i, f:receive("*l"))
+      end
+      f:close()
+      local log
+      for _ = 1, 50 do
+         log = srv.log()
+         if log:find("ours 2", 1, true) then break end
+         require("socket").sleep(0.05)
+      end
+      srv.stop()
+      assert.truthy(log:find("ours 1", 1, true), log)
+      -- s_server read what we sent under our updated keys
+      assert.truthy(log:find("ours 2", 1, true), log)
    end)
 
    it("falls back to TLS 1.2 with 1.2-only openssl s_server and gnutls-serv", function()
@@ -265,6 +324,22 @@ describe("TLS 1.3 moontls server", function()
       assert.matches("subject=CN = other.test", other.stdout)
       assert.not_matches("subject=CN = other.test", default.stdout)
       assert.equals("TLSv1.3", other.info.protocol)
+   end)
+
+   it("issues tickets that gnutls-cli --resume and openssl s_client -sess_in resume", function()
+      local srv = server.start(pki.ec.cert, pki.ec.key, { count = 4 })
+      local g = peers.gnutls_client { port = srv.port, args = { "--resume" },
+         cafile = pki.cafile, servername = "localhost", input = ECHO .. "\n", expect = ECHO }
+      assert.is_true(g.info.resumed, g.stdout .. g.stderr)
+      local dir = helpers.tmpdir()
+      local first = peers.openssl_client { port = srv.port, cafile = pki.cafile,
+         args = { "-tls1_3", "-sess_out", dir .. "/sess" }, input = ECHO .. "\n", hold = 1 }
+      assert.matches("Post-Handshake New Session Ticket", first.stdout, 1, true)
+      local again = peers.openssl_client { port = srv.port, cafile = pki.cafile,
+         args = { "-tls1_3", "-sess_in", dir .. "/sess" }, input = ECHO .. "\n", expect = ECHO }
+      helpers.rmtree(dir)
+      srv.stop()
+      assert.is_true(again.info.reused, again.stdout)
    end)
 
    it("writes the key log lines openssl s_client writes", function()

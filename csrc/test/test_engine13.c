@@ -649,12 +649,16 @@ static void records_after_handshake(void)
     setup(&p, &id);
     CHECK_EQ(run(&p), 0);
     for (int i = 0; i < 32; i++) {
-        CHECK_EQ(mt_rec_seal(&p.s->wr, MT_CT_APPLICATION_DATA, 0x0303, NULL, 0, &p.s->out), 0);
+        CHECK_EQ(mt_rec_seal(&p.s->wr, MT_CT_APPLICATION_DATA, 0x0303, (const uint8_t *)"", 0,
+                             &p.s->out),
+                 0);
     }
     CHECK_EQ(pump(p.c, p.s), 0);
     CHECK_EQ(echo(p.s, p.c, 10), 0);
     for (int i = 0; i < 33; i++) {
-        CHECK_EQ(mt_rec_seal(&p.s->wr, MT_CT_APPLICATION_DATA, 0x0303, NULL, 0, &p.s->out), 0);
+        CHECK_EQ(mt_rec_seal(&p.s->wr, MT_CT_APPLICATION_DATA, 0x0303, (const uint8_t *)"", 0,
+                             &p.s->out),
+                 0);
     }
     CHECK_EQ(pump(p.c, p.s), -MT_E_UNEXPECTED_MESSAGE);
     free_pair(&p);
@@ -984,6 +988,266 @@ static void hellos_mangled(void)
     free_id(&id);
 }
 
+/* The client's encrypted second flight ([Certificate CertificateVerify] Finished), decrypted
+ * with its handshake secret; the server has had everything before it. */
+static size_t client_flight(pair *p, uint8_t *msgs, size_t cap)
+{
+    size_t len, used, n = 0;
+    CHECK_EQ(start(p), 0);
+    const uint8_t *q = mt_conn_out(p->c, &len);
+    CHECK_EQ(mt_conn_feed(p->s, q, len, &used), 0);
+    mt_conn_out_done(p->c, len);
+    q = mt_conn_out(p->s, &len);
+    CHECK_EQ(mt_conn_feed(p->c, q, len, &used), 0);
+    mt_conn_out_done(p->s, len);
+    mt_rec_prot rd;
+    memset(&rd, 0, sizeof(rd));
+    CHECK_EQ(mt_ks13_set_prot(&rd, mt_ks13_suite_hash(p->c->suite), p->c->c_hs, p->c->hlen,
+                              p->c->suite->aead),
+             0);
+    q = mt_conn_out(p->c, &len);
+    uint8_t rec[MT_REC_MAX];
+    for (size_t at = 0; at + 5 <= len;) {
+        size_t rl = (size_t)q[at + 3] << 8 | q[at + 4], off, k;
+        uint8_t type = q[at];
+        if (type == MT_CT_APPLICATION_DATA) {
+            memcpy(rec, q + at + 5, rl);
+            CHECK_EQ(mt_rec_open(&rd, &type, 0x0303, rec, rl, &off, &k), 0);
+            CHECK_EQ(type, MT_CT_HANDSHAKE);
+            CHECK(n + k <= cap);
+            memcpy(msgs + n, rec + off, k);
+            n += k;
+        }
+        at += 5 + rl;
+    }
+    mt_conn_out_done(p->c, len);
+    mt_rec_prot_clear(&rd);
+    return n;
+}
+/* Encrypt msgs as the client would and feed them to the server. */
+static int feed_server(pair *p, const uint8_t *msgs, size_t n)
+{
+    mt_rec_prot wr;
+    mt_wr out;
+    memset(&wr, 0, sizeof(wr));
+    mt_wr_init_growable(&out, 1 << 20);
+    CHECK_EQ(mt_ks13_set_prot(&wr, mt_ks13_suite_hash(p->c->suite), p->c->c_hs, p->c->hlen,
+                              p->c->suite->aead),
+             0);
+    for (size_t at = 0; at < n;) {
+        size_t k = n - at < 16384 ? n - at : 16384;
+        CHECK_EQ(mt_rec_seal(&wr, MT_CT_HANDSHAKE, 0x0303, msgs + at, k, &out), 0);
+        at += k;
+    }
+    size_t used;
+    int rc = mt_conn_feed(p->s, out.p, out.len, &used);
+    mt_wr_free(&out);
+    mt_rec_prot_clear(&wr);
+    return rc;
+}
+
+/* The client's second flight rewritten: a bad signature, a bad Finished, a Finished twice,
+ * CertificateVerify left out, an empty Certificate when one is required. */
+static void client_flight_mangled(void)
+{
+    ident sid, cid;
+    make_id(&sid, MT_KEY_EC_P256, 0);
+    make_id(&cid, MT_KEY_ED25519, 0);
+    uint8_t m[8192], x[8192];
+    for (int how = 0; how < 5; how++) {
+        static const int want[] = {-MT_E_DECRYPT_ERROR, -MT_E_DECRYPT_ERROR,
+                                   -MT_E_UNEXPECTED_MESSAGE, -MT_E_UNEXPECTED_MESSAGE,
+                                   -MT_E_CERTIFICATE_REQUIRED};
+        pair p;
+        setup(&p, &sid);
+        p.scfg.client_auth = MT_CLIENT_AUTH_REQUIRE;
+        p.ccfg.chains[0] = &cid.chain;
+        p.ccfg.nchains = 1;
+        size_t n = client_flight(&p, m, sizeof(m)), off[8], len[8], xn = n;
+        CHECK_EQ(split_msgs(m, n, off, len, 8), 3);
+        memcpy(x, m, n);
+        switch (how) {
+        case 0: /* signature */
+            x[off[1] + len[1] - 1] ^= 1;
+            break;
+        case 1: /* Finished */
+            x[off[2] + len[2] - 1] ^= 1;
+            break;
+        case 2: /* Finished twice */
+            memcpy(x + n, m + off[2], len[2]);
+            xn += len[2];
+            break;
+        case 3: /* no CertificateVerify */
+            memcpy(x + off[1], m + off[2], len[2]);
+            xn = off[1] + len[2];
+            break;
+        default: { /* an empty Certificate, then Finished (not what it signed: it fails first) */
+            static const uint8_t empty[] = {11, 0, 0, 4, 0, 0, 0, 0};
+            memcpy(x, empty, sizeof(empty));
+            memcpy(x + sizeof(empty), m + off[2], len[2]);
+            xn = sizeof(empty) + len[2];
+            break;
+        }
+        }
+        int rc = feed_server(&p, x, xn);
+        if (rc != want[how]) {
+            printf("# way %d: %s\n", how, mt_err_name(rc));
+        }
+        CHECK_EQ(rc, want[how]);
+        CHECK(!(mt_conn_status(p.s) & MT_ST_CONNECTED));
+        size_t alen;
+        CHECK(mt_conn_out(p.s, &alen) != NULL && alen > 0);
+        free_pair(&p);
+    }
+    free_id(&sid);
+    free_id(&cid);
+}
+
+/* The ClientHello cut at every length (record and handshake lengths made to agree): refused
+ * with an alert, never a crash or a hang. */
+static void client_hello_cut(void)
+{
+    ident id;
+    make_id(&id, MT_KEY_EC_P256, 0);
+    size_t trials = 0, refused = 0;
+    for (size_t cut = 0;; cut++) {
+        pair p;
+        setup(&p, &id);
+        CHECK_EQ(start(&p), 0);
+        size_t len, used;
+        const uint8_t *q = mt_conn_out(p.c, &len);
+        uint8_t ch[2048];
+        memcpy(ch, q, len);
+        if (cut >= len - 9) {
+            free_pair(&p);
+            break;
+        }
+        ch[3] = (uint8_t)((4 + cut) >> 8);
+        ch[4] = (uint8_t)(4 + cut);
+        ch[6] = 0;
+        ch[7] = (uint8_t)(cut >> 8);
+        ch[8] = (uint8_t)cut;
+        int rc = mt_conn_feed(p.s, ch, 9 + cut, &used);
+        trials++;
+        if (rc < 0) {
+            refused++;
+            size_t alen;
+            CHECK(mt_conn_out(p.s, &alen) != NULL && alen > 0);
+        }
+        free_pair(&p);
+    }
+    printf("# %zu cut ClientHellos, %zu refused\n", trials, refused);
+    CHECK(refused * 10 >= trials * 9);
+    free_id(&id);
+}
+
+/* record_size_limit under 1.3 (RFC 8449 4: the limit counts the content type byte). */
+static void record_size_limit13(void)
+{
+    ident id;
+    make_id(&id, MT_KEY_EC_P256, 0);
+    pair p;
+    setup(&p, &id);
+    p.ccfg.record_size_limit = 513;
+    p.scfg.record_size_limit = 1025;
+    CHECK_EQ(run(&p), 0);
+    mt_conn_info ci, si;
+    mt_conn_get_info(p.c, &ci);
+    mt_conn_get_info(p.s, &si);
+    CHECK_EQ(ci.version, MT_TLS13);
+    CHECK_EQ(ci.recv_limit, 513);
+    CHECK_EQ(si.send_limit, 513);
+    CHECK_EQ(si.recv_limit, 1025);
+    CHECK_EQ(ci.send_limit, 1025);
+    CHECK_EQ(echo(p.s, p.c, 20000), 0);
+    CHECK_EQ(echo(p.c, p.s, 20000), 0);
+    free_pair(&p);
+    /* the same client against a 1.2 server: it announced 514, and takes that much */
+    setup(&p, &id);
+    p.ccfg.record_size_limit = 513;
+    p.scfg.max_version = MT_TLS12;
+    CHECK_EQ(run(&p), 0);
+    mt_conn_get_info(p.c, &ci);
+    CHECK_EQ(ci.version, MT_TLS12);
+    CHECK_EQ(ci.recv_limit, 514);
+    CHECK_EQ(echo(p.s, p.c, 20000), 0);
+    free_pair(&p);
+    free_id(&id);
+}
+
+/* A handshake with the server's cache, then (after data moved the ticket) the client's
+ * session; a second pair resumes it with `cfg` tweaks applied by `hrr`. */
+static int resume_pair(pair *p, ident *id, mt_cache *cache, const mt_session *s, int hrr)
+{
+    setup(p, id);
+    p->scfg.cache = cache;
+    if (hrr) {
+        one_group(&p->scfg, MT_GROUP_SECP384R1);
+    }
+    int rc = start(p);
+    if (rc == 0 && s) {
+        rc = mt_conn_resume(p->c, s);
+    }
+    return rc ? rc : pump(p->c, p->s);
+}
+
+/* PSK resumption (RFC 8446 2.2, 4.2.11, 4.6.1): the server's NewSessionTicket, the client's
+ * session from it, a resumed handshake (psk_dhe_ke, no certificates), with a
+ * HelloRetryRequest too; a wrong binder is decrypt_error; an unknown ticket a full handshake. */
+static void psk_resumption(void)
+{
+    ident id;
+    make_id(&id, MT_KEY_EC_P256, 0);
+    mt_cache *cache;
+    CHECK_EQ(mt_cache_new(10, 600, &cache), 0);
+    pair p;
+    const uint8_t *der;
+    size_t dl;
+    CHECK_EQ(resume_pair(&p, &id, cache, NULL, 0), 0);
+    mt_session s;
+    CHECK_EQ(echo(p.s, p.c, 10), 0);
+    CHECK_EQ(mt_conn_session(p.c, &s), 0);
+    CHECK_EQ(mt_conn_session(p.s, &s), -MT_E_INVALID_ARG);
+    CHECK_EQ(mt_conn_session(p.c, &s), 0);
+    CHECK_EQ(s.version, MT_TLS13);
+    CHECK_EQ(s.ticket_len, 32);
+    CHECK_EQ(mt_cache_count(cache), 1);
+    free_pair(&p);
+    for (int hrr = 0; hrr < 2; hrr++) {
+        CHECK_EQ(resume_pair(&p, &id, cache, &s, hrr), 0);
+        mt_conn_info ci, si;
+        mt_conn_get_info(p.c, &ci);
+        mt_conn_get_info(p.s, &si);
+        CHECK_EQ(ci.version, MT_TLS13);
+        CHECK(ci.resumed && si.resumed);
+        CHECK_EQ(p.c->hrr, hrr);
+        CHECK_EQ(mt_conn_peer_chain(p.c, 99, &der, &dl), 0);
+        CHECK_EQ(echo(p.c, p.s, 3000), 0);
+        CHECK_EQ(echo(p.s, p.c, 3000), 0);
+        free_pair(&p);
+    }
+    /* a session whose PSK is not the server's: the binder fails */
+    mt_session bad = s;
+    bad.master[0] ^= 1;
+    CHECK_EQ(resume_pair(&p, &id, cache, &bad, 0), -MT_E_DECRYPT_ERROR);
+    CHECK_EQ(mt_conn_peer_alert(p.c), MT_ALERT_DECRYPT_ERROR);
+    free_pair(&p);
+    /* a server that does not know the ticket: a full handshake */
+    mt_cache *other;
+    CHECK_EQ(mt_cache_new(10, 600, &other), 0);
+    CHECK_EQ(resume_pair(&p, &id, other, &s, 0), 0);
+    mt_conn_info ci;
+    mt_conn_get_info(p.c, &ci);
+    CHECK(!ci.resumed);
+    CHECK_EQ(mt_conn_peer_chain(p.c, 99, &der, &dl), 1);
+    free_pair(&p);
+    mt_cache_free(other);
+    mt_cache_free(cache);
+    mt_session_wipe(&s);
+    mt_session_wipe(&bad);
+    free_id(&id);
+}
+
 int main(void)
 {
     RUN(basic);
@@ -999,5 +1263,9 @@ int main(void)
     RUN(server_flight_mangled);
     RUN(server_messages_rewritten);
     RUN(hellos_mangled);
+    RUN(client_flight_mangled);
+    RUN(client_hello_cut);
+    RUN(record_size_limit13);
+    RUN(psk_resumption);
     return t_done();
 }
