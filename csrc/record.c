@@ -168,7 +168,9 @@ int mt_rec_seal(mt_rec_prot *p, uint8_t type, uint16_t version, const uint8_t *i
     GUARD(mt_wr_reserve(out, frag, &body));
     if (p->tls13) {
         /* RFC 8446 5.2: TLSInnerPlaintext = content || type (no padding added). */
-        memcpy(body, in, len);
+        if (len) {
+            memcpy(body, in, len); /* in may be NULL for an empty record */
+        }
         body[len] = type;
         int rc =
             mt_aead_seal(a, &p->ctx, nonce, out->p + start, MT_REC_HEADER, body, inner, body, frag);
