@@ -42,7 +42,6 @@ else
    local ssl = require "ssl"
    local sparams = { mode = "server", protocol = "tlsv1_2", certificate = certfile,
       key = keyfile, ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256", curveslist = "X25519:P-256",
-      
       options = { "all", "no_ticket" } }
    local cparams = { mode = "client", protocol = "tlsv1_2", verify = "none",
       ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256", curveslist = "X25519:P-256",

@@ -17,7 +17,11 @@ openssl req -x509 -new -key "$TMP/rsa.key" -subj /CN=localhost -days 2 -out "$TM
 report() { # report NAME PERFDATA TITLE
     {
         echo "# $3"
-        echo "# perf record -e cpu-clock -g; perf report --no-children (self time), top entries"
+        echo "# perf record -e cpu-clock -g; perf report --no-children (self time)"
+        echo "## by library"
+        perf report -i "$2" --stdio --no-children --sort dso -g none 2>/dev/null \
+            | grep -v '^#' | grep -v '^$' | head -10
+        echo "## top functions"
         perf report -i "$2" --stdio --no-children --sort dso,symbol -g none 2>/dev/null \
             | grep -v '^#' | grep -v '^$' | head -40
     } > "$OUT/profile-$1.txt"
@@ -30,6 +34,7 @@ server() { # server NAME CERT KEY SUITE MODE COUNT TITLE
     perf record -q -e cpu-clock -g -o "$TMP/$1.data" -- \
         $LUA bin/moontls server --echo --port 0 --cert "$2" --key "$3" --ciphers "$4" \
         --groups x25519 --quiet --count "$6" > "$TMP/$1.log" 2>&1 &
+    perf_pid=$!
     port=""
     for _ in $(seq 100); do
         port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$TMP/$1.log")
@@ -38,12 +43,11 @@ server() { # server NAME CERT KEY SUITE MODE COUNT TITLE
     done
     if [ "$5" = reuse ]; then
         openssl s_time -connect "127.0.0.1:$port" -reuse -time 2 -tls1_2 > /dev/null
-        # the server stops after --count connections: make up the rest
-        $LUA bench/client_loop.lua "$port" "$6" new "$4" > /dev/null 2>&1 || true
+        kill -INT "$perf_pid" # perf stops the server and writes its data
     else
         $LUA bench/client_loop.lua "$port" "$6" new "$4" > /dev/null
     fi
-    wait
+    wait "$perf_pid" || true
     report "$1" "$TMP/$1.data" "$7"
 }
 
@@ -64,11 +68,14 @@ perf record -q -e cpu-clock -g -o "$TMP/bulk.data" -- \
 report bulk-aes128gcm "$TMP/bulk.data" "bench/bulk.lua moontls aes128gcm 512 (engine pair)"
 
 # idle memory: where the heap goes (valgrind massif, at the peak: 200 idle connections)
-valgrind --tool=massif --massif-out-file="$TMP/massif.out" --threshold=2 \
+valgrind --tool=massif --keep-debuginfo=yes --massif-out-file="$TMP/massif.out" --threshold=2 \
     $LUA bench/idle_conns.lua 200 > "$TMP/idle.txt" 2>&1
 {
     echo "# 200 idle connections in one process (bench/idle_conns.lua 200) under valgrind massif"
     grep -E 'per connection end' "$TMP/idle.txt"
-    ms_print --threshold=2 "$TMP/massif.out" | awk '/^ *n *time/ {n++} n>=2' | head -60
+    echo "# the peak snapshot: allocation sites in core.so (mt_*) and the Lua allocator"
+    ms_print --threshold=1 "$TMP/massif.out" | awk '/^ *n *time/ {n++} n>=2' \
+        | grep -E '^ *n |^-|^[0-9.]+%|->[0-9.]+% .*(mt_|lua_newuserdata|luaM_|core\.so)' \
+        | head -40
 } > "$OUT/profile-idle-memory.txt"
 echo "wrote $OUT/profile-idle-memory.txt"
