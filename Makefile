@@ -42,7 +42,7 @@ LUA_OBJ  = $(LUA_SRC:csrc/%.c=$(BUILD)/obj/%.o)
 TESTS    = $(TEST_SRC:csrc/test/%.c=$(BUILD)/test/%)
 MODULE   = $(BUILD)/moontls/core.so
 
-.PHONY: all module deps test check asan valgrind install uninstall clean run tests-c fuzz
+.PHONY: all module deps test check asan valgrind install uninstall clean run tests-c fuzz bench
 
 all: module tests-c
 
@@ -73,6 +73,11 @@ deps:
 # Everything, from a fresh machine: packages, build, C tests, specs, lint, format.
 test: deps
 	@$(MAKE) --no-print-directory check
+
+# Benchmarks of issue 6 (not part of `make test`): one table, bench/results/latest.json.
+# QUICK=1 runs smaller rounds (under two minutes); the full run takes some minutes.
+bench: deps module
+	@$(LUA) bench/run.lua $(if $(QUICK),--quick)
 
 check: all
 	@BUILD=$(BUILD) LUA=$(LUA) BUSTED=$(BUSTED) SAN_PRELOAD="$(SAN_PRELOAD)" \

@@ -1,13 +1,19 @@
 -- Holds N idle established TLS connections in one process (server and client ends both
 -- here, on moontls.loop) and reports memory per connection end: RSS (from /proc) and Lua
--- heap, before and after, and the time the N handshakes took.
---   lua5.4 bench/idle_conns.lua [N]
-package.path = "lua/?.lua;lua/?/init.lua;" .. package.path
+-- heap, before and after, and the time the N handshakes took. With "luasec" the same is done
+-- with LuaSec (Debian lua-sec over LuaSocket) on the same loop, for comparison; the last line
+-- "RESULT rss heap" gives the KiB per connection end (for bench/run.lua).
+--   lua5.4 bench/idle_conns.lua [N] [moontls|luasec]
+package.path = "lua/?.lua;lua/?/init.lua;bench/?.lua;" .. package.path
 package.cpath = (os.getenv("MOONTLS_BUILD") or "build") .. "/?.so;" .. package.cpath
 local tls = require "moontls"
 local loop = require "moontls.loop"
 
 local N = tonumber(arg[1] or "1000")
+if arg[2] == "luasec" then
+   require("idle_luasec")(N)
+   return
+end
 
 local function rss_kib()
    for line in io.lines("/proc/self/status") do
@@ -58,6 +64,7 @@ lp:spawn(function()
    print(("RSS +%.0f KiB: %.1f KiB per connection end"):format(rss - rss0, (rss - rss0) / (2 * N)))
    print(("Lua heap +%.0f KiB: %.1f KiB per connection end"):format(heap - heap0,
       (heap - heap0) / (2 * N)))
+   print(("RESULT %.3f %.3f"):format((rss - rss0) / (2 * N), (heap - heap0) / (2 * N)))
    release = true
    for _, f in ipairs(clients) do f:close(0) end
    port:close()
