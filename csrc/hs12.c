@@ -376,6 +376,18 @@ int mt_hs12_ccs(mt_conn *c)
     return 0;
 }
 
+int mt_hs12_read_signed(const uint8_t *body, size_t len, uint16_t *scheme, const uint8_t **sig,
+                        size_t *sig_len)
+{
+    mt_rd r, v;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_u16(&r, scheme));
+    GUARD(mt_rd_vec16(&r, &v));
+    GUARD(mt_rd_end(&r));
+    *sig_len = mt_rd_left(&v);
+    return mt_rd_borrow(&v, *sig_len, sig);
+}
+
 /* Which message each state takes. */
 static const struct {
     int state;

@@ -146,15 +146,10 @@ int mt_hs12_on_client_certificate(mt_conn *c, const uint8_t *body, size_t len)
 
 int mt_hs12_on_certificate_verify(mt_conn *c, const uint8_t *body, size_t len)
 {
-    mt_rd r, sig;
     uint16_t scheme;
     const uint8_t *sg;
-    mt_rd_init(&r, body, len);
-    GUARD(mt_rd_u16(&r, &scheme));
-    GUARD(mt_rd_vec16(&r, &sig));
-    GUARD(mt_rd_end(&r));
-    size_t slen = mt_rd_left(&sig);
-    GUARD(mt_rd_borrow(&sig, slen, &sg));
+    size_t slen;
+    GUARD(mt_hs12_read_signed(body, len, &scheme, &sg, &slen));
     /* RFC 5246 7.4.8: the scheme must be one of supported_signature_algorithms in our
      * CertificateRequest, and fit the client's key */
     mt_sig_alg alg;

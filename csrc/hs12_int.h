@@ -63,6 +63,10 @@ MT_WUR int mt_hs12_finished_data(mt_conn *c, int from_client, uint8_t out[12]);
 MT_WUR int mt_hs12_send_finished(mt_conn *c);
 MT_WUR int mt_hs12_check_finished(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw);
 MT_WUR int mt_hs12_parse_exts(mt_rd *r, ext_list *e);
+/* A CertificateVerify body (RFC 5246 7.4.8, RFC 8446 4.4.3): scheme and signature, nothing
+ * after; *sig points into body. */
+MT_WUR int mt_hs12_read_signed(const uint8_t *body, size_t len, uint16_t *scheme,
+                               const uint8_t **sig, size_t *sig_len);
 /* The record_size_limit value of an extension body (RFC 8449 4): < 64 is illegal_parameter;
  * *limit is what a TLS 1.2 record may carry under it (at most 2^14), less `minus` bytes. */
 MT_WUR int mt_hs12_read_rsl(mt_rd d, size_t minus, size_t *limit);

@@ -343,15 +343,10 @@ out:
 int mt_hs13_check_certificate_verify(mt_conn *c, const uint8_t *body, size_t len,
                                      const uint8_t *raw)
 {
-    mt_rd r, sig;
     uint16_t scheme;
     const uint8_t *sg;
-    mt_rd_init(&r, body, len);
-    GUARD(mt_rd_u16(&r, &scheme));
-    GUARD(mt_rd_vec16(&r, &sig));
-    GUARD(mt_rd_end(&r));
-    size_t slen = mt_rd_left(&sig);
-    GUARD(mt_rd_borrow(&sig, slen, &sg));
+    size_t slen;
+    GUARD(mt_hs12_read_signed(body, len, &scheme, &sg, &slen));
     /* RFC 8446 4.4.3: a scheme we offered (or asked for) that fits the certificate's key */
     mt_sig_alg alg;
     ENSURE(mt_hs12_in_list(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) &&
