@@ -12,41 +12,10 @@
 #include "../ks13.h"
 #include "../record.h"
 #include "../suites.h"
+#include "fake_cert.h"
 #include "t.h"
 
 enum { EXT_SUPPORTED_GROUPS_T = 10, EXT_SIGNATURE_ALGORITHMS_T = 13, EXT_KEY_SHARE_T = 51 };
-
-/* A structurally valid certificate around `key`'s SPKI (the engine does not judge the chain;
- * that is the application's decision). */
-static void fake_cert(const mt_key *key, mt_wr *out)
-{
-    mt_asn1_mark cert, tbs, v, alg, name, validity, alg2;
-    int rc = mt_asn1_open(out, MT_ASN1_SEQUENCE, &cert);
-    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &tbs);
-    rc |= mt_asn1_open(out, 0xa0, &v);
-    rc |= mt_asn1_w_small(out, 2);
-    rc |= mt_asn1_close(out, &v);
-    rc |= mt_asn1_w_small(out, 1);
-    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &alg);
-    rc |= MT_ASN1_W_OID(out, "\x2a\x86\x48\xce\x3d\x04\x03\x02");
-    rc |= mt_asn1_close(out, &alg);
-    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &name);
-    rc |= mt_asn1_close(out, &name);
-    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &validity);
-    rc |= mt_asn1_w_time(out, 0);
-    rc |= mt_asn1_w_time(out, 4000000000LL);
-    rc |= mt_asn1_close(out, &validity);
-    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &name);
-    rc |= mt_asn1_close(out, &name);
-    rc |= mt_key_write_spki(key, out);
-    rc |= mt_asn1_close(out, &tbs);
-    rc |= mt_asn1_open(out, MT_ASN1_SEQUENCE, &alg2);
-    rc |= MT_ASN1_W_OID(out, "\x2a\x86\x48\xce\x3d\x04\x03\x02");
-    rc |= mt_asn1_close(out, &alg2);
-    rc |= mt_asn1_w_bits(out, (const uint8_t *)"sig", 3);
-    rc |= mt_asn1_close(out, &cert);
-    CHECK_EQ(rc, 0);
-}
 
 typedef struct ident {
     mt_key *key;
