@@ -251,15 +251,15 @@ local function etm_label(s, etm)
 end
 
 -- moontls client side: connects with exactly this suite, asserts what it sees, runs
--- talk(f) and closes the connection whatever happened (a single-threaded peer server must
--- not be left holding a failed row's connection).
+-- talk(f), closes the connection whatever happened (a single-threaded peer server must not
+-- be left holding a failed row's connection) and returns the suite moontls reported.
 local function moontls_connect(port, s, etm, talk)
    local ctx = assert(tls.context { cafile = pki.cafile, ciphers = { s.name } })
    local f, err = tls.connect("127.0.0.1", port, { context = ctx, server_name = "localhost",
       timeout = 5 })
    assert(f, s.name .. ": " .. tostring(err))
+   local info = f:info()
    local ok, e = pcall(function()
-      local info = f:info()
       assert.equals(s.name, info.cipher)
       assert.equals("TLSv1.2", info.version)
       assert.equals(s.cbc and etm, info.etm)
@@ -267,15 +267,17 @@ local function moontls_connect(port, s, etm, talk)
    end)
    f:close()
    if not ok then error(e, 0) end
+   return info.cipher
 end
 
--- rows by moontls' role, then peer: function(suite, etm, the peer's name for the suite)
+-- rows by moontls' role, then peer: function(suite, etm, the peer's name for the suite),
+-- returning the suite moontls' side reported
 local client_rows, server_rows = {}, {}
 
 client_rows.openssl = function(s, etm, oname)
    local srv = server("openssl", s.kind, etm)
    local page
-   moontls_connect(srv.port, s, etm, function(f)
+   local seen = moontls_connect(srv.port, s, etm, function(f)
       assert(f:send("GET / HTTP/1.0\r\n\r\n"))
       local _, partial
       page, _, partial = f:receive("*a")
@@ -284,13 +286,14 @@ client_rows.openssl = function(s, etm, oname)
    local p = peers.parse_openssl_www(page)
    assert.equals(oname, p.cipher, page)
    assert.equals("TLSv1.2", p.session_protocol, page)
+   return seen
 end
 
 client_rows.gnutls = function(s, etm, gname)
    local srv = server("gnutls", s.kind, etm)
    local marker = "X-Row: " .. s.name
    local page
-   moontls_connect(srv.port, s, etm, function(f)
+   local seen = moontls_connect(srv.port, s, etm, function(f)
       assert(f:send("GET / HTTP/1.0\r\n" .. marker .. "\r\n\r\n"))
       local _, partial
       page, _, partial = f:receive("*a")
@@ -301,13 +304,14 @@ client_rows.gnutls = function(s, etm, gname)
    assert.equals(gname:gsub("^TLS_", ""), p.suite, page)
    -- the server got our request: it shows our headers back
    assert.is_truthy(page:find(marker, 1, true), page)
+   return seen
 end
 
 client_rows.python = function(s, etm, pname)
    local srv = server("python", s.kind, etm)
    local line = "moontls " .. s.name
    local first, echo
-   moontls_connect(srv.port, s, etm, function(f)
+   local seen = moontls_connect(srv.port, s, etm, function(f)
       first = f:receive("*l")
       assert(f:send(line .. "\n"))
       echo = f:receive("*l")
@@ -315,13 +319,16 @@ client_rows.python = function(s, etm, pname)
    end)
    assert.equals("TLSv1.2 " .. pname, first, srv.log())
    assert.equals(line, echo)
+   return seen
 end
 
 -- moontls server side: status line l says this suite, with EtM as wanted.
+-- Returns the suite the line names.
 local function assert_served(l, s, etm)
    assert.is_string(l)
    assert.matches("^conn %d+ ok TLSv1%.2 " .. s.name .. " ", l)
    assert.is_truthy(l:find(" etm=" .. ((s.cbc and etm) and "yes" or "no"), 1, true), l)
+   return l:match("^conn %d+ ok %S+ (%S+)")
 end
 
 server_rows.openssl = function(s, etm, oname)
@@ -339,7 +346,7 @@ server_rows.openssl = function(s, etm, oname)
    -- moontls sends encrypt_then_mac exactly with a CBC suite when it was offered
    local echoed = (r.stdout .. r.stderr):find('"encrypt-then-mac" (id=22)', 1, true) ~= nil
    assert.equals(s.cbc and etm, echoed)
-   assert_served(conn_lines(srv, mark, 1)[1], s, etm)
+   return assert_served(conn_lines(srv, mark, 1)[1], s, etm)
 end
 
 server_rows.gnutls = function(s, etm, gname)
@@ -356,7 +363,7 @@ server_rows.gnutls = function(s, etm, gname)
    assert.equals(items.kx:match("^%u+"), r.info.kx:match("^%u+"), out)
    assert.equals(s.cbc and etm, r.info.etm, out)
    assert.is_truthy(r.stdout:find(line .. "\n", 1, true), out)
-   assert_served(conn_lines(srv, mark, 1)[1], s, etm)
+   return assert_served(conn_lines(srv, mark, 1)[1], s, etm)
 end
 
 local NO_ETM_CNF = dir .. "/no-etm.cnf"
@@ -383,7 +390,7 @@ server_rows.curl = function(s, etm, oname)
    -- the page moontls served names the suite and EtM as it sees them
    assert.is_truthy(out:find("cipher: " .. s.name .. "\n", 1, true), out)
    assert.is_truthy(out:find("etm: " .. ((s.cbc and etm) and "yes" or "no"), 1, true), out)
-   assert_served(conn_lines(srv, mark, 1)[1], s, etm)
+   return assert_served(conn_lines(srv, mark, 1)[1], s, etm)
 end
 
 -- python's client runs as one batch per certificate x EtM: the results, by suite.
@@ -425,7 +432,7 @@ server_rows.python = function(s, etm, pname)
    assert.equals("TLSv1.2", row.version)
    assert.equals(pname, row.cipher)
    assert.is_true(row.echo)
-   assert_served(b.line[s.name], s, etm)
+   return assert_served(b.line[s.name], s, etm)
 end
 
 ---------------------------------------------------------------------------------------------
@@ -472,7 +479,7 @@ describe("suite matrix", function()
                      pname and etm_label(s, etm) or "not offered")
                   if pname then
                      it(title, function()
-                        run(s, etm, pname)
+                        assert.equals(s.name, run(s, etm, pname))
                         ran.n = ran.n + 1
                      end)
                   elseif etm then
