@@ -125,7 +125,7 @@ function M.wrap(sock, ctx, opts)
       wq = new_q(), need = 0,
       read_limit = opts.read_limit or READ_LIMIT,
       write_limit = opts.write_limit or WRITE_LIMIT, linger = opts.linger or LINGER,
-      mode = "block", want = "r", loop = opts.loop, waiter = opts.wait }, File)
+      mode = "block", want = "r", loop = opts.loop, waiter = opts.wait, st = {} }, File)
    local pending = opts.pending_data
    if pending and #pending > 0 then
       if tr and tr.skip then tr:skip(pending) end
@@ -227,12 +227,13 @@ end
 -- moved something (loop without waiting), false to go on, or nil, err, code. Returns true,
 -- or nil, err, code where err is "wantread"/"wantwrite" (nonblocking and sans-IO modes),
 -- "timeout", "closed", or a failure.
-local function pump(self, goal, due)
+local function run(self, goal, due)
    local conn, tr = self.conn, self.tr
    local blocking = self.mode == "block" and tr
+   local stt = self.st
    while true do
       if self.released then return nil, "closed" end
-      local st = conn:status()
+      local st = conn:status(stt)
       -- one answer may lead straight to the next decision (select, then session)
       while st.decision and not st.closed do
          local ok, err, code = decide(self)
@@ -254,11 +255,11 @@ local function pump(self, goal, due)
       end
       if st.readable then
          drain(self)
-         st = conn:status()
+         st = conn:status(stt)
       end
       if self.wq.size > 0 and st.writable then
          wq_flush(self)
-         st = conn:status()
+         st = conn:status(stt)
       end
       local flushed, serr = push_out(self)
       if flushed == nil then return nil, serr end
@@ -323,6 +324,14 @@ local function pump(self, goal, due)
       end
       ::continue::
    end
+end
+
+-- The pump, then the engine gives back what it does not need while the File waits (its
+-- record buffers and expanded keys: core.trim).
+local function pump(self, goal, due)
+   local ok, err, code = run(self, goal, due)
+   if not self.released then self.conn:trim() end
+   return ok, err, code
 end
 
 local function deadline(self)
