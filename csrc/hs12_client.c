@@ -11,12 +11,18 @@
 
 /* ---- client ---- */
 
-/* RFC 5077 3.2: a first handshake that may speak 1.2 asks for a ticket (or offers the
- * session's), unless the config says no_tickets. */
+/* The ticket of the 1.2 session offered for resumption (never in a renegotiation). */
+static size_t resume_ticket_len(const mt_conn *c)
+{
+    return !c->established && c->resume.version == MT_TLS12 ? c->resume.ticket_len : 0;
+}
+
+/* RFC 5077 3.2: a hello that may speak 1.2 asks for a ticket (a renegotiation too: peers keep
+ * the extension's state across it), or offers the session's, unless the config says
+ * no_tickets. */
 static int offers_ticket(const mt_conn *c)
 {
-    int have = c->resume.version == MT_TLS12 && c->resume.ticket_len > 0;
-    return !c->established && c->cfg->min_version <= MT_TLS12 && (!c->cfg->no_tickets || have);
+    return c->cfg->min_version <= MT_TLS12 && (!c->cfg->no_tickets || resume_ticket_len(c) > 0);
 }
 
 int mt_hs12_build_client_hello(mt_conn *c, mt_wr *w)
@@ -120,7 +126,7 @@ int mt_hs12_build_client_hello(mt_conn *c, mt_wr *w)
     GUARD(mt_wr_bytes(w, c->client_vd, ri));
     if (offers_ticket(c)) {
         /* RFC 5077 3.2: empty asks for a ticket; a 1.2 session's ticket resumes it */
-        size_t tn = c->resume.version == MT_TLS12 ? c->resume.ticket_len : 0;
+        size_t tn = resume_ticket_len(c);
         GUARD(mt_wr_u16(w, EXT_SESSION_TICKET));
         GUARD(mt_wr_u16(w, (uint16_t)tn));
         GUARD(mt_wr_bytes(w, c->resume.ticket, tn));

@@ -626,9 +626,9 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
     /* RFC 5246 7.4.1.3: an empty session id says the session will not be cached */
     c->sid_len = c->cfg->cache || c->cfg->decide_session ? 32 : 0;
     GUARD(mt_rng_bytes(c->sid, c->sid_len));
-    /* RFC 5077 3.2: a client that asked (or offered one we did not take) gets a ticket; not in
-     * a renegotiation */
-    c->ticket_ext = c->client_sent_ticket && mt_tk_enabled(c) && !c->established;
+    /* RFC 5077 3.2: a client that asked (or offered one we did not take) gets a ticket, in a
+     * renegotiation too (peers keep the extension's state across it) */
+    c->ticket_ext = c->client_sent_ticket && mt_tk_enabled(c);
     GUARD(send_server_flight(c));
     c->hs = c->cert_requested ? MT_HS_S_WAIT_CERT : MT_HS_S_WAIT_CKE;
     return 0;
