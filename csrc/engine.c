@@ -135,6 +135,8 @@ void mt_conn_free(mt_conn *c)
     mt_rec_prot_clear(&c->rd);
     mt_rec_prot_clear(&c->wr);
     mt_session_wipe(&c->resume);
+    mt_session_wipe(&c->ticket);
+    mt_session_wipe(&c->offered);
     mt_hs13_wipe(c);
     mt_wipe(c, sizeof(*c));
     free(c);
@@ -732,13 +734,22 @@ int mt_conn_decide(mt_conn *c, int verdict)
     case MT_DECIDE_SELECT:
         c->ch_selected = 1;
         break;
+    case MT_DECIDE_TICKET:
+        c->ch_ticket_asked = 1;
+        break;
+    case MT_DECIDE_NEW_TICKET:
+        break;
     default:
         c->ch_session_asked = 1;
         break;
     }
-    c->hello_alpn = c->hello_sid = NULL;
-    c->hello_alpn_len = c->hello_sid_len = 0;
-    int rc = mt_conn_run_handshake(c);
+    c->hello_alpn = c->hello_sid = c->hello_ticket = NULL;
+    c->hello_alpn_len = c->hello_sid_len = c->hello_ticket_len = 0;
+    /* a ticket to issue: what the handshake left for after it */
+    int rc = decision == MT_DECIDE_NEW_TICKET ? mt_tk_continue(c) : 0;
+    if (rc == 0) {
+        rc = mt_conn_run_handshake(c);
+    }
     return rc < 0 ? mt_conn_fail(c, rc) : 0;
 }
 
@@ -773,8 +784,9 @@ size_t mt_conn_session_id(const mt_conn *c, const uint8_t **id)
 
 int mt_conn_offer_session(mt_conn *c, const mt_session *s)
 {
-    ENSURE(c->decision == MT_DECIDE_SESSION, INVALID_ARG);
-    ENSURE(s->sid_len == c->hello_sid_len && memcmp(s->sid, c->hello_sid, s->sid_len) == 0,
+    ENSURE(c->decision == MT_DECIDE_SESSION || c->decision == MT_DECIDE_TICKET, INVALID_ARG);
+    ENSURE(c->decision == MT_DECIDE_TICKET ||
+               (s->sid_len == c->hello_sid_len && memcmp(s->sid, c->hello_sid, s->sid_len) == 0),
            INVALID_ARG);
     mt_session_wipe(&c->offered);
     c->offered = *s;
@@ -815,8 +827,10 @@ int mt_conn_resume(mt_conn *c, const mt_session *s)
     ENSURE(!c->server && !c->established && c->hs == MT_HS_C_WAIT_SH && c->out_sent == 0 && !c->err,
            INVALID_ARG);
     /* a 1.2 session by its id, a 1.3 one by its ticket */
-    ENSURE(s->version == MT_TLS13 ? s->ticket_len > 0 && s->ticket_len <= sizeof(s->ticket)
-                                  : s->sid_len > 0 && s->sid_len <= sizeof(s->sid),
+    ENSURE(s->version == MT_TLS13
+               ? s->ticket_len > 0 && s->ticket_len <= sizeof(s->ticket)
+               : (s->sid_len > 0 || s->ticket_len > 0) && s->sid_len <= sizeof(s->sid) &&
+                     s->ticket_len <= sizeof(s->ticket),
            INVALID_ARG);
     /* nothing left yet: start over with a ClientHello that offers the session */
     mt_wr_reset(&c->out);
@@ -835,12 +849,23 @@ int mt_conn_session(const mt_conn *c, mt_session *out)
         *out = c->ticket;
         return 0;
     }
-    return mt_conn_session_state(c, out);
+    /* 1.2: resumable by the server's session id, or (client) by a ticket (RFC 5077) */
+    int ticket = !c->server && (c->have_ticket || (c->resumed && c->resume.ticket_len));
+    ENSURE(c->sid_len > 0 || ticket, INVALID_ARG);
+    GUARD(mt_conn_session_state(c, out));
+    if (ticket) {
+        /* the newest ticket: one received now, else the one this connection resumed with */
+        const mt_session *t = c->have_ticket ? &c->ticket : &c->resume;
+        memcpy(out->ticket, t->ticket, t->ticket_len);
+        out->ticket_len = t->ticket_len;
+        out->lifetime = t->lifetime;
+    }
+    return 0;
 }
 
 int mt_conn_session_state(const mt_conn *c, mt_session *out)
 {
-    ENSURE(c->sid_len > 0 && c->suite, INVALID_ARG);
+    ENSURE(c->suite, INVALID_ARG);
     memset(out, 0, sizeof(*out));
     out->version = c->version;
     out->suite = c->suite->id;

@@ -74,7 +74,24 @@ typedef struct mt_config {
      * mt_conn_renegotiate fails). 0 (default): secure renegotiation (RFC 5746) is allowed with a
      * peer that supports it; insecure renegotiation never happens. */
     int no_renegotiation;
+    /* Session tickets (RFC 5077 for TLS 1.2, RFC 8446 4.6.1 for 1.3). Server: the keys that
+     * seal and open them (ticket.h; NULL: no stateless tickets, and a 1.3 server with a cache
+     * issues stateful ones naming cache entries); the application owns them. */
+    struct mt_tickets *tickets;
+    /* Server: how long a ticket we issue stays good, seconds (0: MT_TICKET_LIFETIME_DEFAULT;
+     * at most MT_TICKET_LIFETIME_MAX, RFC 8446 4.6.1). */
+    uint32_t ticket_lifetime;
+    /* Client: 1 = do not ask for TLS 1.2 tickets (no session_ticket extension). */
+    int no_tickets;
+    /* Server: pause at MT_DECIDE_TICKET for a ticket the client offers and at
+     * MT_DECIDE_NEW_TICKET before issuing one (the application's own tickets). */
+    int decide_ticket;
+    /* The clock of the ticket code, Unix seconds (NULL: time()); for tests. */
+    int64_t (*clock)(void);
 } mt_config;
+
+#define MT_TICKET_LIFETIME_DEFAULT 7200
+#define MT_TICKET_LIFETIME_MAX 604800
 
 /* Client certificates (server side). OPTIONAL accepts an empty Certificate; REQUIRE answers it
  * with handshake_failure (RFC 5246 7.4.6). A non-empty chain is the application's decision
@@ -185,11 +202,16 @@ MT_WUR int mt_conn_key_update(mt_conn *c, int request);
 /* Decisions the engine may wait for. */
 enum {
     MT_DECIDE_NONE = 0,
-    MT_DECIDE_VERIFY = 1,  /* verify the peer chain: mt_conn_peer_chain */
-    MT_DECIDE_SELECT = 2,  /* server: choose the configuration for mt_conn_hello's SNI/ALPN
-                              (mt_conn_set_config), or keep it */
-    MT_DECIDE_SESSION = 3, /* server: look up mt_conn_session_id's session
-                              (mt_conn_offer_session), or offer none */
+    MT_DECIDE_VERIFY = 1,     /* verify the peer chain: mt_conn_peer_chain */
+    MT_DECIDE_SELECT = 2,     /* server: choose the configuration for mt_conn_hello's SNI/ALPN
+                                 (mt_conn_set_config), or keep it */
+    MT_DECIDE_SESSION = 3,    /* server: look up mt_conn_session_id's session
+                                 (mt_conn_offer_session), or offer none */
+    MT_DECIDE_TICKET = 4,     /* server: the session of mt_conn_ticket's ticket
+                                 (mt_conn_offer_session), or none: the built-in keys (and, under
+                                 1.3, the cache) are tried next */
+    MT_DECIDE_NEW_TICKET = 5, /* server: a ticket for mt_conn_ticket_session's session
+                                 (mt_conn_set_ticket), or none: the built-in keys seal one */
 };
 
 int mt_conn_decision(const mt_conn *c);
@@ -214,9 +236,24 @@ MT_WUR int mt_conn_set_config(mt_conn *c, const mt_config *cfg);
 size_t mt_conn_session_id(const mt_conn *c, const uint8_t **id);
 
 /* Server, at MT_DECIDE_SESSION: the session stored under that id, to resume if this hello
- * allows it (same suite, EMS state and SNI; else a full handshake). Copied. Errors:
- * -MT_E_INVALID_ARG elsewhere or when the session's id differs. */
+ * allows it (same suite, EMS state and SNI; else a full handshake). At MT_DECIDE_TICKET: the
+ * session the ticket stands for (any id). Copied. Errors: -MT_E_INVALID_ARG elsewhere or when
+ * the session's id differs (MT_DECIDE_SESSION). */
 MT_WUR int mt_conn_offer_session(mt_conn *c, const mt_session *s);
+
+/* Server, at MT_DECIDE_TICKET: the ticket the client offers (TLS 1.2 session_ticket, or the
+ * first TLS 1.3 PSK identity), in engine memory valid until the decision is answered. Returns
+ * its length; 0 elsewhere. */
+size_t mt_conn_ticket(const mt_conn *c, const uint8_t **ticket);
+
+/* Server, at MT_DECIDE_NEW_TICKET: the session the new ticket stands for (TLS 1.3: master
+ * holds the ticket's PSK, with its age_add and lifetime). Errors: -MT_E_INVALID_ARG elsewhere. */
+MT_WUR int mt_conn_ticket_session(const mt_conn *c, mt_session *out);
+
+/* Server, at MT_DECIDE_NEW_TICKET: send this ticket (1..MT_TICKET_MAX bytes), good for
+ * `lifetime` seconds (0: the config's; capped at MT_TICKET_LIFETIME_MAX). Errors:
+ * -MT_E_INVALID_ARG elsewhere or for a bad length. */
+MT_WUR int mt_conn_set_ticket(mt_conn *c, const uint8_t *ticket, size_t len, uint32_t lifetime);
 
 /* The peer's certificate chain as received (leaf first). Returns the count; *der and *len
  * point into engine memory valid until the next call that feeds input. */

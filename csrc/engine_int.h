@@ -58,6 +58,11 @@ enum {
     MT_HS13_S_WAIT_CERT,
     MT_HS13_S_WAIT_CV,
     MT_HS13_S_WAIT_FIN,
+    /* tickets (hs_ticket.c): the client's Finished is checked and our NewSessionTicket waits
+     * for MT_DECIDE_NEW_TICKET (1.2: before our ChangeCipherSpec; 1.3: before CONNECTED) */
+    MT_HS_S_SEND_NST,
+    MT_HS13_S_SEND_NST,
+    MT_HS_C_WAIT_NST, /* client, 1.2: the NewSessionTicket the ServerHello announced */
 };
 
 struct mt_conn {
@@ -117,9 +122,16 @@ struct mt_conn {
     size_t hello_alpn_len;
     const uint8_t *hello_sid; /* during MT_DECIDE_SESSION: the client's session id */
     size_t hello_sid_len;
-    /* server: the client's session_ticket extension (RFC 5077 3.2), seen and not used yet */
+    /* Tickets (hs_ticket.c). Server: client_sent_ticket = the ClientHello had session_ticket
+     * (RFC 5077 3.2); ticket_ext = we answer it and send NewSessionTicket; ch_ticket_asked =
+     * MT_DECIDE_TICKET answered (its session in `offered`), hello_ticket the ticket during it;
+     * `ticket` = the session of the ticket being issued, its bytes set by the application when
+     * nst_set. Client: ticket_ext = the ServerHello announced a NewSessionTicket (1.2);
+     * `ticket` = the last ticket received (have_ticket). */
     int client_sent_ticket;
-    size_t client_ticket_len;
+    int ticket_ext, ch_ticket_asked, nst_set;
+    const uint8_t *hello_ticket;
+    size_t hello_ticket_len;
     uint8_t crand[32], srand[32];
     uint8_t sid[32];
     size_t sid_len;
@@ -154,7 +166,7 @@ struct mt_conn {
     int ccs13;                     /* dummy ChangeCipherSpec records dropped */
     int psk_offered;               /* client: our hello offers resume's ticket (pre_shared_key) */
     uint8_t psk[MT_KS13_MAX_HASH]; /* the resumption PSK in use (resumed 1.3) */
-    mt_session ticket;             /* client: the last NewSessionTicket, as a session */
+    mt_session ticket;             /* see "Tickets" above */
     int have_ticket;
 
     struct sha256_ctx th256;
@@ -248,6 +260,33 @@ MT_WUR int mt_hs13_export(const mt_conn *c, const char *label, const uint8_t *co
 void mt_hs13_wipe(mt_conn *c);
 /* KeyUpdate with `request` (0 or 1), then our next sending keys. */
 MT_WUR int mt_hs13_send_key_update(mt_conn *c, int request);
+
+/* hs_ticket.c: session tickets, both versions (RFC 5077, RFC 8446 4.6.1) */
+/* Server: whether this connection issues and takes tickets (keys or the application's hooks). */
+int mt_tk_enabled(const mt_conn *c);
+/* The ticket code's clock. */
+int64_t mt_tk_now(const mt_conn *c);
+/* A ticket's lifetime: `asked` (else the config's, else the default), at most seven days. */
+uint32_t mt_tk_lifetime(const mt_config *cfg, uint32_t asked);
+/* Server: the session a client's ticket stands for, still within its lifetime: *found 1 (in
+ * *s) or 0 (a full handshake). Returns 0, MT_HS_AGAIN while MT_DECIDE_TICKET is asked, or an
+ * error. The application's answer first, then the built-in keys, then (1.3 only) the cache. */
+MT_WUR int mt_tk_find(mt_conn *c, const uint8_t *p, size_t n, mt_session *s, int *found);
+/* Server: c->ticket holds the session to issue a ticket for. 1 = paused at
+ * MT_DECIDE_NEW_TICKET (the caller's state must resume in mt_tk_continue), 0 = go on. */
+int mt_tk_ask(mt_conn *c);
+/* Server: the ticket for c->ticket (the application's, or sealed by the built-in keys, or a
+ * random id naming a 1.3 cache entry when `stateful`) appended to w; empty when there is none.
+ * *lifetime: its lifetime. */
+MT_WUR int mt_tk_make(mt_conn *c, int stateful, mt_wr *w, uint32_t *lifetime);
+/* Server: NewSessionTicket for c->ticket (1.3: none when there is no ticket to give); c->ticket
+ * is wiped. */
+MT_WUR int mt_tk_send(mt_conn *c);
+/* After MT_DECIDE_NEW_TICKET: send the ticket and finish what the handshake had left. */
+MT_WUR int mt_tk_continue(mt_conn *c);
+/* hs12.c / hs13_server.c: the rest of the handshake once the ticket is decided */
+MT_WUR int mt_hs12_server_ticket_done(mt_conn *c);
+MT_WUR int mt_hs13_server_ticket_done(mt_conn *c);
 
 /* hs12_cauth.c: start recording the transcript bytes when client authentication may follow. */
 void mt_hs12_cauth_init(mt_conn *c);

@@ -331,6 +331,7 @@ void mt_hs12_restart(mt_conn *c)
         c->ems = c->etm = c->resumed = 0;
         c->client_sent_etm = c->client_sent_alpn = c->client_sent_ecpf = c->client_sent_rsl = 0;
         c->client_sent_sni = 0;
+        c->client_sent_ticket = c->ticket_ext = 0;
         c->mfl_code = 0;
         c->rsl_send = c->rsl_recv = 0;
         mt_session_wipe(&c->resume);
@@ -356,6 +357,16 @@ static int hs12_done(mt_conn *c)
 }
 
 /* ---- dispatch ---- */
+
+int mt_hs12_server_ticket_done(mt_conn *c)
+{
+    if (c->ticket_ext) {
+        GUARD(mt_tk_send(c));
+    }
+    GUARD(mt_hs12_send_finished(c));
+    mt_hs12_cache_session(c);
+    return hs12_done(c);
+}
 
 void mt_hs12_cache_session(mt_conn *c)
 {
@@ -393,17 +404,12 @@ static const struct {
     int state;
     uint8_t type;
 } expected[] = {
-    {MT_HS_C_WAIT_SH, HT_SERVER_HELLO},
-    {MT_HS_C_WAIT_CERT, HT_CERTIFICATE},
-    {MT_HS_C_WAIT_SKE, HT_SERVER_KEY_EXCHANGE},
-    {MT_HS_C_WAIT_SHD, HT_SERVER_HELLO_DONE},
-    {MT_HS_C_WAIT_SHD, HT_CERTIFICATE_REQUEST},
-    {MT_HS_C_WAIT_FIN, HT_FINISHED},
-    {MT_HS_S_WAIT_CH, HT_CLIENT_HELLO},
-    {MT_HS_S_WAIT_CKE, HT_CLIENT_KEY_EXCHANGE},
-    {MT_HS_S_WAIT_FIN, HT_FINISHED},
-    {MT_HS_S_WAIT_CERT, HT_CERTIFICATE},
-    {MT_HS_S_WAIT_CV, HT_CERTIFICATE_VERIFY},
+    {MT_HS_C_WAIT_SH, HT_SERVER_HELLO},         {MT_HS_C_WAIT_CERT, HT_CERTIFICATE},
+    {MT_HS_C_WAIT_SKE, HT_SERVER_KEY_EXCHANGE}, {MT_HS_C_WAIT_SHD, HT_SERVER_HELLO_DONE},
+    {MT_HS_C_WAIT_SHD, HT_CERTIFICATE_REQUEST}, {MT_HS_C_WAIT_FIN, HT_FINISHED},
+    {MT_HS_C_WAIT_NST, HT_NEW_SESSION_TICKET},  {MT_HS_S_WAIT_CH, HT_CLIENT_HELLO},
+    {MT_HS_S_WAIT_CKE, HT_CLIENT_KEY_EXCHANGE}, {MT_HS_S_WAIT_FIN, HT_FINISHED},
+    {MT_HS_S_WAIT_CERT, HT_CERTIFICATE},        {MT_HS_S_WAIT_CV, HT_CERTIFICATE_VERIFY},
 };
 
 int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, const uint8_t *raw)
@@ -457,14 +463,27 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
         return mt_hs12_on_client_certificate(c, body, len);
     case MT_HS_S_WAIT_CV:
         return mt_hs12_on_certificate_verify(c, body, len);
+    case MT_HS_C_WAIT_NST:
+        return mt_hs12_on_new_session_ticket(c, body, len);
     case MT_HS_S_WAIT_FIN:
         GUARD(mt_hs12_check_finished(c, body, len, raw));
-        if (!c->resumed) {
-            GUARD(mt_hs12_client_auth_done(c));
-            GUARD(mt_hs12_send_finished(c));
-            mt_hs12_cache_session(c);
+        if (c->resumed) {
+            return hs12_done(c);
         }
-        return hs12_done(c);
+        GUARD(mt_hs12_client_auth_done(c));
+        if (c->ticket_ext) {
+            /* RFC 5077 3.3: the ticket after the client's Finished, before our
+             * ChangeCipherSpec; the application may make it (MT_DECIDE_NEW_TICKET) */
+            GUARD(mt_conn_session_state(c, &c->ticket));
+            c->ticket.sid_len = 0;
+            memset(c->ticket.sid, 0, sizeof(c->ticket.sid));
+            c->ticket.created = mt_tk_now(c);
+            if (mt_tk_ask(c)) {
+                c->hs = MT_HS_S_SEND_NST;
+                return 0;
+            }
+        }
+        return mt_hs12_server_ticket_done(c);
     default:
         return -MT_E_UNEXPECTED_MESSAGE;
     }

@@ -11,6 +11,20 @@
 
 /* ---- client ---- */
 
+/* The ticket of the 1.2 session offered for resumption (never in a renegotiation). */
+static size_t resume_ticket_len(const mt_conn *c)
+{
+    return !c->established && c->resume.version == MT_TLS12 ? c->resume.ticket_len : 0;
+}
+
+/* RFC 5077 3.2: a hello that may speak 1.2 asks for a ticket (a renegotiation too: peers keep
+ * the extension's state across it), or offers the session's, unless the config says
+ * no_tickets. */
+static int offers_ticket(const mt_conn *c)
+{
+    return c->cfg->min_version <= MT_TLS12 && (!c->cfg->no_tickets || resume_ticket_len(c) > 0);
+}
+
 int mt_hs12_build_client_hello(mt_conn *c, mt_wr *w)
 {
     const mt_config *cfg = c->cfg;
@@ -110,6 +124,13 @@ int mt_hs12_build_client_hello(mt_conn *c, mt_wr *w)
     GUARD(mt_wr_u16(w, (uint16_t)(1 + ri)));
     GUARD(mt_wr_u8(w, (uint8_t)ri));
     GUARD(mt_wr_bytes(w, c->client_vd, ri));
+    if (offers_ticket(c)) {
+        /* RFC 5077 3.2: empty asks for a ticket; a 1.2 session's ticket resumes it */
+        size_t tn = resume_ticket_len(c);
+        GUARD(mt_wr_u16(w, EXT_SESSION_TICKET));
+        GUARD(mt_wr_u16(w, (uint16_t)tn));
+        GUARD(mt_wr_bytes(w, c->resume.ticket, tn));
+    }
     if (c->offer13) {
         GUARD(mt_hs13_client_hello_exts(c, w));
     }
@@ -122,6 +143,12 @@ int mt_hs12_client_start(mt_conn *c)
     GUARD(mt_rng_bytes(c->crand, sizeof(c->crand)));
     if (!c->established) {
         c->rec_version = MT_TLS10; /* RFC 5246 E.1: the first record may say 1.0 */
+    }
+    if (!c->established && c->resume.version == MT_TLS12 && c->resume.ticket_len > 0) {
+        /* RFC 5077 3.4: with a ticket, a fresh session id; the server echoes it when it takes
+         * the ticket, so an echo means resumption */
+        c->resume.sid_len = 32;
+        GUARD(mt_rng_bytes(c->resume.sid, 32));
     }
     GUARD(mt_hs13_client_prepare(c));
     mt_wr w;
@@ -148,7 +175,7 @@ int mt_hs12_client_renegotiate(mt_conn *c)
 /* Before a renegotiation's ServerHello is read: what it negotiates anew. */
 static void reset_negotiated(mt_conn *c)
 {
-    c->ems = c->etm = c->resumed = 0;
+    c->ems = c->etm = c->resumed = c->ticket_ext = 0;
     c->mfl = c->rsl_send = c->rsl_recv = 0;
 }
 
@@ -187,7 +214,7 @@ MT_WUR static int resume(mt_conn *c)
     /* the chain and its signature were checked when the session was made */
     c->chain_ok = 1;
     c->ske_ok = 1;
-    c->hs = MT_HS_C_WAIT_CCS;
+    c->hs = c->ticket_ext ? MT_HS_C_WAIT_NST : MT_HS_C_WAIT_CCS;
     return 0;
 }
 
@@ -280,6 +307,12 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
             break;
         case EXT_ALPN:
             GUARD(mt_hs12_take_server_alpn(c, d));
+            break;
+        case EXT_SESSION_TICKET:
+            /* RFC 5077 3.2: empty, in answer to ours; a NewSessionTicket will come */
+            ENSURE(offers_ticket(c), UNSUPPORTED_EXTENSION);
+            GUARD(mt_rd_end(&d));
+            c->ticket_ext = 1;
             break;
         case EXT_MAX_FRAGMENT_LENGTH: {
             uint8_t code;
@@ -510,6 +543,28 @@ int mt_hs12_on_server_hello_done(mt_conn *c, size_t len)
     GUARD(rc);
     GUARD(mt_hs12_send_certificate_verify(c));
     GUARD(mt_hs12_send_finished(c));
+    c->hs = c->ticket_ext ? MT_HS_C_WAIT_NST : MT_HS_C_WAIT_CCS;
+    return 0;
+}
+
+int mt_hs12_on_new_session_ticket(mt_conn *c, const uint8_t *body, size_t len)
+{
+    mt_rd r, t;
+    uint32_t hint;
+    mt_rd_init(&r, body, len);
+    GUARD(mt_rd_u32(&r, &hint));
+    GUARD(mt_rd_vec16(&r, &t));
+    GUARD(mt_rd_end(&r));
+    size_t n = mt_rd_left(&t);
+    /* RFC 5077 3.3: an empty ticket means none; one longer than we keep is dropped. It is not
+     * valid before the server's Finished checks (mt_conn_session waits for CONNECTED). */
+    if (n > 0 && n <= MT_TICKET_MAX) {
+        mt_session_wipe(&c->ticket);
+        GUARD(mt_rd_copy(&t, c->ticket.ticket, n));
+        c->ticket.ticket_len = (uint16_t)n;
+        c->ticket.lifetime = hint;
+        c->have_ticket = 1;
+    }
     c->hs = MT_HS_C_WAIT_CCS;
     return 0;
 }

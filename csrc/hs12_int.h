@@ -13,6 +13,7 @@ enum {
     HT_HELLO_REQUEST = 0,
     HT_CLIENT_HELLO = 1,
     HT_SERVER_HELLO = 2,
+    HT_NEW_SESSION_TICKET = 4, /* RFC 5077 3.3, RFC 8446 4.6.1 */
     HT_CERTIFICATE = 11,
     HT_SERVER_KEY_EXCHANGE = 12,
     HT_CERTIFICATE_REQUEST = 13,
@@ -85,6 +86,8 @@ MT_WUR int mt_hs12_on_server_certificate(mt_conn *c, const uint8_t *body, size_t
 MT_WUR int mt_hs12_on_server_key_exchange(mt_conn *c, const uint8_t *body, size_t len);
 MT_WUR int mt_hs12_on_certificate_request(mt_conn *c, const uint8_t *body, size_t len);
 MT_WUR int mt_hs12_on_server_hello_done(mt_conn *c, size_t len);
+/* NewSessionTicket (RFC 5077 3.3): the ticket kept for mt_conn_session. */
+MT_WUR int mt_hs12_on_new_session_ticket(mt_conn *c, const uint8_t *body, size_t len);
 
 /* server (hs12_server.c) */
 MT_WUR int mt_hs12_take_sni(mt_conn *c, mt_rd d);

@@ -9,6 +9,7 @@
 #include "kex_dh.h"
 #include "prf.h"
 #include "rng.h"
+#include "ticket.h"
 #include "x509.h"
 
 /* ---- server ---- */
@@ -286,6 +287,11 @@ MT_WUR static int send_server_hello(mt_conn *c)
         static const uint8_t sn[] = {0x00, 0x00, 0x00, 0x00};
         BAIL(rc, mt_wr_bytes(&w, sn, sizeof(sn)));
     }
+    if (c->ticket_ext) {
+        /* RFC 5077 3.2: empty; a NewSessionTicket follows */
+        static const uint8_t st[] = {0x00, EXT_SESSION_TICKET, 0x00, 0x00};
+        BAIL(rc, mt_wr_bytes(&w, st, sizeof(st)));
+    }
     BAIL(rc, mt_wr_close(&w));
     BAIL(rc, mt_wr_finish(&w));
     BAIL(rc, mt_conn_send_hs(c, HT_SERVER_HELLO, w.p, w.len));
@@ -325,18 +331,22 @@ out:
 /* RFC 5246 F.1.4: sessions live at most a day (the application's store may keep them longer) */
 #define SESSION_MAX_AGE 86400
 
-/* Whether the client's session id names a session this hello may resume: the one the
- * application offered at MT_DECIDE_SESSION, else the built-in cache's. MT_HS_AGAIN: asking. */
-MT_WUR static int try_resume(mt_conn *c, const client_hello *ch, int *resuming)
+/* The session a ticket (RFC 5077 3.4: then never the session id) or else the client's session
+ * id names: the application's answer at MT_DECIDE_TICKET / MT_DECIDE_SESSION, else the built-in
+ * keys or cache: *found 1 or 0; *from_ticket says which. 0, or MT_HS_AGAIN: asking. */
+MT_WUR static int find_session(mt_conn *c, mt_rd sid, mt_rd ticket, mt_session *s, int *found,
+                               int *from_ticket)
 {
-    mt_session s;
-    size_t n = mt_rd_left(&ch->sid);
-    mt_rd sid = ch->sid;
-    const uint8_t *p;
+    size_t n = mt_rd_left(&sid), tn = mt_rd_left(&ticket);
+    const uint8_t *p, *tp;
     int64_t now = (int64_t)time(NULL);
-    *resuming = 0;
-    /* a renegotiation is always a full handshake (new keys, new session; simpler) */
-    if (n == 0 || c->established) {
+    *from_ticket = *found = 0;
+    if (tn > 0 && mt_tk_enabled(c)) {
+        GUARD(mt_rd_borrow(&ticket, tn, &tp));
+        *from_ticket = 1;
+        return mt_tk_find(c, tp, tn, s, found);
+    }
+    if (n == 0) {
         return 0;
     }
     GUARD(mt_rd_borrow(&sid, n, &p));
@@ -347,15 +357,32 @@ MT_WUR static int try_resume(mt_conn *c, const client_hello *ch, int *resuming)
         return MT_HS_AGAIN;
     }
     if (c->has_offered) {
-        s = c->offered;
+        *s = c->offered;
         mt_session_wipe(&c->offered);
         c->has_offered = 0;
-        if (s.created > now || now - s.created >= SESSION_MAX_AGE) {
-            mt_session_wipe(&s);
-            return 0;
-        }
-    } else if (!c->cfg->cache || !mt_cache_get(c->cfg->cache, p, n, now, &s)) {
+        *found = s->created <= now && now - s->created < SESSION_MAX_AGE;
         return 0;
+    }
+    *found = c->cfg->cache && mt_cache_get(c->cfg->cache, p, n, now, s);
+    return 0;
+}
+
+/* Whether the client's ticket or session id names a session this hello may resume.
+ * MT_HS_AGAIN: asking the application. */
+MT_WUR static int try_resume(mt_conn *c, const client_hello *ch, mt_rd ticket, int *resuming)
+{
+    mt_session s;
+    int found, from_ticket;
+    *resuming = 0;
+    /* a renegotiation is always a full handshake (new keys, new session; simpler) */
+    if (c->established) {
+        return 0;
+    }
+    memset(&s, 0, sizeof(s));
+    int rc = find_session(c, ch->sid, ticket, &s, &found, &from_ticket);
+    if (rc != 0 || !found) {
+        mt_session_wipe(&s);
+        return rc; /* an error, MT_HS_AGAIN, or none */
     }
     const mt_suite *suite = mt_suite_by_id(s.suite);
     int ok = suite && s.version == MT_TLS12 && mt_hs12_has_u16(ch->suites, s.suite) &&
@@ -365,11 +392,22 @@ MT_WUR static int try_resume(mt_conn *c, const client_hello *ch, int *resuming)
              /* RFC 6066 3: never resume a session made for another server name */
              strcmp(s.sni, c->sni) == 0;
     if (ok) {
+        mt_rd sid = ch->sid;
+        size_t n = mt_rd_left(&sid);
         c->suite = suite;
         memcpy(c->master, s.master, sizeof(c->master));
-        memcpy(c->sid, p, n);
+        /* RFC 5246 7.4.1.3, RFC 5077 3.4: the session id exactly as the client sent it, its
+         * own length (0..32) and bytes: nothing of ours beyond them (Ticketbleed) */
+        GUARD(mt_rd_copy(&sid, c->sid, n));
         c->sid_len = n;
         c->resume = s;
+        /* RFC 5077 3.3: a ticket sealed under a key that no longer seals is renewed */
+        const mt_tickets *t = c->cfg->tickets;
+        mt_rd tk = ticket;
+        const uint8_t *name;
+        c->ticket_ext = from_ticket && t && t->n > 0 && !c->cfg->decide_ticket &&
+                        mt_rd_borrow(&tk, MT_TICKET_NAME_LEN, &name) == 0 &&
+                        memcmp(name, t->keys[0].name, MT_TICKET_NAME_LEN) != 0;
     }
     mt_session_wipe(&s);
     *resuming = ok;
@@ -404,6 +442,13 @@ MT_WUR static int resume(mt_conn *c)
     /* RFC 7366 3.1: the extension is negotiated again on resumption */
     c->etm = c->client_sent_etm && c->suite->cbc != NULL && !c->cfg->no_etm;
     GUARD(send_server_hello(c));
+    if (c->ticket_ext) {
+        /* RFC 5077 3.3: the renewed ticket, after the ServerHello; the session keeps its age */
+        c->ticket = c->resume;
+        c->ticket.sid_len = 0;
+        c->ticket.lifetime = 0;
+        GUARD(mt_tk_send(c));
+    }
     GUARD(mt_hs12_key_block(c));
     GUARD(mt_hs12_send_finished(c));
     c->hs = MT_HS_S_WAIT_CCS;
@@ -478,10 +523,12 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
     if (!c->established) {
         c->secure_reneg = mt_hs12_has_u16(ch.suites, MT_SCSV_RENEGOTIATION);
     }
-    mt_rd groups, sigalgs, d;
+    mt_rd groups, sigalgs, d, ticket;
     int have_groups = 0;
     mt_rd_init(&sigalgs, NULL, 0);
     mt_rd_init(&groups, NULL, 0);
+    mt_rd_init(&ticket, NULL, 0);
+    c->client_sent_ticket = c->ticket_ext = 0;
     for (size_t i = 0; i < ch.ext.n; i++) {
         d = ch.ext.data[i];
         switch (ch.ext.type[i]) {
@@ -543,10 +590,9 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
             c->client_sent_rsl = 1;
             break;
         case EXT_SESSION_TICKET:
-            /* RFC 5077 3.2: empty (asks for a ticket) or an opaque ticket; we issue none yet,
-             * so the extension is not answered and the handshake is a full one */
+            /* RFC 5077 3.2: empty (asks for a ticket) or a ticket to resume */
             c->client_sent_ticket = 1;
-            c->client_ticket_len = mt_rd_left(&d);
+            ticket = d;
             break;
         case EXT_PADDING:
             break; /* RFC 7685 3: the server must not check the content; ignored */
@@ -566,7 +612,7 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
         memcpy(c->srand + 24, "DOWNGRD\x01", 8);
     }
     c->version = MT_TLS12;
-    int resuming, rc = try_resume(c, &ch, &resuming);
+    int resuming, rc = try_resume(c, &ch, ticket, &resuming);
     if (rc != 0) {
         return rc; /* an error, or MT_HS_AGAIN */
     }
@@ -580,6 +626,9 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
     /* RFC 5246 7.4.1.3: an empty session id says the session will not be cached */
     c->sid_len = c->cfg->cache || c->cfg->decide_session ? 32 : 0;
     GUARD(mt_rng_bytes(c->sid, c->sid_len));
+    /* RFC 5077 3.2: a client that asked (or offered one we did not take) gets a ticket, in a
+     * renegotiation too (peers keep the extension's state across it) */
+    c->ticket_ext = c->client_sent_ticket && mt_tk_enabled(c);
     GUARD(send_server_flight(c));
     c->hs = c->cert_requested ? MT_HS_S_WAIT_CERT : MT_HS_S_WAIT_CKE;
     return 0;

@@ -10,7 +10,6 @@
 #include "hs12_int.h"
 
 enum {
-    HT_NEW_SESSION_TICKET = 4,
     HT_END_OF_EARLY_DATA = 5,
     HT_ENCRYPTED_EXTENSIONS = 8,
     HT_KEY_UPDATE = 24,

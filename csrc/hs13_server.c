@@ -166,9 +166,10 @@ MT_WUR static int take_extensions(mt_conn *c, client_hello *ch)
     return check_shares(ch);
 }
 
-/* RFC 8446 4.2.11: resume when the first identity is a ticket of ours for this suite's hash and
- * server name, with psk_dhe_ke allowed, and its binder checks (constant time; a wrong binder is
- * decrypt_error). Else a full handshake. Before the hello enters the transcript. */
+/* RFC 8446 4.2.11: resume when the first identity is a ticket of ours (or the application's,
+ * MT_DECIDE_TICKET) within its lifetime, for this suite's hash and server name, with
+ * psk_dhe_ke allowed, and its binder checks (constant time; a wrong binder is decrypt_error).
+ * Else a full handshake. Before the hello enters the transcript; MT_HS_AGAIN while asking. */
 MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw, size_t len)
 {
     uint8_t mode;
@@ -178,7 +179,7 @@ MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw
     }
     /* RFC 8446 4.2.9: a PSK without psk_key_exchange_modes is missing_extension */
     ENSURE(!ch->have_psk || ch->have_modes, MISSING_EXTENSION);
-    if (!ch->have_psk || !dhe_ke || !c->cfg->cache) {
+    if (!ch->have_psk || !dhe_ke || (!c->cfg->cache && !mt_tk_enabled(c))) {
         return 0;
     }
     mt_rd ids = ch->psk_ids, id, bs = ch->binders, binder;
@@ -191,12 +192,13 @@ MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw
     GUARD(mt_rd_borrow(&id, idn, &idp));
     GUARD(mt_rd_borrow(&binder, bn, &bp));
     mt_session s;
-    if (!mt_cache_get(c->cfg->cache, idp, idn, (int64_t)time(NULL), &s)) {
-        return 0;
+    int found, rc = mt_tk_find(c, idp, idn, &s, &found);
+    if (rc != 0 || !found) {
+        return rc; /* an error, MT_HS_AGAIN, or none */
     }
     const mt_suite *ss = mt_suite_by_id(s.suite);
     const struct nettle_hash *h = mt_ks13_suite_hash(c->suite);
-    int rc = 0;
+    rc = 0;
     if (s.version == MT_TLS13 && ss && mt_ks13_suite_hash(ss) == h && strcmp(s.sni, c->sni) == 0) {
         uint8_t want[MT_KS13_MAX_HASH];
         /* the hello up to its binders list: all but the list's length and contents */
@@ -215,40 +217,30 @@ MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw
     return rc;
 }
 
-/* Our NewSessionTicket (RFC 8446 4.6.1) after the client's Finished: a random 32-byte ticket
- * naming the session in our cache (stateful tickets), its PSK from resumption_master_secret. */
-MT_WUR static int send_ticket(mt_conn *c)
+/* The session of our NewSessionTicket (RFC 8446 4.6.1) after the client's Finished: its PSK
+ * from resumption_master_secret and the ticket nonce, a random age_add, the names. The ticket
+ * itself (hs_ticket.c) seals it, or names it in the cache, or is the application's. */
+MT_WUR static int ticket_session(mt_conn *c)
 {
     static const uint8_t nonce[1] = {0};
-    mt_session s;
-    memset(&s, 0, sizeof(s));
-    s.version = MT_TLS13;
-    s.suite = c->suite->id;
-    s.sid_len = 32;
-    s.lifetime = 7200;
-    s.created = (int64_t)time(NULL);
-    memcpy(s.sni, c->sni, sizeof(s.sni));
-    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
-    mt_wr w;
-    mt_wr_init_growable(&w, 256);
-    int rc = 0;
-    BAIL(rc, mt_rng_bytes(s.sid, 32));
-    BAIL(rc, mt_rng_bytes((uint8_t *)&s.age_add, sizeof(s.age_add)));
-    BAIL(rc, mt_ks13_resumption_psk(mt_ks13_suite_hash(c->suite), c->res_master, c->hlen, nonce, 1,
-                                    s.master));
-    BAIL(rc, mt_wr_u32(&w, s.lifetime));
-    BAIL(rc, mt_wr_u32(&w, s.age_add));
-    BAIL(rc, mt_wr_u8(&w, 1));
-    BAIL(rc, mt_wr_bytes(&w, nonce, 1));
-    BAIL(rc, mt_wr_u16(&w, 32));
-    BAIL(rc, mt_wr_bytes(&w, s.sid, 32));
-    BAIL(rc, mt_wr_u16(&w, 0));
-    BAIL(rc, mt_conn_send_hs(c, HT_NEW_SESSION_TICKET, w.p, w.len));
-    mt_cache_put(c->cfg->cache, &s, s.created);
-out:
-    mt_wr_free(&w);
-    mt_session_wipe(&s);
-    return rc;
+    mt_session *s = &c->ticket;
+    mt_session_wipe(s);
+    s->version = MT_TLS13;
+    s->suite = c->suite->id;
+    s->created = mt_tk_now(c);
+    s->lifetime = mt_tk_lifetime(c->cfg, 0);
+    memcpy(s->sni, c->sni, sizeof(s->sni));
+    memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+    GUARD(mt_rng_bytes((uint8_t *)&s->age_add, sizeof(s->age_add)));
+    return mt_ks13_resumption_psk(mt_ks13_suite_hash(c->suite), c->res_master, c->hlen, nonce, 1,
+                                  s->master);
+}
+
+int mt_hs13_server_ticket_done(mt_conn *c)
+{
+    GUARD(mt_tk_send(c));
+    mt_hs13_done(c);
+    return 0;
 }
 
 /* Suite, certificate and scheme, server preference (RFC 8446 4.1.1). */
@@ -478,7 +470,13 @@ int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
     for (size_t i = 0; i < c->cfg->ngroups; i++) {
         uint16_t g = c->cfg->groups[i];
         if (mt_hs13_group_ok(g) && find_share(&ch, g, &share)) {
-            GUARD(try_psk(c, &ch, raw, len));
+            int rc = try_psk(c, &ch, raw, len);
+            if (rc == MT_HS_AGAIN) {
+                /* asked at MT_DECIDE_TICKET: the hello comes again through the 1.2 entry */
+                c->tls13 = 0;
+                return rc;
+            }
+            GUARD(rc);
             mt_conn_transcript(c, raw, 4 + len);
             c->share_group = g;
             size_t n = mt_rd_left(&share);
@@ -543,7 +541,10 @@ MT_WUR static int on_client_hello2(mt_conn *c, const uint8_t *body, size_t len, 
     GUARD(mt_rd_vec(&all, 2, 1, 0xffff, &share));
     ENSURE(g == c->share_group && mt_rd_left(&all) == 0, ILLEGAL_PARAMETER);
     GUARD(choose(c, &ch));
-    GUARD(try_psk(c, &ch, raw, len));
+    int rc = try_psk(c, &ch, raw, len);
+    if (rc != 0) {
+        return rc; /* an error, or MT_HS_AGAIN: this hello comes again */
+    }
     mt_conn_transcript(c, raw, 4 + len);
     size_t n = mt_rd_left(&share);
     GUARD(mt_rd_borrow(&share, n, &p));
@@ -578,11 +579,16 @@ MT_WUR static int on_client_finished(mt_conn *c, const uint8_t *body, size_t len
     size_t tl = mt_hs13_th(c, th);
     GUARD(mt_ks13_derive(&c->ks, MT_KS13_RES_MASTER, th, tl, c->res_master));
     GUARD(mt_hs13_set_rd(c, c->c_ap));
-    if (c->cfg->cache) {
-        GUARD(send_ticket(c));
+    if (!c->cfg->cache && !mt_tk_enabled(c)) {
+        mt_hs13_done(c);
+        return 0;
     }
-    mt_hs13_done(c);
-    return 0;
+    GUARD(ticket_session(c));
+    if (mt_tk_ask(c)) {
+        c->hs = MT_HS13_S_SEND_NST;
+        return 0;
+    }
+    return mt_hs13_server_ticket_done(c);
 }
 
 int mt_hs13_server_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len,

@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine.h"
 #include "err.h"
@@ -16,6 +17,7 @@
 #include "pem.h"
 #include "session.h"
 #include "suites.h"
+#include "ticket.h"
 #include "x509.h"
 
 #define MAX_CHAIN_CERTS 10
@@ -29,7 +31,8 @@ typedef struct {
     mt_chain chains[MT_MAX_CHAINS];
     uint8_t *der[MT_MAX_CHAINS][MAX_CHAIN_CERTS];
     size_t der_len[MT_MAX_CHAINS][MAX_CHAIN_CERTS];
-    uint8_t *ca_names; /* cfg.ca_names: the CertificateRequest's certificate_authorities */
+    uint8_t *ca_names;  /* cfg.ca_names: the CertificateRequest's certificate_authorities */
+    mt_tickets tickets; /* cfg.tickets (server, unless tickets = false): wiped on free */
 } context;
 
 /* Frees the chains and keys now. */
@@ -52,6 +55,8 @@ static void context_free(context *c)
     c->ca_names = NULL;
     c->cfg.ca_names = NULL;
     c->cfg.ca_names_len = 0;
+    mt_tickets_wipe(&c->tickets);
+    c->cfg.tickets = NULL;
     c->h.open = 0;
     c->free_pending = 0;
 }
@@ -324,11 +329,65 @@ static void set_record_limits(lua_State *L, context *c, int opts)
     lua_pop(L, 2);
 }
 
+/* Application ticket keys (n x 48 bytes: name[16] | key[32], the first sealing) at the top of
+ * the stack into c; raises on misuse. */
+static void take_ticket_keys(lua_State *L, context *c)
+{
+    size_t n;
+    const char *k = luaL_checklstring(L, -1, &n);
+    if (n == 0 || n % (MT_TICKET_NAME_LEN + MT_TICKET_KEY_LEN) != 0 ||
+        n / (MT_TICKET_NAME_LEN + MT_TICKET_KEY_LEN) > MT_TICKET_MAX_KEYS) {
+        luaL_error(L, "ticket_keys: 1 to %d keys of a 16-byte name and a 32-byte key",
+                   MT_TICKET_MAX_KEYS);
+    }
+    if (mt_tickets_set(&c->tickets, (const uint8_t *)k, n / 48, (int64_t)time(NULL)) < 0) {
+        luaL_error(L, "ticket_keys: two keys with one name");
+    }
+    c->cfg.tickets = &c->tickets;
+}
+
+/* opts.tickets (false: none; default on), ticket_rotation (seconds between key rotations,
+ * default 12 h), ticket_lifetime (seconds, default 2 h, at most 7 days), ticket_keys (a string
+ * of 48-byte keys, see take_ticket_keys). A client only asks for tickets or not. */
+static int set_tickets(lua_State *L, context *c, int opts)
+{
+    lua_getfield(L, opts, "tickets");
+    int on = !(lua_isboolean(L, -1) && !lua_toboolean(L, -1));
+    lua_pop(L, 1);
+    if (!c->server) {
+        c->cfg.no_tickets = !on;
+        return 0;
+    }
+    lua_getfield(L, opts, "ticket_lifetime");
+    lua_Integer life = luaL_optinteger(L, -1, 0);
+    lua_getfield(L, opts, "ticket_rotation");
+    lua_Integer period = luaL_optinteger(L, -1, MT_TICKET_PERIOD_DEFAULT);
+    lua_pop(L, 2);
+    if (life < 0 || life > MT_TICKET_LIFETIME_MAX || period < 1 || period > 0x7fffffff) {
+        luaL_error(L, "ticket_lifetime: 1..604800 s; ticket_rotation: at least 1 s");
+    }
+    c->cfg.ticket_lifetime = (uint32_t)life;
+    if (!on) {
+        return 0;
+    }
+    int rc = mt_tickets_init(&c->tickets, (uint32_t)period, (int64_t)time(NULL));
+    if (rc < 0) {
+        return rc;
+    }
+    c->cfg.tickets = &c->tickets;
+    if (lua_getfield(L, opts, "ticket_keys") != LUA_TNIL) {
+        take_ticket_keys(L, c);
+    }
+    lua_pop(L, 1);
+    return 0;
+}
+
 /* core.context_new(mode, opts) -> Context | nil, message, code
  * opts: chains = {{cert = PEM, key = PEM, password = s}, ...}, ciphers = {IANA names},
  * groups = {names}, alpn = {names}, verify = bool (pause to verify the peer's chain),
  * client_auth and ca_names (server, see set_client_auth), max_fragment_length and
- * record_size_limit (see set_record_limits), renegotiation = false (refuse it). */
+ * record_size_limit (see set_record_limits), renegotiation = false (refuse it), tickets and
+ * ticket_* (see set_tickets). */
 static int context_new(lua_State *L)
 {
     static const char *const modes[] = {"client", "server", NULL};
@@ -374,6 +433,10 @@ static int context_new(lua_State *L)
         }
     }
     lua_pop(L, 1);
+    int trc = set_tickets(L, c, opts);
+    if (trc < 0) {
+        return mt_lua_fail(L, trc);
+    }
     if (lua_getfield(L, opts, "chains") == LUA_TTABLE) {
         for (lua_Integer i = 1; lua_geti(L, -1, i) == LUA_TTABLE; i++) {
             size_t clen, klen, pwlen = 0;
@@ -401,14 +464,27 @@ static int context_new(lua_State *L)
     return 1;
 }
 
-/* ctx:set_decisions(select, session): whether servers pause for the "select" and "session"
- * decisions (the Lua layer turns them on when the select_context / lookup_session hooks are
- * set). Connections already past their ClientHello are not affected. */
+/* ctx:set_decisions(select, session, ticket): whether servers pause for the "select",
+ * "session" and "ticket"/"new_ticket" decisions (the Lua layer turns them on when the
+ * select_context / lookup_session / encode_ticket, decode_ticket hooks are set). Connections
+ * already past their ClientHello are not affected. */
 static int context_set_decisions(lua_State *L)
 {
     context *c = mt_lua_check_open(L, 1, MT_CONTEXT_T);
     c->cfg.decide_select = lua_toboolean(L, 2);
     c->cfg.decide_session = lua_toboolean(L, 3);
+    c->cfg.decide_ticket = lua_toboolean(L, 4);
+    return 0;
+}
+
+/* ctx:set_ticket_keys(keys): a server's ticket keys, n x 48 bytes (name[16] | key[32]); the
+ * first seals, all open, none rotates. Turns tickets on. Raises on misuse. */
+static int context_set_ticket_keys(lua_State *L)
+{
+    context *c = mt_lua_check_open(L, 1, MT_CONTEXT_T);
+    luaL_argcheck(L, c->server, 1, "ticket keys are for a server context");
+    lua_settop(L, 2);
+    take_ticket_keys(L, c);
     return 0;
 }
 
@@ -459,9 +535,13 @@ static int context_tostring(lua_State *L)
 }
 
 static const luaL_Reg methods[] = {
-    {"mode", context_mode},     {"set_decisions", context_set_decisions},
-    {"covers", context_covers}, {"close", context_close},
-    {"closed", context_closed}, {NULL, NULL},
+    {"mode", context_mode},
+    {"set_decisions", context_set_decisions},
+    {"set_ticket_keys", context_set_ticket_keys},
+    {"covers", context_covers},
+    {"close", context_close},
+    {"closed", context_closed},
+    {NULL, NULL},
 };
 
 static const luaL_Reg meta[] = {

@@ -12,6 +12,8 @@
  *   decision() -> "verify" | "select" | "session" | nil; decide(ok, code_name)
  *   hello() -> sni, {alpn}; use_context(ctx) (at "select")
  *   session_id(); offer_session(session) (at "session")
+ *   ticket(); offer_session(session) (at "ticket"); ticket_session(); set_ticket(t, life)
+ *   (at "new_ticket")
  *   peer_chain() -> {der, ...}; info() -> {...}; close_notify(); export(label, ctx, n)
  *   renegotiate() -> true           start a secure renegotiation (status().handshaking)
  * Transient results are `nil, "wantread"` / `nil, "wantwrite"` / `nil, "closed"`;
@@ -199,7 +201,8 @@ static int file_error(lua_State *L)
 
 static int file_decision(lua_State *L)
 {
-    static const char *const names[] = {NULL, "verify", "select", "session"};
+    static const char *const names[] = {NULL,      "verify", "select",
+                                        "session", "ticket", "new_ticket"};
     file *f = check(L);
     int d = mt_conn_decision(f->conn);
     if (d > 0 && d < (int)(sizeof(names) / sizeof(names[0]))) {
@@ -271,16 +274,63 @@ static int file_session_id(lua_State *L)
     return 1;
 }
 
-/* offer_session(session): at the "session" decision, the session stored under that id. */
+/* offer_session(session): at the "session" decision, the session stored under that id; at the
+ * "ticket" decision, the session the ticket stands for. */
 static int file_offer_session(lua_State *L)
 {
     file *f = check(L);
-    if (mt_conn_decision(f->conn) != MT_DECIDE_SESSION) {
-        return luaL_error(L, "offer_session() outside the session decision");
+    int d = mt_conn_decision(f->conn);
+    if (d != MT_DECIDE_SESSION && d != MT_DECIDE_TICKET) {
+        return luaL_error(L, "offer_session() outside the session and ticket decisions");
     }
     int rc = mt_conn_offer_session(f->conn, mt_lua_session_check(L, 2));
     if (rc < 0) {
         return luaL_argerror(L, 2, "the session's id is not the one asked for");
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* ticket() -> the ticket the client offers, at the "ticket" decision (a binary string). */
+static int file_ticket(lua_State *L)
+{
+    file *f = check(L);
+    if (mt_conn_decision(f->conn) != MT_DECIDE_TICKET) {
+        return luaL_error(L, "ticket() outside the ticket decision");
+    }
+    const uint8_t *t;
+    size_t n = mt_conn_ticket(f->conn, &t);
+    lua_pushlstring(L, (const char *)t, n);
+    return 1;
+}
+
+/* ticket_session() -> the Session a new ticket stands for, at the "new_ticket" decision. */
+static int file_ticket_session(lua_State *L)
+{
+    file *f = check(L);
+    mt_session s;
+    if (mt_conn_ticket_session(f->conn, &s) < 0) {
+        return luaL_error(L, "ticket_session() outside the new_ticket decision");
+    }
+    mt_lua_session_push(L, &s);
+    mt_session_wipe(&s);
+    return 1;
+}
+
+/* set_ticket(ticket[, lifetime]): at the "new_ticket" decision, the ticket to send (1..1024
+ * bytes) and its lifetime in seconds (default: the Context's). */
+static int file_set_ticket(lua_State *L)
+{
+    file *f = check(L);
+    size_t n;
+    const char *t = luaL_checklstring(L, 2, &n);
+    lua_Integer life = luaL_optinteger(L, 3, 0);
+    luaL_argcheck(L, life >= 0 && life <= MT_TICKET_LIFETIME_MAX, 3, "lifetime: 0..604800 s");
+    if (mt_conn_decision(f->conn) != MT_DECIDE_NEW_TICKET) {
+        return luaL_error(L, "set_ticket() outside the new_ticket decision");
+    }
+    if (mt_conn_set_ticket(f->conn, (const uint8_t *)t, n, (uint32_t)life) < 0) {
+        return luaL_argerror(L, 2, "a ticket is 1 to 1024 bytes");
     }
     lua_pushboolean(L, 1);
     return 1;
@@ -518,6 +568,9 @@ static const luaL_Reg methods[] = {
     {"use_context", file_use_context},
     {"session_id", file_session_id},
     {"offer_session", file_offer_session},
+    {"ticket", file_ticket},
+    {"ticket_session", file_ticket_session},
+    {"set_ticket", file_set_ticket},
     {"closed", file_closed},
     {"renegotiate", file_renegotiate},
     {"key_update", file_key_update},

@@ -69,13 +69,16 @@ int mt_tickets_rotate(mt_tickets *t, int64_t now)
 
 int mt_ticket_seal(mt_tickets *t, const mt_session *s, int64_t now, mt_wr *out)
 {
-    uint8_t body_buf[MT_SESSION_BODY_MAX], ct[MT_SESSION_BODY_MAX], nonce[NONCE_LEN], tag[TAG_LEN];
+    uint8_t body_buf[MT_TICKET_PREFIX + MT_SESSION_BODY_MAX], ct[sizeof(body_buf)],
+        nonce[NONCE_LEN], tag[TAG_LEN];
     mt_wr body;
     struct gcm_aes256_ctx g;
     int rc;
     ENSURE(t->n > 0, INVALID_ARG);
     GUARD(mt_tickets_rotate(t, now));
     mt_wr_init_fixed(&body, body_buf, sizeof(body_buf));
+    BAIL(rc, mt_wr_u32(&body, s->age_add));
+    BAIL(rc, mt_wr_u32(&body, s->lifetime));
     BAIL(rc, mt_session_body_write(s, &body));
     BAIL(rc, mt_rng_bytes(nonce, sizeof(nonce)));
     const mt_ticket_key *k = &t->keys[0];
@@ -91,12 +94,13 @@ int mt_ticket_seal(mt_tickets *t, const mt_session *s, int64_t now, mt_wr *out)
 out:
     mt_wipe(&g, sizeof(g));
     mt_wipe(body_buf, sizeof(body_buf));
+    mt_wipe(ct, sizeof(ct));
     return rc;
 }
 
 int mt_ticket_open(mt_tickets *t, const uint8_t *p, size_t len, int64_t now, mt_session *s)
 {
-    uint8_t pt[MT_SESSION_BODY_MAX], tag[TAG_LEN];
+    uint8_t pt[MT_TICKET_PREFIX + MT_SESSION_BODY_MAX], tag[TAG_LEN];
     struct gcm_aes256_ctx g;
     mt_session_wipe(s);
     GUARD(mt_tickets_rotate(t, now));
@@ -117,8 +121,17 @@ int mt_ticket_open(mt_tickets *t, const uint8_t *p, size_t len, int64_t now, mt_
     gcm_aes256_digest(&g, TAG_LEN, tag);
     mt_wipe(&g, sizeof(g));
     int rc = mt_ct_eq(tag, p + len - TAG_LEN, TAG_LEN) ? 0 : -MT_E_SESSION_DAMAGED;
-    if (rc == 0 && mt_session_body_read(pt, n, s) < 0) {
-        rc = -MT_E_SESSION_DAMAGED;
+    if (rc == 0) {
+        mt_rd r;
+        uint32_t age_add, lifetime;
+        mt_rd_init(&r, pt, n);
+        if (mt_rd_u32(&r, &age_add) < 0 || mt_rd_u32(&r, &lifetime) < 0 ||
+            mt_session_body_read(pt + MT_TICKET_PREFIX, n - MT_TICKET_PREFIX, s) < 0) {
+            rc = -MT_E_SESSION_DAMAGED;
+        } else {
+            s->age_add = age_add;
+            s->lifetime = lifetime;
+        }
     }
     mt_wipe(pt, sizeof(pt));
     if (rc < 0) {

@@ -1,8 +1,9 @@
 /*
  * ticket.h -- stateless session tickets (RFC 5077 for TLS 1.2, NewSessionTicket in 1.3):
- * the session body (session_codec.h) sealed with AES-256-GCM under a key picked by a
- * 16-byte key name. Ticket = key_name[16] | nonce[12] | ciphertext | tag[16], with the key
- * name as additional data.
+ * the session sealed with AES-256-GCM under a key picked by a 16-byte key name.
+ * Ticket = key_name[16] | nonce[12] | ciphertext | tag[16], with the key name as additional
+ * data; the plaintext is u32 age_add | u32 lifetime | the session body (session_codec.h).
+ * The tag is compared in constant time; every buffer that held plaintext is wiped.
  *
  * Keys rotate: the current key seals; after `period` seconds it becomes the previous key
  * (still opening tickets for one more period) and a fresh key seals; the one before is
@@ -19,8 +20,9 @@
 #define MT_TICKET_KEY_LEN 32
 #define MT_TICKET_MAX_KEYS 4
 #define MT_TICKET_PERIOD_DEFAULT (12 * 3600)
-/* name + nonce + tag around a session body */
+/* name + nonce + tag around the plaintext; its age_add and lifetime before the body */
 #define MT_TICKET_OVERHEAD (16 + 12 + 16)
+#define MT_TICKET_PREFIX 8
 
 typedef struct mt_ticket_key {
     uint8_t name[MT_TICKET_NAME_LEN];

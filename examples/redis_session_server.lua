@@ -20,8 +20,11 @@ local session_key = hexkey:gsub("..", function(h) return string.char(tonumber(h,
 local redis = assert(resp.connect("127.0.0.1", tonumber(redis_port)))
 local function hex(s) return (s:gsub(".", function(c) return ("%02x"):format(c:byte()) end)) end
 
+-- Session ids only: a client presenting a ticket is never resumed by its id (RFC 5077 3.4),
+-- and tickets sealed with this process's own random keys open nowhere else; servers that
+-- want tickets too share ticket_keys (docs/api.md, "Session tickets").
 local ctx = assert(tls.context { mode = "server", certificate = cert, key = key,
-   session_cache = false })
+   session_cache = false, tickets = false })
 ctx.session_key = session_key -- record_session's strings are sealed with it, lookup's opened
 ctx.record_session = function(id, encoded)
    assert(redis:call("SET", "moontls:session:" .. hex(id), encoded, "EX", "600"))

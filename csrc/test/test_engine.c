@@ -2083,9 +2083,10 @@ static void session_decision(void)
     free_id(&id);
 }
 
-/* A ClientHello with session_ticket (RFC 5077 3.2), empty or holding a ticket: parsed and not
- * answered (the client would refuse an unsolicited one with unsupported_extension), a full
- * handshake follows. The extension takes the place of one of the same size. */
+/* A ClientHello with session_ticket (RFC 5077 3.2), empty or holding a ticket, to a server
+ * without tickets (no keys, no hooks): parsed and not answered (the client would refuse an
+ * unsolicited one with unsupported_extension), a full handshake follows. The extension takes
+ * the place of one of the same size in the hello of a client that asks for none itself. */
 static void session_ticket_extension_ignored(void)
 {
     server_id id;
@@ -2096,6 +2097,9 @@ static void session_ticket_extension_ignored(void)
     for (int k = 0; k < 2; k++) {
         pair p;
         limits_pair(&p, &id, 0, k ? 100 : 0, 0);
+        mt_conn_free(p.c);
+        p.ccfg.no_tickets = 1;
+        CHECK_EQ(mt_conn_new(&p.ccfg, 0, "example.com", &p.c), 0);
         if (k) {
             patch_out(p.c, rsl, ticket, sizeof(rsl));
         } else {

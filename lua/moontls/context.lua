@@ -12,13 +12,37 @@ M.Context = Context
 
 -- The hooks (see moontls.decide); setting one on a server turns its decision point on.
 local HOOKS = { select_context = true, find_cert = true, verify = true, lookup_session = true,
-   record_session = true }
+   record_session = true, encode_ticket = true, decode_ticket = true }
 
 local function sync_decisions(ctx)
    if ctx.mode == "server" then
       ctx.core:set_decisions(rawget(ctx, "select_context") ~= nil
-         or rawget(ctx, "find_cert") ~= nil, rawget(ctx, "lookup_session") ~= nil)
+         or rawget(ctx, "find_cert") ~= nil, rawget(ctx, "lookup_session") ~= nil,
+         rawget(ctx, "encode_ticket") ~= nil or rawget(ctx, "decode_ticket") ~= nil)
    end
+end
+
+-- Ticket keys as the C core takes them: n x (name[16] .. key[32]). Accepts that string, or a
+-- list of {name = 16 bytes, key = 32 bytes}. Raises on anything else.
+local function ticket_key_string(keys, level)
+   if type(keys) == "string" then
+      if #keys == 0 or #keys % 48 ~= 0 or #keys > 4 * 48 then
+         error("ticket_keys: a string of 1 to 4 keys of 48 bytes (name[16] .. key[32])", level)
+      end
+      return keys
+   end
+   if type(keys) ~= "table" or #keys == 0 or #keys > 4 then
+      error("ticket_keys: a list of 1 to 4 {name = 16 bytes, key = 32 bytes}", level)
+   end
+   local parts = {}
+   for i, k in ipairs(keys) do
+      if type(k) ~= "table" or type(k.name) ~= "string" or #k.name ~= 16
+         or type(k.key) ~= "string" or #k.key ~= 32 then
+         error("ticket_keys: entry " .. i .. " needs name (16 bytes) and key (32 bytes)", level)
+      end
+      parts[i] = k.name .. k.key
+   end
+   return table.concat(parts)
 end
 
 function Context.__newindex(ctx, k, v)
@@ -79,6 +103,12 @@ end
 --     certificates
 --   renegotiation = false: refuse renegotiation both ways (default true: secure renegotiation,
 --     RFC 5746, with peers that support it; f:renegotiate() starts one)
+--   tickets = true (default) | false: session tickets (RFC 5077 for 1.2, RFC 8446 4.6.1 for
+--     1.3). A server seals them with random keys rotating every ticket_rotation seconds
+--     (default 43200; the previous key still opens for one more period), or with ticket_keys
+--     (see Context:ticket_keys); ticket_lifetime = seconds a ticket stays good (default 7200,
+--     at most 604800). Hooks encode_ticket / decode_ticket replace the sealing (moontls.decide).
+--     A client asks for 1.2 tickets (it always takes 1.3 ones).
 -- Raises on misuse; returns nil, message on unreadable files or bad keys.
 function M.new(opts)
    opts = opts or {}
@@ -130,6 +160,10 @@ function M.new(opts)
    if opts.renegotiation ~= nil and type(opts.renegotiation) ~= "boolean" then
       error("renegotiation must be a boolean", 2)
    end
+   if opts.tickets ~= nil and type(opts.tickets) ~= "boolean" then
+      error("tickets must be a boolean", 2)
+   end
+   local ticket_keys = opts.ticket_keys ~= nil and ticket_key_string(opts.ticket_keys, 3) or nil
    if mode == "server" and opts.max_fragment_length ~= nil then
       error("max_fragment_length is a client option (a server accepts any valid request)", 2)
    end
@@ -142,7 +176,9 @@ function M.new(opts)
       client_auth = mode == "server" and verify or nil, ca_names = ca_names,
       session_cache = server_cache,
       max_fragment_length = mode == "client" and opts.max_fragment_length or nil,
-      record_size_limit = opts.record_size_limit, renegotiation = opts.renegotiation })
+      record_size_limit = opts.record_size_limit, renegotiation = opts.renegotiation,
+      tickets = opts.tickets, ticket_keys = mode == "server" and ticket_keys or nil,
+      ticket_rotation = opts.ticket_rotation, ticket_lifetime = opts.ticket_lifetime })
    if not c then return nil, err, code end
    local cafile = opts.cafile
    if cafile == nil and mode == "client" then cafile = true end
@@ -161,6 +197,17 @@ function M.new(opts)
       if type(opts[k]) == "function" then ctx[k] = opts[k] end
    end
    return ctx
+end
+
+--- Sets a server's ticket keys: keys = {{name = 16 bytes, key = 32 bytes}, ...} (1 to 4) or
+-- the same as one string of 48-byte name .. key entries. The first seals new tickets, all open
+-- tickets; they replace the random rotating keys (and turn tickets on). Servers that share
+-- keys accept each other's tickets; to rotate, call again with a new first key and the old
+-- one after it. Raises on misuse.
+function Context:ticket_keys(keys)
+   if self.mode ~= "server" then error("ticket keys are for a server context", 2) end
+   self.core:set_ticket_keys(ticket_key_string(keys, 3))
+   return self
 end
 
 --- The trust options for moontls.x509.verify.

@@ -18,6 +18,12 @@
 --                                    session:encode(ctx.session_key) -- sealed when the
 --                                    Context has a session_key (32 bytes), else plain (it
 --                                    holds the master secret: store it as a secret)
+--   ctx.encode_ticket(session)       server: the ticket for a new session (a string of 1..1024
+--                                    bytes, e.g. a key into a store) and its lifetime in
+--                                    seconds (nil: the Context's); nil lets the built-in keys
+--                                    seal one
+--   ctx.decode_ticket(ticket)        server: the Session a client's ticket stands for (or its
+--                                    encoding), or nil: then the built-in keys try to open it
 local x509 = require "moontls.x509"
 
 local M = {}
@@ -167,8 +173,40 @@ local function session(f)
    return conn:decide(true)
 end
 
-M.verify, M.select, M.session = verify_peer, select, session
-local answer = { verify = verify_peer, select = select, session = session }
+-- "ticket": decode_ticket; nil lets the built-in keys try.
+local function ticket(f)
+   local conn, ctx = f.conn, f.ctx
+   local hook = rawget(ctx, "decode_ticket")
+   if type(hook) == "function" then
+      local s = hook(conn:ticket())
+      if type(s) == "string" then
+         s = require("moontls.session").decode(s, rawget(ctx, "session_key"))
+      end
+      if s ~= nil and not pcall(conn.offer_session, conn, s) then
+         f.ticket_hook_error = "decode_ticket must return a Session, its encoding or nil"
+      end
+   end
+   return conn:decide(true)
+end
+
+-- "new_ticket": encode_ticket; nil lets the built-in keys seal one (none without keys).
+local function new_ticket(f)
+   local conn, ctx = f.conn, f.ctx
+   local hook = rawget(ctx, "encode_ticket")
+   if type(hook) == "function" then
+      local t, lifetime = hook(conn:ticket_session())
+      if t ~= nil and not pcall(conn.set_ticket, conn, t, lifetime) then
+         f.ticket_hook_error = "encode_ticket must return a string of 1 to 1024 bytes "
+            .. "and a lifetime of 0 to 604800 s"
+      end
+   end
+   return conn:decide(true)
+end
+
+M.verify, M.select, M.session, M.ticket, M.new_ticket = verify_peer, select, session, ticket,
+   new_ticket
+local answer = { verify = verify_peer, select = select, session = session, ticket = ticket,
+   new_ticket = new_ticket }
 
 --- Answers the pending decision of File f (fields conn, ctx, server_name). Returns true, or
 -- nil, message, code (the engine has then failed the handshake and queued its alert).

@@ -194,7 +194,8 @@ end
 -- at any point (a renegotiation too), so the common pump calls decide(). An answer may
 -- yield (it runs in the caller's coroutine). The answers use the Context's hooks
 -- (moontls.decide).
-M.deciders = { verify = decider.verify, select = decider.select, session = decider.session }
+M.deciders = { verify = decider.verify, select = decider.select, session = decider.session,
+   ticket = decider.ticket, new_ticket = decider.new_ticket }
 
 local function decide(self)
    local kind = self.conn:decision()

@@ -41,7 +41,17 @@ local function env_or_nil(name)
    local v = os.getenv(name)
    return v ~= "" and v or nil
 end
+-- MOONTLS_TICKET_KEYS=hex sets shared ticket keys (48-byte entries); MOONTLS_TICKETS=0 turns
+-- tickets off; MOONTLS_SESSION_CACHE=0 keeps no session cache (only tickets resume). A resumed
+-- connection's ok line ends in " resumed".
+local function unhex(h)
+   return h and h ~= "" and (h:gsub("%x%x", function(x) return string.char(tonumber(x, 16)) end))
+      or nil
+end
 local ctx = assert(tls.context { mode = "server", certificates = chains,
+   tickets = os.getenv("MOONTLS_TICKETS") ~= "0",
+   session_cache = os.getenv("MOONTLS_SESSION_CACHE") ~= "0",
+   ticket_keys = unhex(os.getenv("MOONTLS_TICKET_KEYS")),
    max_version = env_or_nil("MOONTLS_MAX_VERSION"), groups = list(os.getenv("MOONTLS_GROUPS")),
    ciphers = list(ciphers), alpn = list(alpn), keylog = keylog ~= "" and keylog or nil,
    verify = verify, cafile = cafile,
@@ -71,6 +81,7 @@ for n = 1, count do
          local peer = conn:getpeercertificate()
          status = status .. " peer=" .. (peer and select(2, peer:subject()) or "-")
       end
+      if info.resumed then status = status .. " resumed" end
       print(status)
       if mode == "www" then
          conn:receive("*l")

@@ -27,7 +27,7 @@ usage: moontls server [--host H] [--port P] [--cert F --key F]... [--www | --ech
   --alpn L       comma-separated protocols, in preference order (server preference wins)
   --verify M     client certificates: none (default), optional, require; with --cafile
   --cafile F     trust anchors for client certificates (PEM)
-  --tickets on|off   session tickets (RFC 5077); only "off" until tickets arrive
+  --tickets on|off   session tickets (RFC 5077 for 1.2, stateless 1.3 tickets; default on)
   --count N      serve N connections, then exit (default: until interrupted)
   --timeout S    per-connection idle timeout in seconds (default 30)
 Connections are served concurrently (one task each on moontls.loop).
@@ -143,9 +143,6 @@ function M.run(cli, args)
    if o.tickets and o.tickets ~= "on" and o.tickets ~= "off" then
       cli.usage_error("--tickets takes on or off")
    end
-   if o.tickets == "on" then
-      cli.fail("session tickets are not implemented yet (session ids resume; use --tickets off)")
-   end
    if o.verify and o.verify ~= "none" and not o.cafile then
       cli.usage_error("--verify " .. o.verify .. " needs --cafile")
    end
@@ -153,7 +150,7 @@ function M.run(cli, args)
    local ok, ctx, cerr = pcall(moontls.context, { mode = "server", certificates = chains,
       min_version = o["min-version"], max_version = o["max-version"], ciphers = cli.list(o.ciphers),
       groups = cli.list(o.groups), alpn = cli.list(o.alpn), verify = o.verify, cafile = o.cafile,
-      keylog = o.keylog })
+      keylog = o.keylog, tickets = o.tickets ~= "off" })
    if not ok then cli.usage_error(tostring(ctx):gsub("^.-:%d+: ", "")) end
    if not ctx then cli.fail(tostring(cerr)) end
    local host = o.host or "127.0.0.1"
