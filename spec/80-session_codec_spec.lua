@@ -65,35 +65,43 @@ describe("session:encode / moontls.session.decode", function()
 
    for _, row in ipairs(SUITES) do
       local suite, kind, version = row[1], row[2], row[3]
-      it(version .. " " .. suite .. ": plain and sealed round trips that resume", function()
-         local sctx = assert(tls.context { mode = "server", certificate = certs[kind].certificate,
-            key = certs[kind].key, ciphers = { suite }, alpn = { "h2" },
-            min_version = version, max_version = version })
-         local cctx = assert(tls.context { mode = "client", cafile = certs[kind].certificate,
-            min_version = version, max_version = version,
-            ciphers = { suite }, alpn = { "h2" } })
-         local c = handshake(cctx, sctx)
-         -- (TLS 1.3: the session is the server's NewSessionTicket, taken after the handshake)
-         local s = assert(c.conn:session())
-         assert.equal(version == "tls1.3" and "TLSv1.3" or "TLSv1.2", s:info().version)
-         assert.equal(version == "tls1.3", s:info().ticket)
-         s:set_peer(c.conn:peer_chain(), "ok")
-         for _, key in ipairs { false, KEY } do
-            local str = s:encode(key or nil)
-            assert.is_string(str)
-            local d = assert(tls.session.decode(str, key or nil))
-            assert.equal(suite, d:cipher())
-            assert.equal(s:id(), d:id())
-            assert.equal(s:time(), d:time())
-            assert.same(s:info(), d:info())
-            assert.same(c.conn:peer_chain(), d:peer_chain())
-            assert.equal(str:sub(1, 4), d:encode(key or nil):sub(1, 4))
-            if not key then assert.equal(str, d:encode()) end
-            local c2 = handshake(cctx, sctx, d)
-            assert.is_true(c2.conn:info().resumed)
-            assert.equal("h2", c2.conn:info().alpn)
-         end
-      end)
+      -- TLS 1.2 both ways: by ticket (the default) and by session id (tickets off)
+      for _, tickets in ipairs(version == "tls1.2" and { true, false } or { true }) do
+         local how = version == "tls1.3" and "" or tickets and " (ticket)" or " (session id)"
+         it(version .. " " .. suite .. how .. ": plain and sealed round trips that resume",
+            function()
+               local sctx = assert(tls.context { mode = "server",
+                  certificate = certs[kind].certificate, key = certs[kind].key,
+                  ciphers = { suite }, alpn = { "h2" }, min_version = version,
+                  max_version = version })
+               local cctx = assert(tls.context { mode = "client",
+                  cafile = certs[kind].certificate, min_version = version,
+                  max_version = version, ciphers = { suite }, alpn = { "h2" },
+                  tickets = tickets })
+               local c = handshake(cctx, sctx)
+               -- (TLS 1.3: the session is the server's NewSessionTicket, after the handshake)
+               local s = assert(c.conn:session())
+               assert.equal(version == "tls1.3" and "TLSv1.3" or "TLSv1.2", s:info().version)
+               assert.equal(tickets, s:info().ticket)
+               assert.equal(version == "tls1.3" and 0 or 64, #s:id()) -- 1.3: only a ticket
+               s:set_peer(c.conn:peer_chain(), "ok")
+               for _, key in ipairs { false, KEY } do
+                  local str = s:encode(key or nil)
+                  assert.is_string(str)
+                  local d = assert(tls.session.decode(str, key or nil))
+                  assert.equal(suite, d:cipher())
+                  assert.equal(s:id(), d:id())
+                  assert.equal(s:time(), d:time())
+                  assert.same(s:info(), d:info())
+                  assert.same(c.conn:peer_chain(), d:peer_chain())
+                  assert.equal(str:sub(1, 4), d:encode(key or nil):sub(1, 4))
+                  if not key then assert.equal(str, d:encode()) end
+                  local c2 = handshake(cctx, sctx, d)
+                  assert.is_true(c2.conn:info().resumed)
+                  assert.equal("h2", c2.conn:info().alpn)
+               end
+            end)
+      end
    end
 
    describe("bad input", function()
