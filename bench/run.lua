@@ -309,10 +309,8 @@ local more = {
 }
 for _, r in ipairs(more) do ROWS[#ROWS + 1] = r end
 
--- Hook: resumed-tls12-ticket (RFC 5077 session tickets, both servers issuing them), run only
--- when named (--only resumed-tls12-ticket) until `moontls server --tickets on` exists; then
--- drop `on_demand` and add the row to README's table.
-ROWS[#ROWS + 1] = { name = "resumed-tls12-ticket", on_demand = true, what = "resumed handshake "
+-- resumed-tls12-ticket: RFC 5077 session tickets, both servers issuing them.
+ROWS[#ROWS + 1] = { name = "resumed-tls12-ticket", what = "resumed handshake "
    .. "TLS 1.2 (session ticket), ECDSA suite: server handshakes per CPU second",
    unit = "handshakes/CPU-s", hib = true, target = { ratio_min = 4.0 }, ref = "openssl s_server",
    setup = function()
