@@ -131,8 +131,67 @@ static void codec_extra(void)
     mt_wr_free(&w);
 }
 
+/* The cache against a plain model (an array in use order) over random operations; a cache of
+ * a million sessions costs only its buckets until it fills. */
+static void cache_against_model(void)
+{
+    enum { SIZE = 50, KEYS = 120, OPS = 20000 };
+    mt_cache *c;
+    CHECK_EQ(mt_cache_new(SIZE, 1000, &c), 0);
+    int order[SIZE], n = 0, bad = 0; /* keys, most recent first */
+    uint32_t x = 12345;
+    for (int op = 0; op < OPS; op++) {
+        x = x * 1103515245u + 12345u;
+        int k = (int)((x >> 8) % KEYS), what = (int)((x >> 20) % 3), at = -1;
+        mt_session s = make((uint8_t)k, 0), got;
+        for (int i = 0; i < n; i++) {
+            if (order[i] == k) {
+                at = i;
+            }
+        }
+        if (what == 0) {
+            mt_cache_put(c, &s, 1);
+            if (at < 0 && n == SIZE) {
+                n--; /* the oldest goes */
+            }
+            if (at >= 0) {
+                memmove(order + 1, order, (size_t)at * sizeof(int));
+            } else {
+                memmove(order + 1, order, (size_t)n++ * sizeof(int));
+            }
+            order[0] = k;
+        } else if (what == 1) {
+            int hit = mt_cache_get(c, s.sid, 32, 2, &got);
+            bad += hit != (at >= 0) || (hit && memcmp(got.master, s.master, 48) != 0);
+            if (at >= 0) {
+                memmove(order + 1, order, (size_t)at * sizeof(int));
+                order[0] = k;
+            }
+        } else {
+            mt_cache_remove(c, s.sid, 32);
+            if (at >= 0) {
+                memmove(order + at, order + at + 1, (size_t)(n - at - 1) * sizeof(int));
+                n--;
+            }
+        }
+        bad += mt_cache_count(c) != (size_t)n;
+    }
+    CHECK_EQ(bad, 0);
+    mt_cache_free(c);
+    /* a million-session cache: no up-front table of sessions */
+    CHECK_EQ(mt_cache_new(1000000, 600, &c), 0);
+    for (int i = 0; i < 1000; i++) {
+        mt_session s = make((uint8_t)i, 0);
+        s.sid[1] = (uint8_t)(i >> 8);
+        mt_cache_put(c, &s, 0);
+    }
+    CHECK_EQ(mt_cache_count(c), 1000);
+    mt_cache_free(c);
+}
+
 int main(void)
 {
+    RUN(cache_against_model);
     RUN(put_get_replace);
     RUN(lifetime_and_lru);
     RUN(codec_extra);
