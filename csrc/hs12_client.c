@@ -133,6 +133,9 @@ int mt_hs12_client_start(mt_conn *c)
     if (rc == 0) {
         rc = mt_conn_send_hs(c, HT_CLIENT_HELLO, w.p, w.len);
     }
+    if (rc == 0) {
+        rc = mt_hs13_client_early_start(c);
+    }
     mt_wr_free(&w);
     c->hs = MT_HS_C_WAIT_SH;
     return rc;
