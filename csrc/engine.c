@@ -458,23 +458,22 @@ int mt_conn_run_handshake(mt_conn *c)
 /* Server: the client's early data we do not take (RFC 8446 4.2.10): after a HelloRetryRequest
  * every protected record before ClientHello2, else (rejected) records that fail under the
  * handshake keys, up to the early data limit (or 16384 bytes without one). 1 when the record
- * was skipped. */
-MT_WUR static int skip_early(mt_conn *c, uint8_t type, uint16_t version, uint8_t *frag, size_t len)
+ * was skipped, 2 when it opened under the handshake keys (the end of skipping: *type, *off and
+ * *n say what it holds), 0 when it is not for skipping. */
+MT_WUR static int skip_early(mt_conn *c, uint8_t *type, uint16_t version, uint8_t *frag, size_t len,
+                             size_t *off, size_t *n)
 {
-    if (type != MT_CT_APPLICATION_DATA) {
+    if (*type != MT_CT_APPLICATION_DATA) {
         return 0;
     }
     size_t limit = c->cfg->max_early_data ? c->cfg->max_early_data : MT_REC_MAX_PLAIN;
     size_t over = c->suite && c->suite->aead ? c->suite->aead->tag_len + 1u : 17u;
     if (c->early_skip == MT_SKIP_TRIAL) {
-        mt_rec_prot keep = c->rd;
-        size_t off, n;
-        uint8_t t = type;
-        int rc = mt_rec_open(&keep, &t, version, frag, len, &off, &n);
-        mt_rec_prot_clear(&keep);
+        /* the record is opened in place: only a failure leaves the keys as they were */
+        int rc = mt_rec_open(&c->rd, type, version, frag, len, off, n);
         if (rc == 0) {
             c->early_skip = MT_SKIP_NONE; /* the client's handshake keys: the real thing */
-            return 0;
+            return 2;
         }
         /* RFC 8446 4.2.10: past the limit, what fails is what it says */
         c->early_skipped += len > over ? len - over : 0;
@@ -507,11 +506,13 @@ MT_WUR static int on_early_data(mt_conn *c, size_t off, size_t n)
 MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, uint8_t *frag, size_t len)
 {
     size_t off, n;
+    int opened = 0;
     if (c->early_skip) {
-        int skipped = skip_early(c, type, version, frag, len);
-        if (skipped != 0) {
+        int skipped = skip_early(c, &type, version, frag, len, &off, &n);
+        if (skipped < 0 || skipped == 1) {
             return skipped < 0 ? skipped : 0;
         }
+        opened = skipped == 2;
     }
     if (type == MT_CT_CHANGE_CIPHER_SPEC && c->tls13) {
         return mt_hs13_ccs(c, frag, len); /* never protected under 1.3 (RFC 8446 5) */
@@ -521,7 +522,9 @@ MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, uint8_t 
          * is never this short (tag and inner type) */
         return on_alert(c, frag, len);
     }
-    GUARD(mt_rec_open(&c->rd, &type, version, frag, len, &off, &n));
+    if (!opened) {
+        GUARD(mt_rec_open(&c->rd, &type, version, frag, len, &off, &n));
+    }
     /* RFC 6066 4 / RFC 8449 4: a record over the limit we announced is record_overflow (ours
      * under record_size_limit counts for protected records only) */
     ENSURE(!c->mfl || n <= c->mfl, RECORD_OVERFLOW);

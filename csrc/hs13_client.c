@@ -52,9 +52,8 @@ int mt_hs13_client_prepare(mt_conn *c)
     c->early_open = c->early_bytes = 0;
     c->early_sent = c->psk_offered && c->cfg->max_early_data > 0 && c->resume.max_early_data > 0;
     if (c->early_sent) {
-        c->early_max = c->cfg->max_early_data < c->resume.max_early_data
-                           ? c->cfg->max_early_data
-                           : c->resume.max_early_data;
+        c->early_max = c->cfg->max_early_data < c->resume.max_early_data ? c->cfg->max_early_data
+                                                                         : c->resume.max_early_data;
         c->early_suite = c->resume.suite;
     }
     /* RFC 8446 4.2.8: one share, for our most preferred group (none: the server asks) */

@@ -182,8 +182,8 @@ MT_WUR static int take_extensions(mt_conn *c, client_hello *ch)
  * when the config allows it (max_early_data and a replay register), the ticket did, the suite
  * and ALPN are the ticket's, the ticket's age as the client sees it is within the register's
  * window of ours (8.3), and the binder was not seen within it (8.2: a replay). */
-static int early_ok(mt_conn *c, const mt_session *s, uint32_t obfuscated_age,
-                    const uint8_t *binder, size_t bn)
+static int early_ok(mt_conn *c, const mt_session *s, uint32_t obfuscated_age, const uint8_t *binder,
+                    size_t bn)
 {
     const mt_config *cfg = c->cfg;
     if (!cfg->max_early_data || !cfg->replay || !s->max_early_data || c->hrr ||
