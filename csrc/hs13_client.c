@@ -152,7 +152,9 @@ int mt_hs13_client_early_start(mt_conn *c)
     const mt_suite *s = mt_suite_by_id(c->early_suite);
     const struct nettle_hash *h = mt_ks13_suite_hash(s);
     ENSURE(h != NULL, INTERNAL);
-    /* RFC 8446 D.4: with early data, the dummy CCS comes right after the first ClientHello */
+    /* RFC 8446 D.4: with early data, the dummy CCS comes right after the first ClientHello;
+     * 5.1: every record after it says 0x0303 */
+    c->rec_version = MT_TLS12;
     GUARD(mt_conn_send_ccs(c));
     GUARD(mt_hs13_early_secret(c, h, c->resume.master));
     /* RFC 8446 4.2.10: early data goes under the ticket's suite */

@@ -423,7 +423,10 @@ function File:request_client_auth()
    ok, err, code = pump(self, renegotiation_goal, deadline(self))
    after(self)
    if not ok then return nil, err, code end
-   if self.conn:info().client_auths == before then return nil, "closed" end
+   if self.conn:info().client_auths == before then
+      local emsg, ecode = engine_error(self)
+      return nil, emsg or "closed", ecode
+   end
    return true
 end
 
