@@ -260,9 +260,10 @@ MT_WUR int mt_conn_session(const mt_conn *c, mt_session *out);
 /* SSLKEYLOGFILE lines for this connection (NSS key log format), NUL-terminated, into buf of
  * at least MT_CONN_KEYLOG_MAX bytes: TLS 1.2 one "CLIENT_RANDOM <hex> <hex>\n"; TLS 1.3 five
  * lines, CLIENT_/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT_/SERVER_TRAFFIC_SECRET_0 and
- * EXPORTER_SECRET. Errors: -MT_E_INVALID_ARG before the secrets exist (1.3: before the
- * handshake ends) or with a smaller buf. */
-#define MT_CONN_KEYLOG_MAX 1024
+ * EXPORTER_SECRET, after CLIENT_EARLY_TRAFFIC_SECRET when early data was accepted. Errors:
+ * -MT_E_INVALID_ARG before the secrets exist (1.3: before the handshake ends) or with a smaller
+ * buf. */
+#define MT_CONN_KEYLOG_MAX 1200
 MT_WUR int mt_conn_keylog(const mt_conn *c, char *buf, size_t size);
 
 /* Negotiated parameters (after the handshake). */

@@ -607,8 +607,14 @@ int mt_hs13_keylog(const mt_conn *c, char *buf, size_t size)
         {MT_KS13_S_AP_TRAFFIC, offsetof(mt_conn, s_ap0)},
         {MT_KS13_EXP_MASTER, offsetof(mt_conn, exp_master)},
     };
-    ENSURE(size >= 5 * MT_KS13_KEYLOG_MAX, INVALID_ARG);
+    ENSURE(size >= 6 * MT_KS13_KEYLOG_MAX, INVALID_ARG);
     size_t n = 0;
+    buf[0] = '\0';
+    if (c->early == MT_EARLY_ACCEPTED) {
+        /* 0-RTT: the early data's secret first */
+        GUARD(mt_ks13_keylog(buf, size, MT_KS13_C_E_TRAFFIC, c->crand, c->c_early, c->hlen));
+        n = strlen(buf);
+    }
     for (size_t i = 0; i < 5; i++) {
         const uint8_t *secret = (const uint8_t *)c + lines[i].off;
         GUARD(mt_ks13_keylog(buf + n, size - n, lines[i].which, c->crand, secret, c->hlen));

@@ -55,7 +55,8 @@ describe("TLS 1.3 post-handshake authentication", function()
          -- s_client offering it without a certificate: an empty Certificate, and a server that
          -- requires one ends the connection with certificate_required
          local bad = peers.openssl_client { port = srv.port, cafile = pki.cafile,
-            servername = "localhost", input = "pha\n", hold = 1, args = { "-tls1_3", "-enable_pha" } }
+            servername = "localhost", input = "pha\n", hold = 1,
+            args = { "-tls1_3", "-enable_pha" } }
          local log = wait_log(srv, "conn 3")
          srv.stop()
          -- no CertificateRequest in any handshake: the ok lines show no peer

@@ -588,6 +588,13 @@ static void early_accepted(void)
         CHECK_EQ(ci.early_bytes, sizes[i]);
         CHECK_EQ(si.early_bytes, sizes[i]);
         CHECK(ci.resumed && si.resumed);
+        /* the key log starts with the early secret, the same on both sides */
+        char kc[MT_CONN_KEYLOG_MAX], ks[MT_CONN_KEYLOG_MAX];
+        CHECK_EQ(mt_conn_keylog(p.c, kc, sizeof(kc)), 0);
+        CHECK_EQ(mt_conn_keylog(p.s, ks, sizeof(ks)), 0);
+        CHECK(strcmp(kc, ks) == 0);
+        CHECK(strncmp(kc, "CLIENT_EARLY_TRAFFIC_SECRET ", 28) == 0);
+        CHECK(strstr(kc, "EXPORTER_SECRET ") != NULL);
         /* too late now */
         size_t n;
         CHECK_EQ(mt_conn_write_early(p.c, (const uint8_t *)"x", 1, &n),
