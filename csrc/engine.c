@@ -56,8 +56,8 @@ void mt_config_defaults(mt_config *cfg)
                                       MT_GROUP_SECP521R1,
                                       256,
                                       257}; /* + ffdhe2048, ffdhe3072 (RFC 7919) */
-    static const uint16_t sigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804,
-                                       0x0805, 0x0806, 0x0401, 0x0501, 0x0601};
+    static const uint16_t sigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805,
+                                       0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601};
     memset(cfg, 0, sizeof(*cfg));
     cfg->min_version = MT_TLS12;
     cfg->max_version = MT_TLS13;

@@ -62,6 +62,11 @@ int mt_hs13_key_fits(const mt_key *key, uint16_t code)
     case 0x0806:
         want = MT_KEY_RSA; /* rsa_pss_rsae_*: PSS with an rsaEncryption key */
         break;
+    case 0x0809:
+    case 0x080a:
+    case 0x080b:
+        want = MT_KEY_RSA; /* rsa_pss_pss_*: an id-RSASSA-PSS key (mt_hs12_key_fits) */
+        break;
     case 0x0807:
         want = MT_KEY_ED25519;
         break;

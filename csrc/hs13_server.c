@@ -438,7 +438,7 @@ MT_WUR static int send_certificate_request(mt_conn *c, const uint8_t *ctx, size_
     for (size_t i = 0; i < cfg->nsigalgs; i++) {
         uint16_t a = cfg->sigalgs[i];
         /* the schemes a 1.3 CertificateVerify may use (no PKCS#1 v1.5, no SHA-1) */
-        if ((a >= 0x0403 && (a & 0xff) == 3 && a <= 0x0603) || (a >= 0x0804 && a <= 0x0808)) {
+        if ((a >= 0x0403 && (a & 0xff) == 3 && a <= 0x0603) || (a >= 0x0804 && a <= 0x080b)) {
             BAIL(rc, mt_wr_u16(&w, a));
         }
     }

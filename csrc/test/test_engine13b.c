@@ -818,6 +818,126 @@ static void early_mangled(void)
     early_free(&e);
 }
 
+/* ---- RSA-PSS keys (RFC 4055 1.2, RFC 8446 4.2.3 rsa_pss_pss_*) ---- */
+
+static void make_pss_id(ident *id)
+{
+    memset(id, 0, sizeof(*id));
+    CHECK_EQ(mt_key_generate(MT_KEY_RSA, 2048, &id->key), 0);
+    CHECK_EQ(mt_key_set_rsa_pss(id->key), 0);
+    mt_wr_init_growable(&id->cert, 1 << 16);
+    fake_cert(id->key, &id->cert);
+    id->der[0] = id->cert.p;
+    id->der_len[0] = id->cert.len;
+    id->chain.der = id->der;
+    id->chain.der_len = id->der_len;
+    id->chain.n = 1;
+    id->chain.key = id->key;
+}
+
+/* An id-RSASSA-PSS key: written and read back as one (SPKI, PKCS#8), PSS signatures only, no
+ * decryption. */
+static void pss_key_basics(void)
+{
+    ident id;
+    make_pss_id(&id);
+    CHECK(mt_key_is_rsa_pss(id.key));
+    mt_wr w;
+    mt_wr_init_growable(&w, 1 << 16);
+    CHECK_EQ(mt_key_write_pkcs8(id.key, &w), 0);
+    mt_key *back = NULL, *pub = NULL;
+    CHECK_EQ(mt_key_load(w.p, w.len, NULL, 0, &back), 0);
+    CHECK(mt_key_is_rsa_pss(back));
+    CHECK_EQ(mt_key_public(back, &pub), 0);
+    CHECK(mt_key_is_rsa_pss(pub));
+    CHECK(mt_key_public_eq(pub, id.key));
+    mt_sig_alg pss = {MT_SIG_RSA_PSS, MT_HASH_SHA256, 32},
+               pkcs1 = {MT_SIG_RSA_PKCS1, MT_HASH_SHA256, 0};
+    CHECK(mt_key_supports(back, pss));
+    CHECK(!mt_key_supports(back, pkcs1));
+    mt_wr sig;
+    mt_wr_init_growable(&sig, 1024);
+    CHECK_EQ(mt_key_sign(back, pss, (const uint8_t *)"msg", 3, &sig), 0);
+    CHECK_EQ(mt_key_verify(pub, pss, (const uint8_t *)"msg", 3, sig.p, sig.len), 0);
+    CHECK_EQ(mt_key_verify(pub, pss, (const uint8_t *)"msh", 3, sig.p, sig.len), -MT_E_SIGNATURE);
+    mt_wr_reset(&sig);
+    CHECK_EQ(mt_key_sign(back, pkcs1, (const uint8_t *)"msg", 3, &sig), -MT_E_SIG_UNSUPPORTED);
+    uint8_t pm[MT_PREMASTER_LEN] = {3, 3};
+    mt_wr_reset(&sig);
+    CHECK_EQ(mt_key_rsa_encrypt_premaster(pub, pm, &sig), -MT_E_INVALID_ARG);
+    /* the same key as rsaEncryption is another key type for TLS */
+    mt_key *plain = NULL;
+    CHECK_EQ(mt_key_generate(MT_KEY_RSA, 2048, &plain), 0);
+    CHECK(!mt_key_is_rsa_pss(plain));
+    CHECK(mt_key_supports(plain, pkcs1));
+    mt_key_free(plain);
+    mt_wr_free(&sig);
+    mt_wr_free(&w);
+    mt_key_free(back);
+    mt_key_free(pub);
+    free_id(&id);
+}
+
+/* TLS with an id-RSASSA-PSS certificate key: rsa_pss_pss_sha256 in 1.3 and in 1.2 (ECDHE_RSA),
+ * never an rsae scheme nor RSA key transport; a peer offering no pss_pss scheme gets
+ * handshake_failure; the same as a client certificate. */
+static void pss_key_tls(void)
+{
+    ident id;
+    make_pss_id(&id);
+    for (int v12 = 0; v12 < 2; v12++) {
+        pair p;
+        setup(&p, &id);
+        if (v12) {
+            p.scfg.max_version = MT_TLS12;
+        }
+        CHECK_EQ(run(&p), 0);
+        mt_conn_info ci;
+        mt_conn_get_info(p.c, &ci);
+        CHECK_EQ(ci.version, v12 ? MT_TLS12 : MT_TLS13);
+        CHECK_EQ(ci.sigalg, 0x0809);
+        CHECK_EQ(echo(p.c, p.s, 1000), 0);
+        free_pair(&p);
+        /* the client lists only rsae (and PKCS#1) schemes for RSA */
+        setup(&p, &id);
+        if (v12) {
+            p.scfg.max_version = MT_TLS12;
+        }
+        static const uint16_t rsae[] = {0x0804, 0x0805, 0x0806, 0x0401, 0x0403};
+        memcpy(p.ccfg.sigalgs, rsae, sizeof(rsae));
+        p.ccfg.nsigalgs = 5;
+        CHECK_EQ(run(&p), -MT_E_HANDSHAKE_FAILURE);
+        free_pair(&p);
+    }
+    /* TLS 1.2 RSA key transport only: no suite fits the key */
+    pair p;
+    setup(&p, &id);
+    p.scfg.max_version = MT_TLS12;
+    p.scfg.suites[0] = 0x009c; /* TLS_RSA_WITH_AES_128_GCM_SHA256 */
+    p.scfg.nsuites = 1;
+    CHECK_EQ(run(&p), -MT_E_HANDSHAKE_FAILURE);
+    free_pair(&p);
+    /* a PSS client certificate, 1.3 and 1.2 */
+    ident sid;
+    make_id(&sid, MT_KEY_EC_P256, 0);
+    for (int v12 = 0; v12 < 2; v12++) {
+        setup(&p, &sid);
+        p.scfg.client_auth = MT_CLIENT_AUTH_REQUIRE;
+        p.scfg.max_version = v12 ? MT_TLS12 : MT_TLS13;
+        p.ccfg.chains[0] = &id.chain;
+        p.ccfg.nchains = 1;
+        CHECK_EQ(run(&p), 0);
+        CHECK_EQ(p.c->cv_sigalg, 0x0809);
+        const uint8_t *der;
+        size_t dl;
+        CHECK_EQ(mt_conn_peer_chain(p.s, 0, &der, &dl), 1);
+        CHECK_EQ(echo(p.c, p.s, 100), 0);
+        free_pair(&p);
+    }
+    free_id(&sid);
+    free_id(&id);
+}
+
 int main(void)
 {
     RUN(pha_basic);
@@ -828,5 +948,7 @@ int main(void)
     RUN(early_rejected);
     RUN(early_replayed);
     RUN(early_mangled);
+    RUN(pss_key_basics);
+    RUN(pss_key_tls);
     return t_done();
 }
