@@ -41,6 +41,12 @@ typedef struct mt_config {
     size_t ngroups;
     uint16_t sigalgs[MT_MAX_LIST]; /* SignatureScheme values, preference order */
     size_t nsigalgs;
+    /* Client: signature_algorithms_cert to send (RFC 8446 4.2.3: the schemes accepted in
+     * certificates, when they differ from sigalgs); none by default: sigalgs then applies to
+     * certificates too. A server prefers chains whose leaf is signed with a scheme the client
+     * listed (in this extension, else in signature_algorithms). */
+    uint16_t sigalgs_cert[MT_MAX_LIST];
+    size_t nsigalgs_cert;
     /* Server: the certificates to serve. Client: the certificates offered when the server sends
      * CertificateRequest (the first whose key fits a signature scheme and certificate type the
      * server asked for; none fitting: an empty Certificate). */

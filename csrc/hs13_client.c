@@ -128,6 +128,17 @@ int mt_hs13_client_hello_exts(mt_conn *c, mt_wr *w)
         GUARD(mt_wr_close(w));
         GUARD(mt_wr_close(w));
     }
+    if (c->cfg->nsigalgs_cert) {
+        /* RFC 8446 4.2.3 */
+        GUARD(mt_wr_u16(w, EXT_SIG_ALGS_CERT));
+        GUARD(mt_wr_open(w, 2));
+        GUARD(mt_wr_open(w, 2));
+        for (size_t i = 0; i < c->cfg->nsigalgs_cert && i < MT_MAX_LIST; i++) {
+            GUARD(mt_wr_u16(w, c->cfg->sigalgs_cert[i]));
+        }
+        GUARD(mt_wr_close(w));
+        GUARD(mt_wr_close(w));
+    }
     if (c->pha_offered) {
         /* RFC 8446 4.2.6: empty */
         GUARD(mt_wr_u16(w, EXT_POST_HANDSHAKE_AUTH));

@@ -47,8 +47,8 @@ typedef struct client_hello {
     mt_rd sid, suites, comps;
     ext_list ext;
     /* from the extensions */
-    mt_rd groups, sigalgs, shares, cookie;
-    int have_groups, have_sigalgs, have_shares, have_cookie;
+    mt_rd groups, sigalgs, shares, cookie, sigalgs_cert;
+    int have_groups, have_sigalgs, have_shares, have_cookie, have_sigalgs_cert;
     mt_rd psk_ids, binders, modes; /* pre_shared_key, psk_key_exchange_modes */
     int have_psk, have_modes;
     int have_early; /* early_data */
@@ -122,6 +122,13 @@ MT_WUR static int take_extensions(mt_conn *c, client_hello *ch)
             GUARD(mt_rd_end(&d));
             ENSURE(mt_rd_left(&ch->sigalgs) % 2 == 0, DECODE);
             ch->have_sigalgs = 1;
+            break;
+        case EXT_SIG_ALGS_CERT:
+            /* RFC 8446 4.2.3 */
+            GUARD(mt_rd_vec(&d, 2, 2, 0xfffe, &ch->sigalgs_cert));
+            GUARD(mt_rd_end(&d));
+            ENSURE(mt_rd_left(&ch->sigalgs_cert) % 2 == 0, DECODE);
+            ch->have_sigalgs_cert = 1;
             break;
         case EXT_KEY_SHARE:
             GUARD(mt_rd_vec16(&d, &ch->shares));
@@ -298,6 +305,24 @@ out:
     return rc;
 }
 
+/* Whether the leaf of `chain` is signed with a scheme in `list` (RFC 8446 4.4.2.2; a PSS
+ * signature matches rsae and pss schemes alike: which one depends on the issuer's key). */
+static int leaf_signed_with(const mt_chain *chain, mt_rd list)
+{
+    uint16_t code;
+    mt_sig_alg a;
+    if (!chain->leaf) {
+        return 0;
+    }
+    mt_sig_alg want = chain->leaf->sig_alg;
+    while (mt_rd_u16(&list, &code) == 0) {
+        if (mt_hs12_sigalg_of(code, &a) && a.kind == want.kind && a.hash == want.hash) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* Suite, certificate and scheme, server preference (RFC 8446 4.1.1). */
 MT_WUR static int choose(mt_conn *c, const client_hello *ch)
 {
@@ -316,12 +341,16 @@ MT_WUR static int choose(mt_conn *c, const client_hello *ch)
     if (!c->hrr) {
         c->suite = suite;
     }
-    /* RFC 6066 3: a chain for the name the client asked first; else the first that fits */
-    for (size_t k = 0; k < 2 * cfg->nchains; k++) {
+    /* RFC 6066 3: a chain for the name the client asked first; else the first that fits; among
+     * them, one signed as the client accepts (RFC 8446 4.4.2.2: signature_algorithms_cert, or
+     * signature_algorithms), else any */
+    mt_rd cert_algs = ch->have_sigalgs_cert ? ch->sigalgs_cert : ch->sigalgs;
+    for (size_t k = 0; k < 4 * cfg->nchains; k++) {
         const mt_chain *chain = cfg->chains[k % cfg->nchains];
         int named = chain->leaf && c->sni[0] && mt_x509_check_host(chain->leaf, c->sni, 1);
+        size_t pass = k / cfg->nchains;
         uint16_t scheme;
-        if ((k < cfg->nchains) == named &&
+        if ((pass < 2) == named && (pass % 2 == 1 || leaf_signed_with(chain, cert_algs)) &&
             (scheme = mt_hs13_choose_scheme(cfg, chain->key, ch->sigalgs)) != 0) {
             c->chain = chain;
             c->sigalg = scheme;

@@ -11,6 +11,7 @@
 #include "../keys.h"
 #include "../record.h"
 #include "../replay.h"
+#include "../x509.h"
 #include "fake_cert.h"
 #include "t.h"
 
@@ -938,6 +939,59 @@ static void pss_key_tls(void)
     free_id(&id);
 }
 
+/* signature_algorithms_cert (RFC 8446 4.2.3, 4.4.2.2): of two chains that fit, the server
+ * picks the one whose leaf is signed as the client's list says (signature_algorithms when the
+ * client sent no signature_algorithms_cert). */
+static void sigalgs_cert(void)
+{
+    ident a, b;
+    make_id(&a, MT_KEY_EC_P256, 0);
+    make_id(&b, MT_KEY_EC_P256, 0);
+    /* b's certificate says ecdsa-with-SHA384 (1.2.840.10045.4.3.3) instead of SHA256 */
+    static const uint8_t oid[] = {0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02};
+    int patched = 0;
+    for (size_t i = 0; i + sizeof(oid) <= b.cert.len; i++) {
+        if (memcmp(b.cert.p + i, oid, sizeof(oid)) == 0) {
+            b.cert.p[i + sizeof(oid) - 1] = 0x03;
+            patched++;
+        }
+    }
+    CHECK_EQ(patched, 2);
+    mt_x509 *la = NULL, *lb = NULL;
+    CHECK_EQ(mt_x509_parse(a.cert.p, a.cert.len, &la), 0);
+    CHECK_EQ(mt_x509_parse(b.cert.p, b.cert.len, &lb), 0);
+    a.chain.leaf = la;
+    b.chain.leaf = lb;
+    for (int how = 0; how < 4; how++) {
+        pair p;
+        setup(&p, &a);
+        p.scfg.chains[1] = &b.chain;
+        p.scfg.nchains = 2;
+        if (how == 1) {
+            p.ccfg.sigalgs_cert[0] = 0x0503; /* ecdsa_secp384r1_sha384: b */
+            p.ccfg.nsigalgs_cert = 1;
+        } else if (how == 2) {
+            p.ccfg.sigalgs_cert[0] = 0x0807; /* neither: the first that fits */
+            p.ccfg.nsigalgs_cert = 1;
+        } else if (how == 3) {
+            p.ccfg.sigalgs_cert[0] = 0x0503; /* both: the first, a */
+            p.ccfg.sigalgs_cert[1] = 0x0403;
+            p.ccfg.nsigalgs_cert = 2;
+        }
+        CHECK_EQ(run(&p), 0);
+        const uint8_t *der;
+        size_t dl;
+        CHECK_EQ(mt_conn_peer_chain(p.c, 0, &der, &dl), 1);
+        const ident *want = how == 1 ? &b : &a;
+        CHECK(dl == want->cert.len && memcmp(der, want->cert.p, dl) == 0);
+        free_pair(&p);
+    }
+    mt_x509_free(la);
+    mt_x509_free(lb);
+    free_id(&a);
+    free_id(&b);
+}
+
 int main(void)
 {
     RUN(pha_basic);
@@ -950,5 +1004,6 @@ int main(void)
     RUN(early_mangled);
     RUN(pss_key_basics);
     RUN(pss_key_tls);
+    RUN(sigalgs_cert);
     return t_done();
 }
