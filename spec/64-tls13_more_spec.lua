@@ -238,3 +238,77 @@ describe("TLS 1.3 0-RTT", function()
       assert.matches("conn 1 ok TLSv1.3 .* early=rejected early_bytes=0", log)
    end)
 end)
+
+describe("RSA-PSS keys (id-RSASSA-PSS)", function()
+   teardown(stop_everything)
+   local dir
+   setup(function()
+      dir = helpers.tmpdir()
+      local gen = "openssl genpkey -algorithm RSA-PSS -pkeyopt rsa_keygen_bits:2048 "
+      assert(helpers.run(gen .. "-out " .. dir .. "/any.key"))
+      assert(helpers.run(gen .. "-pkeyopt rsa_pss_keygen_md:sha256 -pkeyopt "
+         .. "rsa_pss_keygen_mgf1_md:sha256 -pkeyopt rsa_pss_keygen_saltlen:32 -out "
+         .. dir .. "/sha256.key"))
+      -- a self-signed RSA-PSS certificate for localhost (its own trust anchor)
+      assert(helpers.run(("openssl req -x509 -key %s/any.key -out %s/cert.pem -days 2 "
+         .. "-subj /CN=localhost -addext subjectAltName=DNS:localhost"):format(dir, dir)))
+   end)
+   lazy_teardown(function() helpers.rmtree(dir) end)
+
+   it("loads OpenSSL's keys, signs with PSS only, and OpenSSL checks the signatures", function()
+      for _, name in ipairs { "any", "sha256" } do
+         local k = assert(tls.keys.load(helpers.slurp(dir .. "/" .. name .. ".key")))
+         assert.equals("rsa-pss", k:type())
+         assert.equals(2048, k:bits())
+         local sig = assert(k:sign("moontls pss", "sha256"))
+         assert.is_true(k:public():verify("moontls pss", sig, "sha256"))
+         local f = assert(io.open(dir .. "/data", "w"))
+         f:write("moontls pss")
+         f:close()
+         f = assert(io.open(dir .. "/sig", "wb"))
+         f:write(sig)
+         f:close()
+         f = assert(io.open(dir .. "/pub.pem", "w"))
+         f:write(k:public():pem())
+         f:close()
+         local ok, _, out = helpers.run(("openssl dgst -sha256 -sigopt rsa_padding_mode:pss "
+            .. "-sigopt rsa_pss_saltlen:32 -verify %s/pub.pem -signature %s/sig %s/data")
+            :format(dir, dir, dir))
+         assert.is_true(ok, out)
+         assert.matches("Verified OK", out)
+         -- the key written back is one OpenSSL reads as RSA-PSS, parameters kept
+         f = assert(io.open(dir .. "/back.pem", "w"))
+         f:write(k:pem())
+         f:close()
+         ok, _, out = helpers.run("openssl pkey -in " .. dir .. "/back.pem -noout -text")
+         assert.is_true(ok, out)
+         assert.matches("PSS parameter restrictions", out)
+         if name == "sha256" then
+            assert.matches("Hash Algorithm: SHA2%-256", out)
+            assert.matches("Minimum Salt Length: 32", out)
+            -- restricted to SHA-256
+            local bad = k:sign("x", "sha384")
+            assert.is_nil(bad)
+         end
+      end
+   end)
+
+   it("serves and verifies an RSA-PSS certificate with openssl (rsa_pss_pss_sha256)", function()
+      local cert, key = dir .. "/cert.pem", dir .. "/any.key"
+      local srv = server.start(cert, key, { count = 2 })
+      for _, v in ipairs { "-tls1_3", "-tls1_2" } do
+         local r = peers.openssl_client { port = srv.port, cafile = cert, servername = "localhost",
+            input = "pss\n", expect = "pss", args = { v, "-sigalgs", "rsa_pss_pss_sha256" } }
+         assert.equals(0, r.info.verify_code, r.stdout)
+         assert.matches("Peer signature type: RSA%-PSS", r.stdout)
+      end
+      srv.stop()
+      local os_srv = peers.openssl_server { cert = cert, key = key, www = true,
+         args = { "-tls1_3" } }
+      local ctx = assert(tls.context { cafile = cert })
+      local f = assert(connect(os_srv.port, ctx))
+      assert.equals(0x0809, f:info().sigalg)
+      f:close()
+      os_srv.stop()
+   end)
+end)
