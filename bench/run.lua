@@ -40,6 +40,7 @@ local pki = lib.pki()
 local SUITE = {
    ecdsa = { "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ECDHE-ECDSA-AES128-GCM-SHA256" },
    rsa = { "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "ECDHE-RSA-AES128-GCM-SHA256" },
+   tls13 = { "TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256" },
 }
 
 local function wait_tcp(port)
@@ -55,22 +56,34 @@ local function wait_tcp(port)
    error("bench: nothing listens on port " .. port)
 end
 
--- Servers: each returns a handle with .port and .pid (its process group).
-local function moontls_server(kind)
+-- Servers: each returns a handle with .port and .pid (its process group). opts.tls13: TLS 1.3
+-- only (suite TLS_AES_128_GCM_SHA256, certificate `kind`); opts.tickets: session tickets on
+-- (the hook for resumed-tls12-ticket, below).
+local function moontls_server(kind, opts)
+   opts = opts or {}
    local c = pki[kind]
    local h = lib.start({ LUA, "bin/moontls", "server", "--echo", "--port", "0", "--cert",
-      c.cert, "--key", c.key, "--ciphers", SUITE[kind][1], "--groups", "x25519",
-      "--max-version", "tls1.2", "--quiet", "--timeout", "30" }, "listening on [%d.]+:(%d+)")
+      c.cert, "--key", c.key, "--ciphers", SUITE[opts.tls13 and "tls13" or kind][1], "--groups",
+      "x25519", "--min-version", opts.tls13 and "tls1.3" or "tls1.2", "--max-version",
+      opts.tls13 and "tls1.3" or "tls1.2", "--tickets", opts.tickets and "on" or "off",
+      "--quiet", "--timeout", "30" }, "listening on [%d.]+:(%d+)")
    h.port = tonumber(h.ready)
    return h
 end
 
-local function openssl_server(kind)
+-- openssl s_server; under TLS 1.3 with -rev (it answers a line, so a client collects the
+-- tickets that follow the handshake).
+local function openssl_server(kind, opts)
+   opts = opts or {}
    local c = pki[kind]
    local port = lib.free_port()
-   local h = lib.start({ "openssl", "s_server", "-accept", "127.0.0.1:" .. port, "-cert", c.cert,
-      "-key", c.key, "-tls1_2", "-cipher", SUITE[kind][2], "-groups", "X25519:P-256",
-      "-no_ticket", "-quiet" }, "")
+   local cmd = { "openssl", "s_server", "-accept", "127.0.0.1:" .. port, "-cert", c.cert,
+      "-key", c.key, "-groups", "X25519:P-256", "-quiet" }
+   for _, a in ipairs(opts.tls13 and { "-tls1_3", "-ciphersuites", SUITE.tls13[2], "-rev" }
+      or { "-tls1_2", "-cipher", SUITE[kind][2], opts.tickets and "-rev" or "-no_ticket" }) do
+      cmd[#cmd + 1] = a
+   end
+   local h = lib.start(cmd, "")
    h.port = port
    wait_tcp(port)
    return h
@@ -109,14 +122,17 @@ end
 -- (bench/client_loop.lua) makes HS_COUNT handshakes, one after another, for every server.
 -- Resumed handshakes are driven by openssl s_time -reuse instead: the moontls client
 -- stalls about 40 ms (wall) on each resumption against either server (see README).
-local function server_rate(h, mode, kind)
+-- TLS 1.3 rows (version "tls1.3") use the moontls client in both modes: openssl s_time does
+-- not resume 1.3 sessions (it never reads the tickets).
+local function server_rate(h, mode, kind, version)
    local c0 = lib.group_cpu(h.pid)
-   if mode == "reuse" then
+   if mode == "reuse" and version ~= "tls1.3" then
       local n = s_time(h.port, mode, kind)
       return n / math.max(lib.group_cpu(h.pid) - c0, 1 / lib.HZ)
    end
    local n = tonumber(lib.sh(lib.join { LUA, "bench/client_loop.lua", tostring(h.port),
-      tostring(HS_COUNT), mode, SUITE[kind][1] }):match("(%d+)%s*$"))
+      tostring(HS_COUNT), mode, SUITE[version == "tls1.3" and "tls13" or kind][1],
+      version or "tls1.2" }):match("(%d+)%s*$"))
    assert(n == HS_COUNT)
    local cpu = lib.group_cpu(h.pid) - c0
    return n / math.max(cpu, 1 / lib.HZ)
@@ -193,6 +209,25 @@ local ROWS = {
       setup = servers_for("ecdsa"),
       ours = function(s) return server_rate(s.ours, "reuse", "ecdsa") end,
       theirs = function(s) return server_rate(s.theirs, "reuse", "ecdsa") end },
+   { name = "full-tls13-ecdsa", what = "full handshake TLS 1.3, ECDSA P-256 + X25519, "
+      .. "AES-128-GCM: server handshakes per CPU second", unit = "handshakes/CPU-s", hib = true,
+      target = { ratio_min = 2.0 }, ref = "openssl s_server",
+      setup = function()
+         return { ours = moontls_server("ecdsa", { tls13 = true }),
+            theirs = openssl_server("ecdsa", { tls13 = true }) }
+      end,
+      ours = function(s) return server_rate(s.ours, "new", "ecdsa", "tls1.3") end,
+      theirs = function(s) return server_rate(s.theirs, "new", "ecdsa", "tls1.3") end },
+   { name = "resumed-tls13", what = "resumed handshake TLS 1.3 (PSK with X25519, a line "
+      .. "echoed on each connection to collect the ticket), ECDSA certificate: server "
+      .. "handshakes per CPU second", unit = "handshakes/CPU-s", hib = true,
+      target = { ratio_min = 4.0 }, ref = "openssl s_server",
+      setup = function()
+         return { ours = moontls_server("ecdsa", { tls13 = true }),
+            theirs = openssl_server("ecdsa", { tls13 = true }) }
+      end,
+      ours = function(s) return server_rate(s.ours, "reuse", "ecdsa", "tls1.3") end,
+      theirs = function(s) return server_rate(s.theirs, "reuse", "ecdsa", "tls1.3") end },
    { name = "client-full-tls12-ecdsa", what = "client side, full handshake TLS 1.2 ECDSA: "
       .. "client handshakes per CPU second against openssl s_server", unit = "handshakes/CPU-s",
       hib = true, ref = "openssl s_time",
@@ -274,6 +309,19 @@ local more = {
 }
 for _, r in ipairs(more) do ROWS[#ROWS + 1] = r end
 
+-- Hook: resumed-tls12-ticket (RFC 5077 session tickets, both servers issuing them), run only
+-- when named (--only resumed-tls12-ticket) until `moontls server --tickets on` exists; then
+-- drop `on_demand` and add the row to README's table.
+ROWS[#ROWS + 1] = { name = "resumed-tls12-ticket", on_demand = true, what = "resumed handshake "
+   .. "TLS 1.2 (session ticket), ECDSA suite: server handshakes per CPU second",
+   unit = "handshakes/CPU-s", hib = true, target = { ratio_min = 4.0 }, ref = "openssl s_server",
+   setup = function()
+      return { ours = moontls_server("ecdsa", { tickets = true }),
+         theirs = openssl_server("ecdsa", { tickets = true }) }
+   end,
+   ours = function(s) return server_rate(s.ours, "reuse", "ecdsa") end,
+   theirs = function(s) return server_rate(s.theirs, "reuse", "ecdsa") end }
+
 local function machine()
    local model = (lib.readfile("/proc/cpuinfo") or ""):match("model name%s*:%s*([^\n]+)")
    local load = (lib.readfile("/proc/loadavg") or ""):match("^(%S+ %S+ %S+)")
@@ -319,7 +367,8 @@ end
 local result = { machine = machine(), rows = {} }
 local t_start = socket.gettime()
 for _, row in ipairs(ROWS) do
-   if (ONLY and ONLY[row.name]) or (not ONLY and not (QUICK and row.full_only)) then
+   if (ONLY and ONLY[row.name]) or (not ONLY and not (QUICK and row.full_only)
+      and not row.on_demand) then
       io.stderr:write(("bench: %-26s"):format(row.name))
       local state = row.setup and row.setup() or nil
       local ours, theirs, also = {}, {}, {}

@@ -171,6 +171,13 @@ void mt_wr_reset(mt_wr *w)
     w->depth = 0;
 }
 
+void mt_wr_rewind(mt_wr *w)
+{
+    w->len = 0;
+    w->err = 0;
+    w->depth = 0;
+}
+
 uint8_t *mt_wr_take(mt_wr *w, size_t *len)
 {
     uint8_t *p = NULL;

@@ -96,6 +96,9 @@ void mt_wr_free(mt_wr *w);
 /* Forget the contents but keep the buffer (wiped). Clears the sticky error. */
 void mt_wr_reset(mt_wr *w);
 
+/* mt_wr_reset without the wipe, for public bytes only (records already on the wire). */
+void mt_wr_rewind(mt_wr *w);
+
 /*
  * Hand the heap buffer of a growable writer to the caller, who must free it.
  * Returns NULL (and *len = 0) if the writer failed or holds nothing, or is fixed.

@@ -34,6 +34,14 @@ const mt_aead *mt_aead_by_name(const char *name)
     return NULL;
 }
 
+size_t mt_aead_ctx_size(const mt_aead *a)
+{
+    if (a->stream) {
+        return a->stream->context_size;
+    }
+    return a->key_len == 16 ? sizeof(struct ccm_aes128_ctx) : sizeof(struct ccm_aes256_ctx);
+}
+
 void mt_aead_set_key(const mt_aead *a, mt_aead_ctx *ctx, const uint8_t *key)
 {
     if (a->stream) {

@@ -53,7 +53,10 @@ extern const mt_aead mt_aead_aes128_gcm, mt_aead_aes256_gcm, mt_aead_chacha20_po
 /* The row named `name` (case-sensitive, as in mt_aead.name), or NULL. */
 const mt_aead *mt_aead_by_name(const char *name);
 
-/* Key ctx for row a (key of a->key_len bytes). */
+/* Bytes of an mt_aead_ctx that row a uses (its member of the union). */
+size_t mt_aead_ctx_size(const mt_aead *a);
+
+/* Key ctx for row a (key of a->key_len bytes); ctx holds at least mt_aead_ctx_size(a) bytes. */
 void mt_aead_set_key(const mt_aead *a, mt_aead_ctx *ctx, const uint8_t *key);
 
 /* Seal with bounds checks: out_size must hold len + tag_len. Errors: -MT_E_INVALID_ARG. */

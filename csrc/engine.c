@@ -2,16 +2,24 @@
  * IMPLEMENTATION NOTES
  *
  * Buffers (all bounded):
- *   rin[]   one incoming record: header, then fragment. After decryption a
+ *   rin     one incoming record: header, then fragment. After decryption a
  *           record of application data stays in rin (app_off/app_len) until
  *           the application has read it; no more input is taken meanwhile,
- *           which is the read-side backpressure.
+ *           which is the read-side backpressure. A record that arrives whole
+ *           in the caller's buffer is opened from there straight into rin
+ *           (no copy first); only split records are gathered in rin.
  *   hs_in   handshake bytes received and not yet processed (messages may span
  *           records and records may hold several messages); hs_off is the read
  *           position. Capped at MT_HS_MAX.
  *   out     whole records ready to send; out_sent counts what the transport
  *           took. mt_conn_write refuses plaintext once more than OUT_HIGH bytes
  *           wait (write-side backpressure).
+ *
+ * Memory: rin is allocated at the first record and grows to the largest record
+ * seen (handshake records are small, so a handshake never takes MT_REC_MAX),
+ * `out` and `hs_in` grow as needed; mt_conn_trim frees all three when they
+ * hold nothing and parks the expanded cipher keys (record.h), so an idle
+ * connection keeps only this struct and the peer's certificates.
  *
  * State: `hs` is the handshake state; the table in hs12.c says which message
  * each state expects. `err` is sticky. A decision (verify the peer chain)
@@ -46,6 +54,8 @@
 #include "prf.h"
 
 #define OUT_HIGH (4 * MT_REC_MAX)
+
+static void rin_free(mt_conn *c);
 
 void mt_config_defaults(mt_config *cfg)
 {
@@ -114,6 +124,7 @@ void mt_conn_free(mt_conn *c)
     if (!c) {
         return;
     }
+    rin_free(c);
     mt_wr_free(&c->hs_in);
     mt_wr_free(&c->out);
     mt_wr_free(&c->peer_certs);
@@ -460,8 +471,8 @@ int mt_conn_run_handshake(mt_conn *c)
  * handshake keys, up to the early data limit (or 16384 bytes without one). 1 when the record
  * was skipped, 2 when it opened under the handshake keys (the end of skipping: *type, *off and
  * *n say what it holds), 0 when it is not for skipping. */
-MT_WUR static int skip_early(mt_conn *c, uint8_t *type, uint16_t version, uint8_t *frag, size_t len,
-                             size_t *off, size_t *n)
+MT_WUR static int skip_early(mt_conn *c, uint8_t *type, uint16_t version, const uint8_t *in,
+                             size_t len, uint8_t *frag, size_t *off, size_t *n)
 {
     if (*type != MT_CT_APPLICATION_DATA) {
         return 0;
@@ -469,11 +480,14 @@ MT_WUR static int skip_early(mt_conn *c, uint8_t *type, uint16_t version, uint8_
     size_t limit = c->cfg->max_early_data ? c->cfg->max_early_data : MT_REC_MAX_PLAIN;
     size_t over = c->suite && c->suite->aead ? c->suite->aead->tag_len + 1u : 17u;
     if (c->early_skip == MT_SKIP_TRIAL) {
-        /* the record is opened in place: only a failure leaves the keys as they were */
-        int rc = mt_rec_open(&c->rd, type, version, frag, len, off, n);
+        /* a failure leaves the keys as they were */
+        int rc = mt_rec_open_from(&c->rd, type, version, in, len, frag, off, n);
         if (rc == 0) {
             c->early_skip = MT_SKIP_NONE; /* the client's handshake keys: the real thing */
             return 2;
+        }
+        if (rc != -MT_E_BAD_RECORD_MAC) {
+            return rc;
         }
         /* RFC 8446 4.2.10: past the limit, what fails is what it says */
         c->early_skipped += len > over ? len - over : 0;
@@ -503,27 +517,34 @@ MT_WUR static int on_early_data(mt_conn *c, size_t off, size_t n)
     return 0;
 }
 
-MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, uint8_t *frag, size_t len)
+/* One record's fragment (`in`: in rin after its header, or still in the caller's buffer),
+ * opened into rin after the header. */
+MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, const uint8_t *in,
+                            size_t len)
 {
     size_t off, n;
     int opened = 0;
+    uint8_t *frag = c->rin + MT_REC_HEADER;
+    if (c->rin_hi < MT_REC_HEADER + len) {
+        c->rin_hi = MT_REC_HEADER + len;
+    }
     if (c->early_skip) {
-        int skipped = skip_early(c, &type, version, frag, len, &off, &n);
+        int skipped = skip_early(c, &type, version, in, len, frag, &off, &n);
         if (skipped < 0 || skipped == 1) {
             return skipped < 0 ? skipped : 0;
         }
         opened = skipped == 2;
     }
     if (type == MT_CT_CHANGE_CIPHER_SPEC && c->tls13) {
-        return mt_hs13_ccs(c, frag, len); /* never protected under 1.3 (RFC 8446 5) */
+        return mt_hs13_ccs(c, in, len); /* never protected under 1.3 (RFC 8446 5) */
     }
     if (type == MT_CT_ALERT && c->tls13 && !c->established && len == 2) {
         /* a peer that failed before its keys changed alerts in the clear; a protected record
          * is never this short (tag and inner type) */
-        return on_alert(c, frag, len);
+        return on_alert(c, in, len);
     }
     if (!opened) {
-        GUARD(mt_rec_open(&c->rd, &type, version, frag, len, &off, &n));
+        GUARD(mt_rec_open_from(&c->rd, &type, version, in, len, frag, &off, &n));
     }
     /* RFC 6066 4 / RFC 8449 4: a record over the limit we announced is record_overflow (ours
      * under record_size_limit counts for protected records only) */
@@ -574,6 +595,35 @@ static const mt_rec_prot *header_prot(const mt_conn *c)
     return c->early_skip == MT_SKIP_HRR ? &early13 : &c->rd;
 }
 
+/* rin with room for `need` bytes (a record's header and fragment), keeping its rin_len. */
+MT_WUR static int rin_room(mt_conn *c, size_t need)
+{
+    if (need <= c->rin_cap) {
+        return 0;
+    }
+    size_t cap = need < 512 ? 512 : need; /* a whole small record, or exactly this one */
+    uint8_t *p = malloc(cap);
+    ENSURE(p != NULL, NOMEM);
+    if (c->rin) {
+        memcpy(p, c->rin, c->rin_len);
+        mt_wipe(c->rin, c->rin_hi);
+        free(c->rin);
+    }
+    c->rin = p;
+    c->rin_cap = cap;
+    return 0;
+}
+
+static void rin_free(mt_conn *c)
+{
+    if (c->rin) {
+        mt_wipe(c->rin, c->rin_hi);
+        free(c->rin);
+    }
+    c->rin = NULL;
+    c->rin_cap = c->rin_hi = 0;
+}
+
 int mt_conn_feed(mt_conn *c, const uint8_t *data, size_t len, size_t *used)
 {
     *used = 0;
@@ -585,8 +635,26 @@ int mt_conn_feed(mt_conn *c, const uint8_t *data, size_t len, size_t *used)
         uint8_t type = 0;
         uint16_t version = 0;
         size_t flen = 0;
+        int rc;
+        if (c->rin_len == 0 && len - *used >= MT_REC_HEADER) {
+            rc = mt_rec_header(data + *used, header_prot(c), &type, &version, &flen);
+            if (rc < 0) {
+                return mt_conn_fail(c, rc);
+            }
+            if (len - *used - MT_REC_HEADER >= flen) {
+                /* the whole record is in data: opened from there, no copy first */
+                const uint8_t *in = data + *used + MT_REC_HEADER;
+                *used += MT_REC_HEADER + flen;
+                rc = rin_room(c, MT_REC_HEADER + flen);
+                rc = rc < 0 ? rc : on_record(c, type, version, in, flen);
+                if (rc < 0) {
+                    return mt_conn_fail(c, rc);
+                }
+                continue;
+            }
+        }
         if (c->rin_len >= MT_REC_HEADER) {
-            int rc = mt_rec_header(c->rin, header_prot(c), &type, &version, &flen);
+            rc = mt_rec_header(c->rin, header_prot(c), &type, &version, &flen);
             if (rc < 0) {
                 return mt_conn_fail(c, rc);
             }
@@ -597,13 +665,20 @@ int mt_conn_feed(mt_conn *c, const uint8_t *data, size_t len, size_t *used)
             if (k == 0) {
                 break;
             }
+            rc = rin_room(c, need);
+            if (rc < 0) {
+                return mt_conn_fail(c, rc);
+            }
             memcpy(c->rin + c->rin_len, data + *used, k);
             c->rin_len += k;
             *used += k;
+            if (c->rin_hi < c->rin_len) {
+                c->rin_hi = c->rin_len;
+            }
             continue;
         }
         c->rin_len = 0;
-        int rc = on_record(c, type, version, c->rin + MT_REC_HEADER, flen);
+        rc = on_record(c, type, version, c->rin + MT_REC_HEADER, flen);
         if (rc < 0) {
             return mt_conn_fail(c, rc);
         }
@@ -622,26 +697,61 @@ void mt_conn_out_done(mt_conn *c, size_t n)
     size_t left = c->out.len - c->out_sent;
     c->out_sent += n < left ? n : left;
     if (c->out_sent == c->out.len) {
-        mt_wr_reset(&c->out);
+        mt_wr_rewind(&c->out); /* whole records only: nothing there is secret */
         c->out_sent = 0;
     }
 }
 
-int mt_conn_read(mt_conn *c, uint8_t *buf, size_t cap, size_t *n)
+int mt_conn_peek(const mt_conn *c, const uint8_t **p, size_t *n)
 {
+    *p = NULL;
     *n = 0;
     if (c->app_len > 0) {
-        size_t k = cap < c->app_len ? cap : c->app_len;
-        memcpy(buf, c->rin + c->app_off, k);
-        c->app_off += k;
-        c->app_len -= k;
-        *n = k;
+        *p = c->rin + c->app_off;
+        *n = c->app_len;
         return 0;
     }
     if (c->err) {
         return c->err;
     }
     return c->peer_closed ? -MT_E_CLOSED : -MT_E_WANT_READ;
+}
+
+void mt_conn_consume(mt_conn *c, size_t k)
+{
+    k = k < c->app_len ? k : c->app_len;
+    c->app_off += k;
+    c->app_len -= k;
+}
+
+int mt_conn_read(mt_conn *c, uint8_t *buf, size_t cap, size_t *n)
+{
+    const uint8_t *p;
+    size_t avail;
+    *n = 0;
+    GUARD(mt_conn_peek(c, &p, &avail));
+    size_t k = cap < avail ? cap : avail;
+    memcpy(buf, p, k);
+    mt_conn_consume(c, k);
+    *n = k;
+    return 0;
+}
+
+void mt_conn_trim(mt_conn *c)
+{
+    if (c->rin_len == 0 && c->app_len == 0) {
+        rin_free(c);
+    }
+    if (c->out.len == c->out_sent) {
+        mt_wr_free(&c->out);
+        c->out_sent = 0;
+    }
+    if (c->hs_in.len == 0) {
+        mt_wr_free(&c->hs_in);
+        c->hs_off = 0;
+    }
+    mt_rec_prot_park(&c->rd);
+    mt_rec_prot_park(&c->wr);
 }
 
 int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len, size_t *n)

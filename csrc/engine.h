@@ -159,6 +159,18 @@ void mt_conn_out_done(mt_conn *c, size_t n);
  * -MT_E_CLOSED after the peer's close_notify, else the sticky error or 0. */
 MT_WUR int mt_conn_read(mt_conn *c, uint8_t *buf, size_t cap, size_t *n);
 
+/* Received plaintext without a copy: *p points at the bytes waiting (valid until the next call
+ * on c), *n counts them; mt_conn_consume(c, k) then drops the first k. Same returns as
+ * mt_conn_read. */
+MT_WUR int mt_conn_peek(const mt_conn *c, const uint8_t **p, size_t *n);
+void mt_conn_consume(mt_conn *c, size_t k);
+
+/* Release what an idle connection does not need: the record input buffer when it holds no
+ * partial record or unread plaintext, the output buffer once sent, empty handshake buffers,
+ * and the expanded cipher keys (made again at the next record). For a connection waiting on
+ * its peer; costs a key setup per direction at the next record. */
+void mt_conn_trim(mt_conn *c);
+
 /* Queue plaintext; *n tells how much was taken (backpressure: less when output is full).
  * Returns -MT_E_WANT_WRITE when nothing could be taken. */
 MT_WUR int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len, size_t *n);

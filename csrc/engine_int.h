@@ -216,8 +216,10 @@ struct mt_conn {
     size_t npeer;
     size_t peer_off[MT_MAX_PEER_CERTS], peer_len[MT_MAX_PEER_CERTS];
 
-    uint8_t rin[MT_REC_MAX];
+    uint8_t *rin; /* heap, rin_cap bytes: as large as the largest record since the last trim */
+    size_t rin_cap;
     size_t rin_len;
+    size_t rin_hi; /* bytes of rin written since it was allocated (wiped when freed) */
     size_t app_off, app_len;
     mt_wr hs_in;
     size_t hs_off;

@@ -7,7 +7,8 @@
  *   sent(n)                         n bytes of pending() went out
  *   read(max) -> bytes              plaintext received
  *   write(bytes) -> n               plaintext to send
- *   status() -> {flags}             the engine's state word
+ *   status([t]) -> {flags}          the engine's state word (filled into t when given)
+ *   trim()                          release what an idle engine does not need
  *   decision() -> "verify" | "select" | "session" | nil; decide(ok, code_name)
  *   hello() -> sni, {alpn}; use_context(ctx) (at "select")
  *   session_id(); offer_session(session) (at "session")
@@ -122,15 +123,16 @@ static int file_read(lua_State *L)
     file *f = check(L);
     lua_Integer max = luaL_optinteger(L, 2, 16384);
     luaL_argcheck(L, max > 0 && max <= (1 << 24), 2, "size must be between 1 and 16777216");
-    luaL_Buffer b;
-    uint8_t *p = (uint8_t *)luaL_buffinitsize(L, &b, (size_t)max);
+    const uint8_t *p;
     size_t n;
     int early = (mt_conn_status(f->conn) & MT_ST_EARLY_DATA) != 0;
-    int rc = mt_conn_read(f->conn, p, (size_t)max, &n);
+    int rc = mt_conn_peek(f->conn, &p, &n);
     if (rc < 0) {
         return push_error(L, rc, f->conn);
     }
-    luaL_pushresultsize(&b, n);
+    n = n < (size_t)max ? n : (size_t)max;
+    lua_pushlstring(L, (const char *)p, n); /* one copy, straight from the record */
+    mt_conn_consume(f->conn, n);
     lua_pushboolean(L, early);
     return 2;
 }
@@ -162,12 +164,30 @@ static int file_status(lua_State *L)
         {MT_ST_HANDSHAKING, "handshaking"}, {MT_ST_EARLY_DATA, "early_data"},
     };
     int st = mt_conn_status(f->conn);
-    lua_createtable(L, 0, 12);
+    if (lua_istable(L, 2)) {
+        /* the caller's table, refilled only when the state word changed */
+        lua_settop(L, 2);
+        if (lua_getfield(L, 2, "bits") == LUA_TNUMBER && lua_tointeger(L, -1) == st) {
+            lua_settop(L, 2);
+            return 1;
+        }
+        lua_pop(L, 1);
+        lua_pushinteger(L, st);
+        lua_setfield(L, 2, "bits");
+    } else {
+        lua_createtable(L, 0, 12);
+    }
     for (size_t i = 0; i < sizeof(bits) / sizeof(bits[0]); i++) {
         lua_pushboolean(L, (st & bits[i].bit) != 0);
         lua_setfield(L, -2, bits[i].name);
     }
     return 1;
+}
+
+static int file_trim(lua_State *L)
+{
+    mt_conn_trim(check(L)->conn);
+    return 0;
 }
 
 static int file_error(lua_State *L)
@@ -527,6 +547,7 @@ static const luaL_Reg methods[] = {
     {"read", file_read},
     {"write", file_write},
     {"status", file_status},
+    {"trim", file_trim},
     {"error", file_error},
     {"decision", file_decision},
     {"decide", file_decide},

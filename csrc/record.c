@@ -14,9 +14,9 @@
  * fragment (explicit random IV, MAC, padding; MAC-then-encrypt opened in
  * constant time); this file adds the header, the limits and the sequence
  * number. mt_cbc_open must not decrypt in place, so a CBC fragment is opened
- * into a stack buffer and the plaintext copied back over the fragment (it is
- * shorter), and the buffer wiped. The MAC input uses the header's version,
- * which must be the negotiated one: TLS 1.0's chained IV is never set up here.
+ * into a stack buffer and the plaintext copied to the output (back over the
+ * fragment when opening in place: it is shorter), and the buffer wiped. The MAC input uses the
+ * header's version, which must be the negotiated one: TLS 1.0's chained IV is never set up here.
  *
  * Sequence numbers must not wrap (RFC 5246 6.1, RFC 8446 5.3): sealing or
  * opening with seq 2^64-1 fails, and the connection must rekey or close long
@@ -24,6 +24,7 @@
  */
 #include "record.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "ct.h"
@@ -35,7 +36,7 @@ void mt_rec_prot_set(mt_rec_prot *p, const mt_aead *a, int tls13, const uint8_t 
     mt_rec_prot_clear(p);
     p->aead = a;
     p->tls13 = tls13;
-    mt_aead_set_key(a, &p->ctx, key);
+    memcpy(p->key, key, a->key_len);
     memcpy(p->iv, iv, tls13 ? MT_AEAD_NONCE_LEN : a->fixed_iv_len);
 }
 
@@ -45,8 +46,15 @@ int mt_rec_prot_set_cbc(mt_rec_prot *p, const mt_cbc_cipher *cipher, const mt_cb
     mt_rec_prot_clear(p);
     /* RFC 4346 6.2.3.2: from TLS 1.1 on every record carries its own IV. */
     ENSURE(version == MT_CBC_TLS11 || version == MT_CBC_TLS12, INVALID_ARG);
-    GUARD(mt_cbc_init(&p->cbc_st, cipher, mac, dir, enc_key, mac_key, NULL));
-    p->cbc = 1;
+    mt_cbc_state *st = calloc(1, sizeof(*st));
+    ENSURE(st != NULL, NOMEM);
+    int rc = mt_cbc_init(st, cipher, mac, dir, enc_key, mac_key, NULL);
+    if (rc < 0) {
+        mt_cbc_wipe(st);
+        free(st);
+        return rc;
+    }
+    p->cbc_st = st;
     p->etm = etm ? 1 : 0;
     p->version = version;
     return 0;
@@ -54,19 +62,44 @@ int mt_rec_prot_set_cbc(mt_rec_prot *p, const mt_cbc_cipher *cipher, const mt_cb
 
 int mt_rec_protected(const mt_rec_prot *p)
 {
-    return p->aead != NULL || p->cbc;
+    return p->aead != NULL || p->cbc_st != NULL;
+}
+
+void mt_rec_prot_park(mt_rec_prot *p)
+{
+    if (p->ctx) {
+        mt_wipe(p->ctx, mt_aead_ctx_size(p->aead));
+        free(p->ctx);
+        p->ctx = NULL;
+    }
 }
 
 void mt_rec_prot_clear(mt_rec_prot *p)
 {
+    mt_rec_prot_park(p);
+    if (p->cbc_st) {
+        mt_cbc_wipe(p->cbc_st);
+        free(p->cbc_st);
+    }
     mt_wipe(p, sizeof(*p));
+}
+
+/* The AEAD's keyed state, made from the key when parked. */
+MT_WUR static int keyed(mt_rec_prot *p)
+{
+    if (!p->ctx) {
+        p->ctx = malloc(mt_aead_ctx_size(p->aead));
+        ENSURE(p->ctx != NULL, NOMEM);
+        mt_aead_set_key(p->aead, p->ctx, p->key);
+    }
+    return 0;
 }
 
 size_t mt_rec_overhead(const mt_rec_prot *p)
 {
-    if (p->cbc) {
+    if (p->cbc_st) {
         /* explicit IV, MAC and at most one block of padding (we pad minimally) */
-        const mt_cbc_state *st = &p->cbc_st;
+        const mt_cbc_state *st = p->cbc_st;
         return MT_REC_HEADER + 2u * st->cipher->block_len + st->mac->mac_len;
     }
     if (!p->aead) {
@@ -121,7 +154,7 @@ MT_WUR static int seal_plain(uint8_t type, uint16_t version, const uint8_t *in, 
 
 MT_WUR static int seal_cbc(mt_rec_prot *p, uint8_t type, const uint8_t *in, size_t len, mt_wr *out)
 {
-    size_t frag = mt_cbc_sealed_len(&p->cbc_st, p->version, p->etm, len), got;
+    size_t frag = mt_cbc_sealed_len(p->cbc_st, p->version, p->etm, len), got;
     size_t start = out->len;
     uint8_t *body;
     ENSURE(frag > 0, INTERNAL);
@@ -129,7 +162,7 @@ MT_WUR static int seal_cbc(mt_rec_prot *p, uint8_t type, const uint8_t *in, size
     GUARD(mt_wr_u16(out, p->version));
     GUARD(mt_wr_u16(out, (uint16_t)frag));
     GUARD(mt_wr_reserve(out, frag, &body));
-    int rc = mt_cbc_seal(&p->cbc_st, p->version, p->seq, type, p->etm, in, len, body, frag, &got);
+    int rc = mt_cbc_seal(p->cbc_st, p->version, p->seq, type, p->etm, in, len, body, frag, &got);
     if (rc == 0 && got != frag) {
         rc = -MT_E_INTERNAL;
     }
@@ -145,7 +178,7 @@ int mt_rec_seal(mt_rec_prot *p, uint8_t type, uint16_t version, const uint8_t *i
                 mt_wr *out)
 {
     ENSURE(len <= MT_REC_MAX_PLAIN, INVALID_ARG);
-    if (p->cbc) {
+    if (p->cbc_st) {
         ENSURE(p->seq != UINT64_MAX && version == p->version, INTERNAL);
         return seal_cbc(p, type, in, len, out);
     }
@@ -153,6 +186,7 @@ int mt_rec_seal(mt_rec_prot *p, uint8_t type, uint16_t version, const uint8_t *i
         return seal_plain(type, version, in, len, out);
     }
     ENSURE(p->seq != UINT64_MAX, INTERNAL);
+    GUARD(keyed(p));
     const mt_aead *a = p->aead;
     uint8_t nonce[MT_AEAD_NONCE_LEN], ad[13];
     make_nonce(p, nonce);
@@ -173,12 +207,12 @@ int mt_rec_seal(mt_rec_prot *p, uint8_t type, uint16_t version, const uint8_t *i
         }
         body[len] = type;
         int rc =
-            mt_aead_seal(a, &p->ctx, nonce, out->p + start, MT_REC_HEADER, body, inner, body, frag);
+            mt_aead_seal(a, p->ctx, nonce, out->p + start, MT_REC_HEADER, body, inner, body, frag);
         GUARD(rc);
     } else {
         memcpy(body, nonce + 4, explicit_len);
         ad12(p, type, version, len, ad);
-        GUARD(mt_aead_seal(a, &p->ctx, nonce, ad, sizeof(ad), in, len, body + explicit_len,
+        GUARD(mt_aead_seal(a, p->ctx, nonce, ad, sizeof(ad), in, len, body + explicit_len,
                            frag - explicit_len));
     }
     p->seq++;
@@ -207,17 +241,17 @@ int mt_rec_header(const uint8_t hdr[MT_REC_HEADER], const mt_rec_prot *p, uint8_
     return 0;
 }
 
-MT_WUR static int open_cbc(mt_rec_prot *p, uint8_t type, uint16_t version, uint8_t *frag,
-                           size_t len, size_t *n)
+MT_WUR static int open_cbc(mt_rec_prot *p, uint8_t type, uint16_t version, const uint8_t *in,
+                           size_t len, uint8_t *out, size_t *n)
 {
     /* RFC 5246 6.2.1 / E.1: once negotiated, every record carries the negotiated version. */
     ENSURE(version == p->version, PROTOCOL_VERSION);
     uint8_t plain[MT_CBC_MAX_CIPHERTEXT];
     size_t got = 0;
-    int rc = mt_cbc_open(&p->cbc_st, version, p->seq, type, p->etm, frag, len, plain, sizeof(plain),
-                         &got);
+    int rc =
+        mt_cbc_open(p->cbc_st, version, p->seq, type, p->etm, in, len, plain, sizeof(plain), &got);
     if (rc == 0) {
-        memcpy(frag, plain, got);
+        memcpy(out, plain, got);
         *n = got;
     }
     mt_wipe(plain, got);
@@ -227,19 +261,29 @@ MT_WUR static int open_cbc(mt_rec_prot *p, uint8_t type, uint16_t version, uint8
 int mt_rec_open(mt_rec_prot *p, uint8_t *type, uint16_t version, uint8_t *frag, size_t len,
                 size_t *off, size_t *n)
 {
+    return mt_rec_open_from(p, type, version, frag, len, frag, off, n);
+}
+
+int mt_rec_open_from(mt_rec_prot *p, uint8_t *type, uint16_t version, const uint8_t *in, size_t len,
+                     uint8_t *out, size_t *off, size_t *n)
+{
     *off = 0;
     *n = 0;
-    if (p->cbc) {
+    if (p->cbc_st) {
         ENSURE(p->seq != UINT64_MAX, INTERNAL);
-        GUARD(open_cbc(p, *type, version, frag, len, n));
+        GUARD(open_cbc(p, *type, version, in, len, out, n));
         p->seq++;
         return 0;
     }
     if (!p->aead) {
+        if (out != in) {
+            memcpy(out, in, len);
+        }
         *n = len;
         return 0;
     }
     ENSURE(p->seq != UINT64_MAX, INTERNAL);
+    GUARD(keyed(p));
     const mt_aead *a = p->aead;
     uint8_t nonce[MT_AEAD_NONCE_LEN];
     size_t got;
@@ -247,14 +291,14 @@ int mt_rec_open(mt_rec_prot *p, uint8_t *type, uint16_t version, uint8_t *frag, 
         uint8_t hdr[MT_REC_HEADER] = {*type, (uint8_t)(version >> 8), (uint8_t)version,
                                       (uint8_t)(len >> 8), (uint8_t)len};
         make_nonce(p, nonce);
-        GUARD(mt_aead_open(a, &p->ctx, nonce, hdr, sizeof(hdr), frag, len, frag, len, &got));
+        GUARD(mt_aead_open(a, p->ctx, nonce, hdr, sizeof(hdr), in, len, out, len, &got));
         /* RFC 8446 5.4: strip zero padding; the last non-zero byte is the real type. */
-        while (got > 0 && frag[got - 1] == 0) {
+        while (got > 0 && out[got - 1] == 0) {
             got--;
         }
         ENSURE(got > 0, UNEXPECTED_MESSAGE);
         got--;
-        *type = frag[got];
+        *type = out[got];
         ENSURE(got <= MT_REC_MAX_PLAIN, RECORD_OVERFLOW);
         *n = got;
     } else {
@@ -262,12 +306,12 @@ int mt_rec_open(mt_rec_prot *p, uint8_t *type, uint16_t version, uint8_t *frag, 
         ENSURE(len >= explicit_len + a->tag_len, BAD_RECORD_MAC);
         make_nonce(p, nonce);
         if (explicit_len) {
-            memcpy(nonce + 4, frag, explicit_len);
+            memcpy(nonce + 4, in, explicit_len);
         }
         uint8_t ad[13];
         ad12(p, *type, version, len - explicit_len - a->tag_len, ad);
-        GUARD(mt_aead_open(a, &p->ctx, nonce, ad, sizeof(ad), frag + explicit_len,
-                           len - explicit_len, frag + explicit_len, len - explicit_len, &got));
+        GUARD(mt_aead_open(a, p->ctx, nonce, ad, sizeof(ad), in + explicit_len, len - explicit_len,
+                           out + explicit_len, len - explicit_len, &got));
         ENSURE(got <= MT_REC_MAX_PLAIN, RECORD_OVERFLOW);
         *off = explicit_len;
         *n = got;

@@ -22,10 +22,9 @@ local function hex(s) return (s:gsub(".", function(c) return ("%02x"):format(c:b
 
 local ctx = assert(tls.context { mode = "server", certificate = cert, key = key,
    session_cache = false })
-ctx.session_key = session_key -- lookup_session's strings are decoded with it
-ctx.record_session = function(id, session)
-   assert(redis:call("SET", "moontls:session:" .. hex(id), session:encode(session_key), "EX",
-      "600"))
+ctx.session_key = session_key -- record_session's strings are sealed with it, lookup's opened
+ctx.record_session = function(id, encoded)
+   assert(redis:call("SET", "moontls:session:" .. hex(id), encoded, "EX", "600"))
 end
 ctx.lookup_session = function(id)
    return redis:call("GET", "moontls:session:" .. hex(id)) -- the sealed string, or nil

@@ -27,7 +27,7 @@ ctx.find_cert = function(name)
 end
 
 local store = {}
-ctx.record_session = function(id, session) store[id] = session end
+ctx.record_session = function(id, encoded) store[id] = encoded end
 ctx.lookup_session = function(id) return store[id] end
 
 local srv = assert(tls.listen("127.0.0.1", port, ctx, { timeout = 30 }))

@@ -42,26 +42,42 @@ end
 
 local KEY = ("k"):rep(32)
 
-local SUITES = {
-   { "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "ec" },
-   { "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "ec" },
-   { "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "rsa" },
-   { "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA", "rsa" },
-   { "TLS_DHE_RSA_WITH_AES_128_CCM", "rsa" },
-   { "TLS_RSA_WITH_AES_256_CBC_SHA256", "rsa" },
-}
+-- Every suite of csrc/suites.c: the TLS 1.2 ones (_WITH_) and the five of TLS 1.3.
+local SUITES = {}
+do
+   local f = assert(io.open("csrc/suites.c"))
+   local src = f:read("a")
+   f:close()
+   for name in src:gmatch('{0x%x%x%x%x, "(TLS_[%w_]+)"') do
+      local v13 = not name:find("_WITH_", 1, true)
+      SUITES[#SUITES + 1] = { name, (v13 or name:find("^TLS_ECDHE_ECDSA_")) and "ec" or "rsa",
+         v13 and "tls1.3" or "tls1.2" }
+   end
+end
 
 describe("session:encode / moontls.session.decode", function()
+   it("covers every suite of both versions", function()
+      local n = { ["tls1.2"] = 0, ["tls1.3"] = 0 }
+      for _, row in ipairs(SUITES) do n[row[3]] = n[row[3]] + 1 end
+      assert.equal(5, n["tls1.3"])
+      assert.is_true(n["tls1.2"] >= 50, n["tls1.2"])
+   end)
+
    for _, row in ipairs(SUITES) do
-      local suite, kind = row[1], row[2]
-      it(suite .. ": plain and sealed round trips that resume", function()
+      local suite, kind, version = row[1], row[2], row[3]
+      it(version .. " " .. suite .. ": plain and sealed round trips that resume", function()
          local sctx = assert(tls.context { mode = "server", certificate = certs[kind].certificate,
-            key = certs[kind].key, ciphers = { suite }, alpn = { "h2" } })
+            key = certs[kind].key, ciphers = { suite }, alpn = { "h2" },
+            min_version = version, max_version = version })
          local cctx = assert(tls.context { mode = "client", cafile = certs[kind].certificate,
-            max_version = "tls1.2",
+            min_version = version, max_version = version,
             ciphers = { suite }, alpn = { "h2" } })
          local c = handshake(cctx, sctx)
+         -- (TLS 1.3: the session is the server's NewSessionTicket, taken after the handshake)
          local s = assert(c.conn:session())
+         assert.equal(version == "tls1.3" and "TLSv1.3" or "TLSv1.2", s:info().version)
+         assert.equal(version == "tls1.3", s:info().ticket)
+         s:set_peer(c.conn:peer_chain(), "ok")
          for _, key in ipairs { false, KEY } do
             local str = s:encode(key or nil)
             assert.is_string(str)
@@ -69,6 +85,8 @@ describe("session:encode / moontls.session.decode", function()
             assert.equal(suite, d:cipher())
             assert.equal(s:id(), d:id())
             assert.equal(s:time(), d:time())
+            assert.same(s:info(), d:info())
+            assert.same(c.conn:peer_chain(), d:peer_chain())
             assert.equal(str:sub(1, 4), d:encode(key or nil):sub(1, 4))
             if not key then assert.equal(str, d:encode()) end
             local c2 = handshake(cctx, sctx, d)
@@ -118,7 +136,10 @@ describe("session:encode / moontls.session.decode", function()
          local function code_of(str, key) return select(3, tls.session.decode(str, key)) end
          assert.equal("session_format", code_of(""))
          assert.equal("session_format", code_of("hello, world"))
-         assert.equal("session_format", code_of("MTS\3" .. plain:sub(5)))
+         -- formats 1 and 2 (before the extra part) and any later one are foreign
+         for _, v in ipairs { 1, 2, 5, 255 } do
+            assert.equal("session_format", code_of("MTS" .. string.char(v) .. plain:sub(5)))
+         end
          assert.equal("session_damaged", code_of(plain .. "x"))
          assert.equal("session_damaged", code_of(sealed .. "x", KEY))
          assert.equal("session_key", code_of(sealed))
@@ -147,11 +168,19 @@ describe("session:encode / moontls.session.decode", function()
       local sctx = assert(tls.context { mode = "server", certificate = certs.ec.certificate,
          key = certs.ec.key, session_cache = false })
       sctx.session_key = KEY
-      sctx.record_session = function(id, s) store[id] = s:encode(KEY) end
+      sctx.record_session = function(id, encoded, s)
+         assert.equal("moontls.Session", getmetatable(s).__name)
+         store[id] = encoded
+      end
       sctx.lookup_session = function(id) return store[id] end
       local cctx = assert(tls.context { mode = "client", cafile = certs.ec.certificate,
          max_version = "tls1.2" })
       local c = handshake(cctx, sctx)
+      local id = c.conn:session_id()
+      -- record_session got the session sealed under ctx.session_key
+      assert.equal("MTS\4", store[id]:sub(1, 4))
+      assert.equal("session_key", select(3, tls.session.decode(store[id])))
+      assert.equal(c.conn:session():cipher(), assert(tls.session.decode(store[id], KEY)):cipher())
       local c2 = handshake(cctx, sctx, c.conn:session())
       assert.is_true(c2.conn:info().resumed)
    end)

@@ -51,6 +51,20 @@ describe("bench scripts with tiny sizes", function()
       assert.is_true(figure(("bench/loopback.lua luasec 1 %s %s"):format(cert, key)) > 0)
    end)
 
+   it("client_loop.lua: TLS 1.2 and 1.3 against moontls server, full and resumed", function()
+      local h = helpers.start(("%s bin/moontls server --port 0 --echo --quiet --cert %s --key %s"
+         .. " --timeout 30"):format(helpers.lua, cert, key), helpers.port_on_stdout)
+      for _, v in ipairs { { "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "tls1.2" },
+         { "TLS_AES_128_GCM_SHA256", "tls1.3" } } do
+         for _, mode in ipairs { "new", "reuse" } do
+            -- "reuse" fails unless every connection after the first resumed
+            assert.equals(3, figure(("bench/client_loop.lua %d 3 %s %s %s"):format(h.port, mode,
+               v[1], v[2])))
+         end
+      end
+      helpers.stop_all()
+   end)
+
    it("idle_conns.lua: moontls and LuaSec, 5 connections", function()
       for _, impl in ipairs { "moontls", "luasec" } do
          local ok, _, out = helpers.run(helpers.lua .. " bench/idle_conns.lua 5 " .. impl)

@@ -672,6 +672,7 @@ static size_t server_flight(pair *p, uint8_t *msgs, size_t cap)
         n += k;
         at += 5 + rl;
     }
+    mt_rec_prot_clear(&rd);
     mt_conn_out_done(p->s, len);
     return n;
 }

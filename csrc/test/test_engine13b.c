@@ -386,8 +386,10 @@ static void pha_mangled(void)
         /* the client's next record after its Certificate, something else */
         static const uint8_t key_update[] = {24, 0, 0, 1, 0};
         static const uint8_t finished[36] = {20, 0, 0, 32};
-        mt_rec_prot w = p.c->wr;
-        w.seq -= 2;
+        mt_rec_prot w;
+        memset(&w, 0, sizeof(w));
+        mt_rec_prot_set(&w, p.c->wr.aead, 1, p.c->wr.key, p.c->wr.iv);
+        w.seq = p.c->wr.seq - 2;
         mt_wr rec;
         mt_wr_init_growable(&rec, 1 << 16);
         if (what == 0) {

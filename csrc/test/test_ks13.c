@@ -483,6 +483,8 @@ static void check_traffic_keys(const run *r)
 static void check_records(const run *r)
 {
     mt_rec_prot seal[NPROT], open[NPROT];
+    memset(seal, 0, sizeof(seal));
+    memset(open, 0, sizeof(open));
     for (int p = 0; p < NPROT; p++) {
         if (p == P_CE && !r->f->psk) {
             continue;
@@ -660,6 +662,7 @@ static int open_changed(const blob *rec, const uint8_t *secret, size_t flip, uin
         frag[flip] ^= 1;
     }
     mt_rec_prot p;
+    memset(&p, 0, sizeof(p));
     CHECK_EQ(mt_ks13_set_prot(&p, &nettle_sha256, secret, 32, &mt_aead_aes128_gcm), 0);
     int rc = mt_rec_open(&p, &type, version, frag, len, &off, &n);
     mt_rec_prot_clear(&p);
@@ -861,6 +864,8 @@ static void per_secret_functions_vs_independent(void)
 
         /* the suite's AEAD under TLS 1.3 framing: two records sealed, opened by the peer */
         mt_rec_prot wp, rp;
+        memset(&wp, 0, sizeof(wp));
+        memset(&rp, 0, sizeof(rp));
         CHECK_EQ(mt_ks13_set_prot(&wp, hash, secret, hl, suite->aead), 0);
         CHECK_EQ(mt_ks13_set_prot(&rp, hash, secret, hl, suite->aead), 0);
         for (int i = 0; i < 2; i++) {
@@ -1109,6 +1114,7 @@ static void misuse(void)
 
     /* a failed mt_ks13_set_prot leaves the protection as it was */
     mt_rec_prot p, before;
+    memset(&p, 0, sizeof(p));
     CHECK_EQ(mt_ks13_set_prot(&p, h, s, 32, &mt_aead_aes128_gcm), 0);
     p.seq = 5;
     before = p;

@@ -1,6 +1,10 @@
-/* Unit tests for the session-ID cache (session.c). */
+/* Unit tests for the session-ID cache (session.c) and the encoding with its extra part
+ * (session_codec.c: ticket, verdict, peer chain). */
+#include <stdlib.h>
+
 #include "../err.h"
 #include "../session.h"
+#include "../session_codec.h"
 #include "t.h"
 
 static mt_session make(uint8_t tag, int64_t created)
@@ -64,9 +68,73 @@ static void lifetime_and_lru(void)
     mt_cache_free(NULL);
 }
 
+/* A 1.3 client session with a ticket and a two-certificate chain survives both encodings;
+ * every truncation and every flipped bit of each fails cleanly. */
+static void codec_extra(void)
+{
+    static const uint8_t key[32] = {7};
+    static const uint8_t chain[] = {0, 0, 3, 0x30, 1, 2, 0, 0, 2, 0x30, 0};
+    mt_session s = make(3, 1234567), got;
+    s.version = 0x0304;
+    s.suite = 0x1301;
+    s.lifetime = 7200;
+    s.age_add = 0xdeadbeef;
+    s.ticket_len = 200;
+    memset(s.ticket, 0xab, 200);
+    memcpy(s.sni, "example.org", 12);
+    mt_session_extra x = {MT_VERIFIED_OK, chain, sizeof(chain)};
+    for (int sealed = 0; sealed < 2; sealed++) {
+        mt_wr w, out;
+        uint8_t verified = 9;
+        mt_wr_init_growable(&w, 1 << 20);
+        mt_wr_init_growable(&out, 1 << 20);
+        CHECK_EQ(mt_session_encode(&s, &x, sealed ? key : NULL, &w), 0);
+        CHECK_EQ(mt_session_decode_extra(w.p, w.len, sealed ? key : NULL, &got, &verified, &out),
+                 0);
+        CHECK_EQ(verified, MT_VERIFIED_OK);
+        CHECK_EQ(out.len, sizeof(chain));
+        CHECK(memcmp(out.p, chain, sizeof(chain)) == 0);
+        CHECK_EQ(got.ticket_len, 200);
+        CHECK(memcmp(got.ticket, s.ticket, 200) == 0);
+        CHECK_EQ(got.lifetime, 7200);
+        CHECK_EQ(got.age_add, 0xdeadbeef);
+        CHECK(strcmp(got.sni, "example.org") == 0);
+        CHECK(memcmp(got.master, s.master, 48) == 0);
+        /* every truncation, every flipped bit */
+        size_t bad = 0, n = w.len;
+        uint8_t *copy = malloc(n);
+        for (size_t i = 0; i < n; i++) {
+            bad += mt_session_decode_extra(w.p, i, sealed ? key : NULL, &got, &verified, NULL) < 0;
+        }
+        CHECK_EQ(bad, n);
+        bad = 0;
+        for (size_t i = 0; i < 8 * n; i++) {
+            memcpy(copy, w.p, n);
+            copy[i / 8] ^= (uint8_t)(1u << (i % 8));
+            bad += mt_session_decode(copy, n, sealed ? key : NULL, &got) < 0;
+        }
+        CHECK_EQ(bad, 8 * n);
+        CHECK_EQ(got.suite, 0); /* wiped on failure */
+        free(copy);
+        mt_wr_free(&w);
+        mt_wr_free(&out);
+    }
+    /* a chain that is not a list of certificates is refused */
+    static const uint8_t broken[] = {0, 0, 5, 1, 2};
+    mt_session_extra y = {MT_VERIFIED_OK, broken, sizeof(broken)};
+    mt_wr w;
+    mt_wr_init_growable(&w, 1 << 20);
+    CHECK_EQ(mt_session_encode(&s, &y, NULL, &w), -MT_E_INVALID_ARG);
+    y.chain_len = 0;
+    y.verified = 3;
+    CHECK_EQ(mt_session_encode(&s, &y, NULL, &w), -MT_E_INVALID_ARG);
+    mt_wr_free(&w);
+}
+
 int main(void)
 {
     RUN(put_get_replace);
     RUN(lifetime_and_lru);
+    RUN(codec_extra);
     return t_done();
 }

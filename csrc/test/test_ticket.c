@@ -158,7 +158,7 @@ static void codec_round_trip(void)
     for (int sealed = 0; sealed < 2; sealed++) {
         mt_wr w;
         mt_wr_init_growable(&w, 4096);
-        CHECK_EQ(mt_session_encode(&s, sealed ? key : NULL, &w), 0);
+        CHECK_EQ(mt_session_encode(&s, NULL, sealed ? key : NULL, &w), 0);
         CHECK_EQ(mt_session_decode(w.p, w.len, sealed ? key : NULL, &got), 0);
         CHECK(same(&s, &got));
         CHECK_EQ(mt_session_decode(w.p, w.len, sealed ? NULL : key, &got), -MT_E_SESSION_KEY);
@@ -168,7 +168,7 @@ static void codec_round_trip(void)
     memset(&empty, 0, sizeof(empty));
     mt_wr w;
     mt_wr_init_growable(&w, 4096);
-    CHECK_EQ(mt_session_encode(&empty, NULL, &w), -MT_E_INVALID_ARG);
+    CHECK_EQ(mt_session_encode(&empty, NULL, NULL, &w), -MT_E_INVALID_ARG);
     mt_wr_free(&w);
 }
 

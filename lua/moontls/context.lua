@@ -66,7 +66,9 @@ end
 --   a client's certificate/key (or certificates) is offered when the server asks for one
 --   ciphers = {IANA suite names}, groups = {"x25519", ...}, alpn = {"h2", "http/1.1"}
 --   min_version / max_version = "tls1.2" | "tls1.3" (default: both, 1.3 preferred)
---   session_cache = {size = 1000, lifetime = 600} (servers; false turns resumption off)
+--   session_cache = {size = 1000, lifetime = 600} (servers, the default; false turns
+--     resumption off); clients: true or {size = 100, lifetime = 600} keeps sessions per
+--     host:port and resumes them in connect/wrap (moontls.client_cache; default off)
 --   keylog = path or function(line): SSLKEYLOGFILE lines for Wireshark
 --   max_fragment_length = 512 | 1024 | 2048 | 4096 (client: ask for smaller records, RFC 6066)
 --   record_size_limit = 64..16384: the largest record we take (RFC 8449; a client sends it
@@ -151,12 +153,14 @@ function M.new(opts)
    if mode == "server" and opts.max_fragment_length ~= nil then
       error("max_fragment_length is a client option (a server accepts any valid request)", 2)
    end
+   local server_cache = nil
+   if mode == "server" then server_cache = opts.session_cache end
    local c, err, code = core.context_new(mode, { chains = chains, ciphers = opts.ciphers,
       groups = opts.groups, alpn = opts.alpn,
       min_version = opts.min_version, max_version = opts.max_version,
       verify = verify == "peer" or verify == "optional" or verify == "require",
       client_auth = mode == "server" and verify or nil, ca_names = ca_names,
-      session_cache = opts.session_cache,
+      session_cache = server_cache,
       max_fragment_length = mode == "client" and opts.max_fragment_length or nil,
       record_size_limit = opts.record_size_limit, renegotiation = opts.renegotiation,
       post_handshake_auth = pha, early_data = opts.early_data, anti_replay = opts.anti_replay })
@@ -171,6 +175,9 @@ function M.new(opts)
    for k, v in pairs(opts) do options[k] = v end
    local ctx = setmetatable({ core = c, mode = mode, verify_mode = verify, cafile = cafile,
       keylog = keylog, options = options }, Context)
+   if mode == "client" and opts.session_cache then
+      rawset(ctx, "client_sessions", require("moontls.client_cache").new(opts.session_cache))
+   end
    for k in pairs(HOOKS) do
       if type(opts[k]) == "function" then ctx[k] = opts[k] end
    end

@@ -11,9 +11,13 @@
 --   ctx.verify(chain, result)        the peer chain (moontls.x509 certificates) and the
 --                                    built-in verdict {ok =, reason =, depth =, code =};
 --                                    returns true to accept, or false, reason [, code]
---   ctx.lookup_session(id)           server: the Session stored under id (binary), or its
---                                    encoding (session:encode(ctx.session_key)), or nil
---   ctx.record_session(id, session)  server: a new session to store
+--   ctx.lookup_session(id)           server: what record_session stored under id (binary):
+--                                    the encoded string (or a Session), or nil
+--   ctx.record_session(id, encoded, session)
+--                                    server: a new session to store: encoded is
+--                                    session:encode(ctx.session_key) -- sealed when the
+--                                    Context has a session_key (32 bytes), else plain (it
+--                                    holds the master secret: store it as a secret)
 local x509 = require "moontls.x509"
 
 local M = {}
@@ -59,7 +63,10 @@ local function verify_peer(f)
          code = hcode or code
       end
    end
-   if ok then return conn:decide(true) end
+   if ok then
+      f.verdict = "ok"
+      return conn:decide(true)
+   end
    f.verify_error = "certificate verify failed: " .. tostring(reason)
    conn:decide(false, code or "certificate_unknown")
    return nil, f.verify_error, code
@@ -86,7 +93,7 @@ local function derived(ctx, name, found)
    d, err, code = require("moontls.context").new(opts)
    if not d then return nil, err, code end
    -- the derived Context answers the session hooks like its parent
-   for _, h in ipairs { "verify", "lookup_session", "record_session" } do
+   for _, h in ipairs { "verify", "lookup_session", "record_session", "session_key" } do
       if rawget(ctx, h) then d[h] = rawget(ctx, h) end
    end
    if cache.n >= MAX_DERIVED then
@@ -149,7 +156,9 @@ local function session(f)
       end
       if s ~= nil then
          local ok = pcall(conn.offer_session, conn, s)
-         if not ok then
+         if ok then
+            f.offered = s
+         else
             -- a session for another id, or not a Session: a full handshake
             f.session_hook_error = "lookup_session returned a session for another id"
          end
@@ -179,8 +188,10 @@ function M.record(f)
    end
    local id = f.conn:session_id()
    if id == "" then return end
-   local s = f.conn:session()
-   if s then hook(id, s) end
+   local s = f.getsession and f:getsession() or f.conn:session()
+   if not s then return end
+   local encoded = assert(s:encode(rawget(f.ctx, "session_key")))
+   hook(id, encoded, s)
 end
 
 return M

@@ -94,11 +94,12 @@ end
 -- cooperative (true: treat sock as a cosocket even if it has getfd), loop (the moontls.loop
 -- for callbacks; default the current or default loop), wait (function(fd, mode, secs) ->
 -- truthy when ready, false on timeout: how a blocking-style call waits, in place of the
--- built-in choice of moontls.loop, cqueues or socket.select), early_data (client, TLS 1.3:
--- bytes sent as 0-RTT data with `session` when it allows, within its limit and the context's
--- early_data; what the server refuses, or what did not fit, goes out as ordinary data right
--- after the handshake: either way the server gets it once, in order, before anything sent
--- later; info().early_data says "accepted" or "rejected").
+-- built-in choice of moontls.loop, cqueues or socket.select), port (client session cache:
+-- the key is server_name:port; default the socket's peer port), early_data (client, TLS 1.3:
+-- bytes sent as 0-RTT data with the session resumed when it allows, within its limit and the
+-- context's early_data; what the server refuses, or what did not fit, goes out as ordinary
+-- data right after the handshake: either way the server gets it once, in order, before
+-- anything sent later; info().early_data says "accepted" or "rejected").
 function M.wrap(sock, ctx, opts)
    opts = opts or {}
    if type(ctx) ~= "table" or not ctx.core then error("bad argument #2 (context expected)", 2) end
@@ -106,8 +107,17 @@ function M.wrap(sock, ctx, opts)
    local conn, err, code = core.file_new(ctx.core, ctx.mode == "client" and opts.server_name
       or nil)
    if not conn then return nil, err, code end
-   if opts.session and ctx.mode == "client" then
-      local ok, rerr, rcode = conn:resume(opts.session)
+   local session, cache_key = opts.session, nil
+   local cache = ctx.mode == "client" and rawget(ctx, "client_sessions")
+   if cache and opts.server_name then
+      -- the client session cache: keyed by name and port (moontls.client_cache)
+      local port = opts.port
+      if not port and sock and sock.getpeername then port = select(2, sock:getpeername()) end
+      if port then cache_key = opts.server_name .. ":" .. tostring(port) end
+      if cache_key and not session then session = cache:get(cache_key) end
+   end
+   if session and ctx.mode == "client" then
+      local ok, rerr, rcode = conn:resume(session)
       if not ok then
          conn:close()
          return nil, rerr, rcode
@@ -119,14 +129,16 @@ function M.wrap(sock, ctx, opts)
       error("early_data must be a string", 2)
    end
    local early_sent = 0
-   if early and #early > 0 and ctx.mode == "client" and opts.session then
+   if early and #early > 0 and ctx.mode == "client" and session then
       early_sent = conn:write_early(early) or 0
    end
    local self = setmetatable({ sock = sock, tr = tr, conn = conn, ctx = ctx,
-      server_name = opts.server_name, tmo = opts.timeout, rq = new_q(), wq = new_q(), need = 0,
+      offered = ctx.mode == "client" and session or nil, cache = cache_key and cache,
+      cache_key = cache_key, server_name = opts.server_name, tmo = opts.timeout, rq = new_q(),
+      wq = new_q(), need = 0,
       read_limit = opts.read_limit or READ_LIMIT,
       write_limit = opts.write_limit or WRITE_LIMIT, linger = opts.linger or LINGER,
-      mode = "block", want = "r", loop = opts.loop, waiter = opts.wait }, File)
+      mode = "block", want = "r", loop = opts.loop, waiter = opts.wait, st = {} }, File)
    if early and #early > 0 and ctx.mode == "client" then
       self.early_out, self.early_sent = early, early_sent
    end
@@ -233,16 +245,28 @@ local function engine_error(self)
    return emsg, ecode
 end
 
+-- The client session cache: the connection's session (a TLS 1.3 one once its ticket came);
+-- a handshake that failed forgets the session it offered.
+local function remember(self)
+   if self.connected then
+      local s = self:getsession()
+      if s then self.cache:put(self.cache_key, s) end
+   elseif self.offered then
+      self.cache:remove(self.cache_key)
+   end
+end
+
 -- The pump. goal(self, st, flushed) returns true when the call is done, "again" when it
 -- moved something (loop without waiting), false to go on, or nil, err, code. Returns true,
 -- or nil, err, code where err is "wantread"/"wantwrite" (nonblocking and sans-IO modes),
 -- "timeout", "closed", or a failure.
-local function pump(self, goal, due)
+local function run(self, goal, due)
    local conn, tr = self.conn, self.tr
    local blocking = self.mode == "block" and tr
+   local stt = self.st
    while true do
       if self.released then return nil, "closed" end
-      local st = conn:status()
+      local st = conn:status(stt)
       -- one answer may lead straight to the next decision (select, then session)
       while st.decision and not st.closed do
          local ok, err, code = decide(self)
@@ -251,12 +275,10 @@ local function pump(self, goal, due)
       end
       if st.connected and not self.connected then
          self.connected = true
-         if self.early_out then
-            early_resend(self)
-            st = conn:status()
-         end
+         if self.early_out then early_resend(self) end
          if self.ctx.keylog then self.ctx:log_key(conn:keylog()) end
          decider.record(self)
+         if self.cache then remember(self) end
       end
       -- a renegotiation (either side's) has new keys once it ends
       if st.handshaking then
@@ -270,11 +292,11 @@ local function pump(self, goal, due)
       end
       if st.readable then
          drain(self)
-         st = conn:status()
+         st = conn:status(stt)
       end
       if self.wq.size > 0 and st.writable then
          wq_flush(self)
-         st = conn:status()
+         st = conn:status(stt)
       end
       local flushed, serr = push_out(self)
       if flushed == nil then return nil, serr end
@@ -339,6 +361,14 @@ local function pump(self, goal, due)
       end
       ::continue::
    end
+end
+
+-- The pump, then the engine gives back what it does not need while the File waits (its
+-- record buffers and expanded keys: core.trim).
+local function pump(self, goal, due)
+   local ok, err, code = run(self, goal, due)
+   if not self.released then self.conn:trim() end
+   return ok, err, code
 end
 
 local function deadline(self)
@@ -630,6 +660,7 @@ end
 -- Frees the engine and closes the transport.
 local function release(self)
    if self.released then return end
+   if self.cache then remember(self) end
    self.released = true
    unwatch(self)
    if self.timer then
@@ -762,7 +793,9 @@ function File:pending()
 end
 
 function File:info()
-   return self.conn:info()
+   local t = self.conn:info()
+   t.verified = self:verified()
+   return t
 end
 
 function File:getalpn()
@@ -773,20 +806,46 @@ function File:getsniname()
    return self.conn:info().sni
 end
 
+-- The session this connection resumed (the one offered to it), if it resumed one.
+local function resumed_from(self)
+   if self.offered and self.conn:info().resumed then return self.offered end
+end
+
+-- The peer chain as DER strings: as received, or kept with the session a resumption used.
+local function peer_ders(self)
+   local s = resumed_from(self)
+   if s then return s:peer_chain() end
+   return self.conn:peer_chain()
+end
+
+--- The verdict on the peer's chain: "ok" (verified, or accepted by the verify hook) or nil
+-- (not checked: verify = "none", or no certificate from a client).
+-- A resumed connection gives the verdict of the handshake that made its session.
+function File:verified()
+   local s = resumed_from(self)
+   if s then return s:info().verified end
+   return self.verdict
+end
+
 function File:getpeercertificate(n)
-   local der = self.conn:peer_chain()[n or 1]
+   local der = peer_ders(self)[n or 1]
    return der and x509.load(der)[1] or nil
 end
 
 function File:getpeerchain()
    local t = {}
-   for i, der in ipairs(self.conn:peer_chain()) do t[i] = x509.load(der)[1] end
+   for i, der in ipairs(peer_ders(self)) do t[i] = x509.load(der)[1] end
    return t
 end
 
---- The Session to resume later (moontls.connect/wrap{session = s}), or nil, err.
+--- The Session to resume later (moontls.connect/wrap{session = s}), or nil, err. It keeps
+-- the peer's chain and the verdict on it (session:peer_chain(), session:info().verified).
+-- Under TLS 1.3 a client has one once the server's ticket arrived (after the handshake).
 function File:getsession()
-   return self.conn:session()
+   local s, err, code = self.conn:session()
+   if not s then return nil, err, code end
+   s:set_peer(peer_ders(self), self:verified())
+   return s
 end
 
 function File:export(label, context, length)
@@ -1025,6 +1084,7 @@ function M.connect(host, port, opts)
    end
    local wopts = setmetatable({}, { __index = opts })
    if opts.server_name == nil then wopts.server_name = host end
+   wopts.port = port
    local f, werr, code = M.wrap(sock, ctx, wopts)
    if not f then
       sock:close()
