@@ -66,8 +66,8 @@ void mt_config_defaults(mt_config *cfg)
                                       MT_GROUP_SECP521R1,
                                       256,
                                       257}; /* + ffdhe2048, ffdhe3072 (RFC 7919) */
-    static const uint16_t sigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804,
-                                       0x0805, 0x0806, 0x0401, 0x0501, 0x0601};
+    static const uint16_t sigalgs[] = {0x0403, 0x0503, 0x0603, 0x0807, 0x0808, 0x0804, 0x0805,
+                                       0x0806, 0x0809, 0x080a, 0x080b, 0x0401, 0x0501, 0x0601};
     memset(cfg, 0, sizeof(*cfg));
     cfg->min_version = MT_TLS12;
     cfg->max_version = MT_TLS13;
@@ -212,6 +212,9 @@ int mt_conn_send_ccs(mt_conn *c)
 
 void mt_conn_transcript(mt_conn *c, const uint8_t *p, size_t n)
 {
+    if (c->th_frozen) {
+        return; /* TLS 1.3 after the handshake (hs13.c, post-handshake authentication) */
+    }
     sha256_update(&c->th256, n, p);
     sha384_update(&c->th384, n, p);
     if (c->th_keep == 1 && mt_wr_bytes(&c->th_raw, p, n) < 0) {
@@ -246,8 +249,11 @@ int mt_conn_status(const mt_conn *c)
     if (c->decision) {
         st |= MT_ST_DECISION;
     }
-    if (c->reneg) {
+    if (c->reneg || c->pha) {
         st |= MT_ST_HANDSHAKING;
+    }
+    if (c->app_len > 0 && c->app_early) {
+        st |= MT_ST_EARLY_DATA;
     }
     if (c->established) {
         st |= MT_ST_CONNECTED;
@@ -429,6 +435,9 @@ MT_WUR static int on_handshake_bytes(mt_conn *c, const uint8_t *p, size_t n)
 
 int mt_conn_run_handshake(mt_conn *c)
 {
+    if (c->tls13 && c->hs == MT_HS_CONNECTED) {
+        return mt_hs13_post_handshake(c); /* after a decision on a post-handshake chain */
+    }
     while (!c->decision && !c->err) {
         mt_rd r;
         uint8_t type;
@@ -459,12 +468,75 @@ int mt_conn_run_handshake(mt_conn *c)
     return 0;
 }
 
+/* Server: the client's early data we do not take (RFC 8446 4.2.10): after a HelloRetryRequest
+ * every protected record before ClientHello2, else (rejected) records that fail under the
+ * handshake keys, up to the early data limit (or 16384 bytes without one). 1 when the record
+ * was skipped, 2 when it opened under the handshake keys (the end of skipping: *type, *off and
+ * *n say what it holds), 0 when it is not for skipping. */
+MT_WUR static int skip_early(mt_conn *c, uint8_t *type, uint16_t version, const uint8_t *in,
+                             size_t len, uint8_t *frag, size_t *off, size_t *n)
+{
+    if (*type != MT_CT_APPLICATION_DATA) {
+        return 0;
+    }
+    size_t limit = c->cfg->max_early_data ? c->cfg->max_early_data : MT_REC_MAX_PLAIN;
+    size_t over = c->suite && c->suite->aead ? c->suite->aead->tag_len + 1u : 17u;
+    if (c->early_skip == MT_SKIP_TRIAL) {
+        /* a failure leaves the keys as they were */
+        int rc = mt_rec_open_from(&c->rd, type, version, in, len, frag, off, n);
+        if (rc == 0) {
+            c->early_skip = MT_SKIP_NONE; /* the client's handshake keys: the real thing */
+            return 2;
+        }
+        if (rc != -MT_E_BAD_RECORD_MAC) {
+            return rc;
+        }
+        /* RFC 8446 4.2.10: past the limit, what fails is what it says */
+        c->early_skipped += len > over ? len - over : 0;
+        ENSURE(c->early_skipped <= limit, BAD_RECORD_MAC);
+        return 1;
+    }
+    ENSURE(!mt_rec_protected(&c->rd), UNEXPECTED_MESSAGE);
+    c->early_skipped += len > over ? len - over : 0;
+    ENSURE(c->early_skipped <= limit, UNEXPECTED_MESSAGE);
+    return 1;
+}
+
+/* Server: a record of early data (RFC 8446 4.2.10), flagged for the application. */
+MT_WUR static int on_early_data(mt_conn *c, size_t off, size_t n)
+{
+    /* more than max_early_data_size is unexpected_message */
+    c->early_bytes += n;
+    ENSURE(c->early_bytes <= c->early_max, UNEXPECTED_MESSAGE);
+    if (n == 0) {
+        ENSURE(++c->empty_records <= 32, UNEXPECTED_MESSAGE);
+        return 0;
+    }
+    c->empty_records = 0;
+    c->app_early = 1;
+    c->app_off = MT_REC_HEADER + off;
+    c->app_len = n;
+    return 0;
+}
+
 /* One record's fragment (`in`: in rin after its header, or still in the caller's buffer),
  * opened into rin after the header. */
 MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, const uint8_t *in,
                             size_t len)
 {
     size_t off, n;
+    int opened = 0;
+    uint8_t *frag = c->rin + MT_REC_HEADER;
+    if (c->rin_hi < MT_REC_HEADER + len) {
+        c->rin_hi = MT_REC_HEADER + len;
+    }
+    if (c->early_skip) {
+        int skipped = skip_early(c, &type, version, in, len, frag, &off, &n);
+        if (skipped < 0 || skipped == 1) {
+            return skipped < 0 ? skipped : 0;
+        }
+        opened = skipped == 2;
+    }
     if (type == MT_CT_CHANGE_CIPHER_SPEC && c->tls13) {
         return mt_hs13_ccs(c, in, len); /* never protected under 1.3 (RFC 8446 5) */
     }
@@ -473,11 +545,9 @@ MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, const ui
          * is never this short (tag and inner type) */
         return on_alert(c, in, len);
     }
-    uint8_t *frag = c->rin + MT_REC_HEADER;
-    if (c->rin_hi < MT_REC_HEADER + len) {
-        c->rin_hi = MT_REC_HEADER + len;
+    if (!opened) {
+        GUARD(mt_rec_open_from(&c->rd, &type, version, in, len, frag, &off, &n));
     }
-    GUARD(mt_rec_open_from(&c->rd, &type, version, in, len, frag, &off, &n));
     /* RFC 6066 4 / RFC 8449 4: a record over the limit we announced is record_overflow (ours
      * under record_size_limit counts for protected records only) */
     ENSURE(!c->mfl || n <= c->mfl, RECORD_OVERFLOW);
@@ -496,21 +566,35 @@ MT_WUR static int on_record(mt_conn *c, uint8_t type, uint16_t version, const ui
         ENSURE(c->hs_off == c->hs_in.len, UNEXPECTED_MESSAGE);
         return mt_hs12_ccs(c);
     case MT_CT_APPLICATION_DATA:
-        /* RFC 5246 7.4.9: after the peer's ChangeCipherSpec its Finished comes first */
+        if (c->hs == MT_HS13_S_WAIT_EOED) {
+            return on_early_data(c, off, n);
+        }
+        /* RFC 5246 7.4.9: after the peer's ChangeCipherSpec its Finished comes first; RFC 8446
+         * 4.6.2: nothing between the messages answering a CertificateRequest */
         ENSURE(c->established && c->hs != MT_HS_C_WAIT_FIN && c->hs != MT_HS_S_WAIT_FIN &&
-                   !c->peer_closed,
+                   !c->peer_closed && c->pha < MT_PHA_WAIT_CV,
                UNEXPECTED_MESSAGE);
         if (n == 0) {
             ENSURE(++c->empty_records <= 32, UNEXPECTED_MESSAGE);
             return 0;
         }
         c->empty_records = 0;
+        c->key_updates = 0;
+        c->app_early = 0;
         c->app_off = MT_REC_HEADER + off;
         c->app_len = n;
         return 0;
     default:
         return -MT_E_UNEXPECTED_MESSAGE;
     }
+}
+
+/* The protection whose length limit a record header must respect: while early data is skipped
+ * after a HelloRetryRequest, protected records come in although nothing protects ours yet. */
+static const mt_rec_prot *header_prot(const mt_conn *c)
+{
+    static const mt_rec_prot early13 = {.aead = &mt_aead_aes128_gcm, .tls13 = 1};
+    return c->early_skip == MT_SKIP_HRR ? &early13 : &c->rd;
 }
 
 /* rin with room for `need` bytes (a record's header and fragment), keeping its rin_len. */
@@ -555,7 +639,7 @@ int mt_conn_feed(mt_conn *c, const uint8_t *data, size_t len, size_t *used)
         size_t flen = 0;
         int rc;
         if (c->rin_len == 0 && len - *used >= MT_REC_HEADER) {
-            rc = mt_rec_header(data + *used, &c->rd, &type, &version, &flen);
+            rc = mt_rec_header(data + *used, header_prot(c), &type, &version, &flen);
             if (rc < 0) {
                 return mt_conn_fail(c, rc);
             }
@@ -572,7 +656,7 @@ int mt_conn_feed(mt_conn *c, const uint8_t *data, size_t len, size_t *used)
             }
         }
         if (c->rin_len >= MT_REC_HEADER) {
-            rc = mt_rec_header(c->rin, &c->rd, &type, &version, &flen);
+            rc = mt_rec_header(c->rin, header_prot(c), &type, &version, &flen);
             if (rc < 0) {
                 return mt_conn_fail(c, rc);
             }
@@ -711,6 +795,37 @@ int mt_conn_key_update(mt_conn *c, int request)
     return rc < 0 ? mt_conn_fail(c, rc) : 0;
 }
 
+int mt_conn_request_client_auth(mt_conn *c)
+{
+    ENSURE(!c->err && c->server && c->tls13 && c->hs == MT_HS_CONNECTED, INVALID_ARG);
+    ENSURE(!c->local_closed, CLOSED);
+    ENSURE(c->pha_offered, PHA_NOT_OFFERED);
+    ENSURE(c->pha == MT_PHA_NONE, AUTH_PENDING);
+    int rc = mt_hs13_server_request_auth(c);
+    return rc < 0 ? mt_conn_fail(c, rc) : 0;
+}
+
+int mt_conn_write_early(mt_conn *c, const uint8_t *data, size_t len, size_t *n)
+{
+    *n = 0;
+    if (c->err) {
+        return c->err;
+    }
+    ENSURE(!c->server && c->early_open && c->early_bytes < c->early_max, EARLY_DATA_UNAVAILABLE);
+    size_t room = c->early_max - c->early_bytes, lim = mt_conn_send_limit(c);
+    while (*n < len && *n < room && c->out.len - c->out_sent < OUT_HIGH) {
+        size_t k = len - *n < lim ? len - *n : lim;
+        k = k < room - *n ? k : room - *n;
+        int rc = mt_rec_seal(&c->wr, MT_CT_APPLICATION_DATA, c->rec_version, data + *n, k, &c->out);
+        if (rc < 0) {
+            return mt_conn_fail(c, rc);
+        }
+        *n += k;
+    }
+    c->early_bytes += *n;
+    return *n == 0 && len > 0 ? -MT_E_WANT_WRITE : 0;
+}
+
 int mt_conn_decision(const mt_conn *c)
 {
     return c->decision;
@@ -818,6 +933,10 @@ void mt_conn_get_info(const mt_conn *c, mt_conn_info *info)
     info->recv_limit = (unsigned)c->rsl_recv;
     info->renegotiations = c->renegotiations;
     info->secure_renegotiation = c->secure_reneg;
+    info->post_handshake_auth = c->pha_offered;
+    info->client_auths = c->client_auths;
+    info->early_data = c->early;
+    info->early_bytes = c->early_bytes;
     info->alpn = c->alpn;
     info->sni = c->sni;
 }

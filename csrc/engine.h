@@ -41,6 +41,12 @@ typedef struct mt_config {
     size_t ngroups;
     uint16_t sigalgs[MT_MAX_LIST]; /* SignatureScheme values, preference order */
     size_t nsigalgs;
+    /* Client: signature_algorithms_cert to send (RFC 8446 4.2.3: the schemes accepted in
+     * certificates, when they differ from sigalgs); none by default: sigalgs then applies to
+     * certificates too. A server prefers chains whose leaf is signed with a scheme the client
+     * listed (in this extension, else in signature_algorithms). */
+    uint16_t sigalgs_cert[MT_MAX_LIST];
+    size_t nsigalgs_cert;
     /* Server: the certificates to serve. Client: the certificates offered when the server sends
      * CertificateRequest (the first whose key fits a signature scheme and certificate type the
      * server asked for; none fitting: an empty Certificate). */
@@ -88,6 +94,19 @@ typedef struct mt_config {
     int decide_ticket;
     /* The clock of the ticket code, Unix seconds (NULL: time()); for tests. */
     int64_t (*clock)(void);
+    /* TLS 1.3 post-handshake client authentication (RFC 8446 4.2.6, 4.6.2). Client: offer the
+     * post_handshake_auth extension (a later CertificateRequest is answered with the first chain
+     * that fits, or an empty Certificate). Server: when the client offered it, send no
+     * CertificateRequest in the handshake even if client_auth asks for one: the application asks
+     * later with mt_conn_request_client_auth (1.2 connections and clients that did not offer it
+     * are asked in the handshake as before). */
+    int post_handshake_auth;
+    /* 0-RTT (RFC 8446 2.3, 4.2.10, 8). Server: the max_early_data_size announced in
+     * NewSessionTicket and accepted from resuming clients (0: no 0-RTT; early data a client
+     * sends anyway is skipped); early data is accepted only with `replay` set. Client: the most
+     * early data mt_conn_write_early takes (0: none is sent). */
+    uint32_t max_early_data;
+    struct mt_replay *replay; /* server: the anti-replay register for 0-RTT (replay.h) */
 } mt_config;
 
 #define MT_TICKET_LIFETIME_DEFAULT 7200
@@ -129,6 +148,10 @@ enum {
      * until the new handshake's last Finished, or until the peer refuses with no_renegotiation.
      * A server's HelloRequest that the client silently ignores leaves it set. */
     MT_ST_HANDSHAKING = 1 << 8,
+    /* The plaintext waiting in mt_conn_read is early data (0-RTT, server): it may be a replay
+     * (RFC 8446 8, RFC 8470), the peer is not authenticated yet. Early and later data never
+     * share a read: check the bit before each mt_conn_read. */
+    MT_ST_EARLY_DATA = 1 << 9,
 };
 
 int mt_conn_status(const mt_conn *c);
@@ -198,6 +221,26 @@ MT_WUR int mt_conn_renegotiate(mt_conn *c);
  * update its own too. Errors: -MT_E_INVALID_ARG (not a connected 1.3 connection),
  * -MT_E_CLOSED (close_notify sent). */
 MT_WUR int mt_conn_key_update(mt_conn *c, int request);
+
+/* Server, TLS 1.3: post-handshake client authentication (RFC 8446 4.6.2): queue a
+ * CertificateRequest with a fresh certificate_request_context. MT_ST_HANDSHAKING is set until the
+ * client's Certificate [CertificateVerify] Finished arrived and checked; a non-empty chain goes
+ * through MT_DECIDE_VERIFY like one in the handshake (verify_peer), and then is what
+ * mt_conn_peer_chain gives. An empty Certificate ends it with -MT_E_CERTIFICATE_REQUIRED when the
+ * config's client_auth is MT_CLIENT_AUTH_REQUIRE, else it is accepted (no chain). Application
+ * data keeps flowing both ways meanwhile. Errors: -MT_E_INVALID_ARG (not a connected 1.3 server
+ * connection), -MT_E_CLOSED (close_notify sent), -MT_E_PHA_NOT_OFFERED (the client did not send
+ * post_handshake_auth), -MT_E_AUTH_PENDING (a request is in flight). */
+MT_WUR int mt_conn_request_client_auth(mt_conn *c);
+
+/* Client, TLS 1.3 0-RTT: queue early data (RFC 8446 2.3) under the client_early_traffic_secret,
+ * right after a ClientHello that offers a session allowing it (mt_conn_resume with a ticket that
+ * carried early_data, and the config's max_early_data). Possible only until the ServerHello is
+ * read; takes at most what is left of min(config max_early_data, the ticket's limit) (*n says
+ * how much). Whether the server took it shows in mt_conn_info.early_data once connected; early
+ * data the server rejected is lost: the application sends it again if it wants.
+ * Errors: -MT_E_EARLY_DATA_UNAVAILABLE (no early data offered, or too late), the sticky error. */
+MT_WUR int mt_conn_write_early(mt_conn *c, const uint8_t *data, size_t len, size_t *n);
 
 /* Decisions the engine may wait for. */
 enum {
@@ -272,9 +315,10 @@ MT_WUR int mt_conn_session(const mt_conn *c, mt_session *out);
 /* SSLKEYLOGFILE lines for this connection (NSS key log format), NUL-terminated, into buf of
  * at least MT_CONN_KEYLOG_MAX bytes: TLS 1.2 one "CLIENT_RANDOM <hex> <hex>\n"; TLS 1.3 five
  * lines, CLIENT_/SERVER_HANDSHAKE_TRAFFIC_SECRET, CLIENT_/SERVER_TRAFFIC_SECRET_0 and
- * EXPORTER_SECRET. Errors: -MT_E_INVALID_ARG before the secrets exist (1.3: before the
- * handshake ends) or with a smaller buf. */
-#define MT_CONN_KEYLOG_MAX 1024
+ * EXPORTER_SECRET, after CLIENT_EARLY_TRAFFIC_SECRET when early data was accepted. Errors:
+ * -MT_E_INVALID_ARG before the secrets exist (1.3: before the handshake ends) or with a smaller
+ * buf. */
+#define MT_CONN_KEYLOG_MAX 1200
 MT_WUR int mt_conn_keylog(const mt_conn *c, char *buf, size_t size);
 
 /* Negotiated parameters (after the handshake). */
@@ -291,9 +335,21 @@ typedef struct mt_conn_info {
     unsigned recv_limit;      /* our record_size_limit, in effect (0 if not negotiated) */
     unsigned renegotiations;  /* renegotiations completed on this connection */
     int secure_renegotiation; /* the peer supports RFC 5746 */
+    int post_handshake_auth;  /* 1.3: the client offered post_handshake_auth (both sides) */
+    unsigned client_auths;    /* server: post-handshake client authentications completed */
+    int early_data;           /* MT_EARLY_*: what became of 0-RTT */
+    size_t early_bytes;       /* early data bytes sent (client) or received (server) */
     const char *alpn;         /* NUL-terminated, "" if none */
     const char *sni;          /* server: name the client asked for, "" if none */
 } mt_conn_info;
+
+/* mt_conn_info.early_data */
+enum {
+    MT_EARLY_NONE = 0,     /* not offered */
+    MT_EARLY_OFFERED = 1,  /* offered, no answer yet */
+    MT_EARLY_ACCEPTED = 2, /* the server took the early data */
+    MT_EARLY_REJECTED = 3, /* the server refused it (a client's early data is lost) */
+};
 
 void mt_conn_get_info(const mt_conn *c, mt_conn_info *info);
 

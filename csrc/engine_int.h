@@ -62,7 +62,23 @@ enum {
      * for MT_DECIDE_NEW_TICKET (1.2: before our ChangeCipherSpec; 1.3: before CONNECTED) */
     MT_HS_S_SEND_NST,
     MT_HS13_S_SEND_NST,
-    MT_HS_C_WAIT_NST, /* client, 1.2: the NewSessionTicket the ServerHello announced */
+    MT_HS_C_WAIT_NST,    /* client, 1.2: the NewSessionTicket the ServerHello announced */
+    MT_HS13_S_WAIT_EOED, /* early data accepted: early records until EndOfEarlyData */
+};
+
+/* Server: what a post-handshake client authentication (RFC 8446 4.6.2) waits for. */
+enum {
+    MT_PHA_NONE = 0,
+    MT_PHA_WAIT_CERT,
+    MT_PHA_WAIT_CV,
+    MT_PHA_WAIT_FIN,
+};
+
+/* Server: how early data the client sent is skipped (RFC 8446 4.2.10). */
+enum {
+    MT_SKIP_NONE = 0,
+    MT_SKIP_TRIAL, /* rejected: drop records that fail under the handshake keys */
+    MT_SKIP_HRR,   /* HelloRetryRequest sent: drop protected (outer application_data) records */
 };
 
 struct mt_conn {
@@ -168,6 +184,29 @@ struct mt_conn {
     uint8_t psk[MT_KS13_MAX_HASH]; /* the resumption PSK in use (resumed 1.3) */
     mt_session ticket;             /* see "Tickets" above */
     int have_ticket;
+    int key_updates; /* KeyUpdates received since the last application data (at most 32) */
+    /* Post-handshake authentication (RFC 8446 4.6.2). After the handshake the transcript is
+     * frozen at the client Finished (th_fin*): what is sent or received later does not enter it,
+     * except the messages of one authentication, hashed on top of a copy of th_fin. */
+    int pha_offered;       /* client: our hello had post_handshake_auth; server: the client's */
+    int pha;               /* server: MT_PHA_* */
+    unsigned client_auths; /* server: completed */
+    int th_frozen;
+    struct sha256_ctx th_fin256;
+    struct sha512_ctx th_fin384;
+    /* 0-RTT (RFC 8446 2.3, 4.2.10). early: MT_EARLY_*. Client: early_max is what may still be
+     * written with mt_conn_write_early (while early_open); server: what the client may send. */
+    int early;
+    int early_open;     /* client: early data may be written now */
+    int early_sent;     /* client: our hello had early_data */
+    int client_early;   /* server: the ClientHello had early_data */
+    int app_early;      /* the plaintext waiting in rin is early data */
+    size_t early_bytes; /* written (client) or received (server) */
+    size_t early_max;
+    int early_skip; /* server: MT_SKIP_* */
+    size_t early_skipped;
+    uint8_t c_early[MT_KS13_MAX_HASH]; /* client_early_traffic_secret */
+    uint16_t early_suite;              /* client: the suite of the ticket the early data used */
 
     struct sha256_ctx th256;
     struct sha512_ctx th384;
@@ -258,6 +297,8 @@ MT_WUR int mt_hs13_keylog(const mt_conn *c, char *buf, size_t size);
 MT_WUR int mt_hs13_export(const mt_conn *c, const char *label, const uint8_t *context,
                           size_t ctx_len, uint8_t *out, size_t out_len);
 void mt_hs13_wipe(mt_conn *c);
+/* Server: queue a post-handshake CertificateRequest (mt_conn_request_client_auth). */
+MT_WUR int mt_hs13_server_request_auth(mt_conn *c);
 /* KeyUpdate with `request` (0 or 1), then our next sending keys. */
 MT_WUR int mt_hs13_send_key_update(mt_conn *c, int request);
 

@@ -125,6 +125,11 @@ enum mt_alert {
     X(RENEGOTIATION_TLS13, "renegotiation_tls13", "TLS 1.3 has no renegotiation", NONE)            \
     X(PEER_CERT_CHANGED, "peer_certificate_changed",                                               \
       "the peer's certificate changed in a renegotiation", ILLEGAL_PARAMETER)                      \
+    X(PHA_NOT_OFFERED, "post_handshake_auth_not_offered",                                          \
+      "the client did not offer post-handshake authentication", NONE)                              \
+    X(AUTH_PENDING, "client_auth_pending", "a client authentication is already running", NONE)     \
+    X(EARLY_DATA_UNAVAILABLE, "early_data_unavailable",                                            \
+      "early data cannot be sent on this connection now", NONE)                                    \
     X(ASN1, "asn1_error", "malformed DER encoding", DECODE_ERROR)                                  \
     X(ASN1_DEPTH, "asn1_too_deep", "DER nesting deeper than allowed", DECODE_ERROR)                \
     X(PEM, "pem_error", "malformed PEM armour", NONE)                                              \

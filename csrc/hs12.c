@@ -54,6 +54,9 @@ static const struct {
     {0x0804, {MT_SIG_RSA_PSS, MT_HASH_SHA256, 32}},
     {0x0805, {MT_SIG_RSA_PSS, MT_HASH_SHA384, 48}},
     {0x0806, {MT_SIG_RSA_PSS, MT_HASH_SHA512, 64}},
+    {0x0809, {MT_SIG_RSA_PSS, MT_HASH_SHA256, 32}}, /* rsa_pss_pss_*: id-RSASSA-PSS keys */
+    {0x080a, {MT_SIG_RSA_PSS, MT_HASH_SHA384, 48}},
+    {0x080b, {MT_SIG_RSA_PSS, MT_HASH_SHA512, 64}},
     {0x0403, {MT_SIG_ECDSA, MT_HASH_SHA256, 0}},
     {0x0503, {MT_SIG_ECDSA, MT_HASH_SHA384, 0}},
     {0x0603, {MT_SIG_ECDSA, MT_HASH_SHA512, 0}},
@@ -81,6 +84,13 @@ int mt_hs12_key_fits(const mt_key *key, uint16_t code)
         return 0;
     }
     mt_key_type t = mt_key_type_of(key);
+    /* RFC 8446 4.2.3: rsa_pss_rsae_* for rsaEncryption keys, rsa_pss_pss_* for id-RSASSA-PSS */
+    if (code >= 0x0804 && code <= 0x0806) {
+        return !mt_key_is_rsa_pss(key);
+    }
+    if (code >= 0x0809 && code <= 0x080b) {
+        return mt_key_is_rsa_pss(key);
+    }
     if (code == 0x0807) {
         return t == MT_KEY_ED25519;
     }

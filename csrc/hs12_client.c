@@ -160,6 +160,9 @@ int mt_hs12_client_start(mt_conn *c)
     if (rc == 0) {
         rc = mt_conn_send_hs(c, HT_CLIENT_HELLO, w.p, w.len);
     }
+    if (rc == 0) {
+        rc = mt_hs13_client_early_start(c);
+    }
     mt_wr_free(&w);
     c->hs = MT_HS_C_WAIT_SH;
     return rc;
@@ -374,6 +377,8 @@ int mt_hs12_on_server_certificate(mt_conn *c, const uint8_t *body, size_t len)
              t == MT_KEY_ED25519 || t == MT_KEY_ED448;
     /* RFC 8422 5.3 / RFC 5246 7.4.2: the key must fit the suite's authentication */
     ENSURE(c->suite->auth == MT_AUTH_RSA ? rsa : ec, UNSUPPORTED_CERTIFICATE);
+    /* RFC 4055 1.2: no RSA key transport to an id-RSASSA-PSS key */
+    ENSURE(c->suite->kx != MT_KX_RSA || !mt_key_is_rsa_pss(c->peer_key), UNSUPPORTED_CERTIFICATE);
     c->hs = MT_HS_C_WAIT_SKE;
     if (c->suite->kx == MT_KX_RSA) {
         /* RFC 5246 7.4.3: no ServerKeyExchange; the server proves its key by decrypting */

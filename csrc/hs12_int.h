@@ -112,6 +112,8 @@ MT_WUR int mt_hs13_client_prepare(mt_conn *c);
 /* Client: the PSK binder (RFC 8446 4.2.11.2) into the last bytes of a hello body offering a
  * ticket; nothing otherwise. */
 MT_WUR int mt_hs13_client_binder(mt_conn *c, mt_wr *body);
+/* After the ClientHello went out: 0-RTT keys when it offers early data (RFC 8446 2.3). */
+MT_WUR int mt_hs13_client_early_start(mt_conn *c);
 /* Client: supported_versions, key_share (and cookie) at the end of the hello's extensions. */
 MT_WUR int mt_hs13_client_hello_exts(mt_conn *c, mt_wr *w);
 /* Client, first ServerHello of a hello offering 1.3: MT_HS13_TLS12 when the server chose 1.2

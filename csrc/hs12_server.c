@@ -140,8 +140,9 @@ static int chain_fits(const mt_suite *s, const mt_chain *chain, mt_rd sigalgs, c
         return 0;
     }
     if (s->kx == MT_KX_RSA) {
+        /* RFC 4055 1.2: an id-RSASSA-PSS key does not decrypt */
         *scheme = 0;
-        return 1;
+        return !mt_key_is_rsa_pss(chain->key);
     }
     for (size_t j = 0; j < cfg->nsigalgs; j++) {
         if (mt_hs12_has_u16(sigalgs, cfg->sigalgs[j]) &&

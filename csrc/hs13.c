@@ -62,6 +62,11 @@ int mt_hs13_key_fits(const mt_key *key, uint16_t code)
     case 0x0806:
         want = MT_KEY_RSA; /* rsa_pss_rsae_*: PSS with an rsaEncryption key */
         break;
+    case 0x0809:
+    case 0x080a:
+    case 0x080b:
+        want = MT_KEY_RSA; /* rsa_pss_pss_*: an id-RSASSA-PSS key (mt_hs12_key_fits) */
+        break;
     case 0x0807:
         want = MT_KEY_ED25519;
         break;
@@ -156,13 +161,52 @@ int mt_hs13_handshake_secrets(mt_conn *c, const uint8_t *dhe, size_t n)
     const struct nettle_hash *h = mt_ks13_suite_hash(c->suite);
     ENSURE(h != NULL, INTERNAL);
     c->hlen = h->digest_size;
-    GUARD(mt_ks13_init(&c->ks, h));
-    /* RFC 8446 7.1: the resumption PSK when resuming, else zeros */
-    GUARD(mt_ks13_early(&c->ks, c->resumed ? c->psk : NULL, c->resumed ? c->hlen : 0));
+    /* the Early Secret of 0-RTT (mt_hs13_early_secret) when this PSK was accepted */
+    if (!(c->resumed && c->ks.stage == MT_KS13_EARLY && c->ks.hash == h)) {
+        GUARD(mt_ks13_init(&c->ks, h));
+        /* RFC 8446 7.1: the resumption PSK when resuming, else zeros */
+        GUARD(mt_ks13_early(&c->ks, c->resumed ? c->psk : NULL, c->resumed ? c->hlen : 0));
+    }
     GUARD(mt_ks13_handshake(&c->ks, dhe, n));
     size_t tl = mt_hs13_th(c, th);
     GUARD(mt_ks13_derive(&c->ks, MT_KS13_C_HS_TRAFFIC, th, tl, c->c_hs));
     return mt_ks13_derive(&c->ks, MT_KS13_S_HS_TRAFFIC, th, tl, c->s_hs);
+}
+
+/* The transcript hash under `h` (whatever the suite). */
+static size_t th_under(const mt_conn *c, const struct nettle_hash *h, uint8_t *out)
+{
+    if (h == &nettle_sha384) {
+        struct sha512_ctx t = c->th384;
+        sha384_digest(&t, SHA384_DIGEST_SIZE, out);
+        return SHA384_DIGEST_SIZE;
+    }
+    struct sha256_ctx t = c->th256;
+    sha256_digest(&t, SHA256_DIGEST_SIZE, out);
+    return SHA256_DIGEST_SIZE;
+}
+
+int mt_hs13_early_secret(mt_conn *c, const struct nettle_hash *h, const uint8_t *psk)
+{
+    uint8_t th[MT_KS13_MAX_HASH];
+    size_t tl = th_under(c, h, th);
+    GUARD(mt_ks13_init(&c->ks, h));
+    GUARD(mt_ks13_early(&c->ks, psk, h->digest_size));
+    return mt_ks13_derive(&c->ks, MT_KS13_C_E_TRAFFIC, th, tl, c->c_early);
+}
+
+void mt_hs13_th_freeze(mt_conn *c)
+{
+    c->th_fin256 = c->th256;
+    c->th_fin384 = c->th384;
+    c->th_frozen = 1;
+}
+
+void mt_hs13_th_thaw(mt_conn *c)
+{
+    c->th256 = c->th_fin256;
+    c->th384 = c->th_fin384;
+    c->th_frozen = 0;
 }
 
 int mt_hs13_binder(const mt_conn *c, const struct nettle_hash *h, const uint8_t *psk,
@@ -216,24 +260,33 @@ int mt_hs13_set_wr(mt_conn *c, const uint8_t *secret)
 
 /* ---- Finished (RFC 8446 4.4.4) ---- */
 
-int mt_hs13_send_finished(mt_conn *c)
+int mt_hs13_send_finished_with(mt_conn *c, const uint8_t *base)
 {
     uint8_t th[MT_KS13_MAX_HASH], vd[MT_KS13_MAX_HASH];
     size_t tl = mt_hs13_th(c, th);
-    GUARD(mt_ks13_finished(mt_ks13_suite_hash(c->suite), c->server ? c->s_hs : c->c_hs, c->hlen, th,
-                           tl, vd));
+    GUARD(mt_ks13_finished(mt_ks13_suite_hash(c->suite), base, c->hlen, th, tl, vd));
     return mt_conn_send_hs(c, HT_FINISHED, vd, c->hlen);
+}
+
+int mt_hs13_send_finished(mt_conn *c)
+{
+    return mt_hs13_send_finished_with(c, c->server ? c->s_hs : c->c_hs);
+}
+
+int mt_hs13_check_finished_with(mt_conn *c, const uint8_t *base, const uint8_t *body, size_t len,
+                                const uint8_t *raw)
+{
+    uint8_t th[MT_KS13_MAX_HASH];
+    size_t tl = mt_hs13_th(c, th);
+    GUARD(mt_ks13_finished_check(mt_ks13_suite_hash(c->suite), base, c->hlen, th, tl, body, len));
+    mt_conn_transcript(c, raw, 4 + len);
+    c->peer_fin = 1;
+    return 0;
 }
 
 int mt_hs13_check_finished(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
 {
-    uint8_t th[MT_KS13_MAX_HASH];
-    size_t tl = mt_hs13_th(c, th);
-    GUARD(mt_ks13_finished_check(mt_ks13_suite_hash(c->suite), c->server ? c->c_hs : c->s_hs,
-                                 c->hlen, th, tl, body, len));
-    mt_conn_transcript(c, raw, 4 + len);
-    c->peer_fin = 1;
-    return 0;
+    return mt_hs13_check_finished_with(c, c->server ? c->c_hs : c->s_hs, body, len, raw);
 }
 
 /* ---- Certificate (RFC 8446 4.4.2) ---- */
@@ -382,7 +435,7 @@ static const struct {
     {MT_HS13_C_WAIT_CERT, HT_CERTIFICATE},    {MT_HS13_C_WAIT_CV, HT_CERTIFICATE_VERIFY},
     {MT_HS13_C_WAIT_FIN, HT_FINISHED},        {MT_HS13_S_WAIT_CH2, HT_CLIENT_HELLO},
     {MT_HS13_S_WAIT_CERT, HT_CERTIFICATE},    {MT_HS13_S_WAIT_CV, HT_CERTIFICATE_VERIFY},
-    {MT_HS13_S_WAIT_FIN, HT_FINISHED},
+    {MT_HS13_S_WAIT_FIN, HT_FINISHED},        {MT_HS13_S_WAIT_EOED, HT_END_OF_EARLY_DATA},
 };
 
 int mt_hs13_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, const uint8_t *raw)
@@ -416,6 +469,9 @@ MT_WUR static int on_key_update(mt_conn *c, const uint8_t *body, size_t len)
 {
     ENSURE(len == 1, DECODE);
     ENSURE(body[0] <= 1, ILLEGAL_PARAMETER);
+    /* at most 32 without application data in between (BoringSSL's and rustls' limit): a peer
+     * cannot keep us deriving keys for nothing */
+    ENSURE(++c->key_updates <= 32, UNEXPECTED_MESSAGE);
     uint8_t *peer = c->server ? c->c_ap : c->s_ap;
     const struct nettle_hash *h = mt_ks13_suite_hash(c->suite);
     GUARD(mt_ks13_update_traffic(h, peer, c->hlen));
@@ -442,6 +498,15 @@ MT_WUR static int on_new_session_ticket(mt_conn *c, const uint8_t *body, size_t 
     ENSURE(mt_rd_left(&r) >= 2, DECODE);
     GUARD(mt_hs12_parse_exts(&r, &e));
     GUARD(mt_rd_end(&r));
+    uint32_t max_early = 0;
+    for (size_t i = 0; i < e.n; i++) {
+        mt_rd d = e.data[i];
+        if (e.type[i] == EXT_EARLY_DATA) {
+            /* RFC 8446 4.2.10: max_early_data_size */
+            GUARD(mt_rd_u32(&d, &max_early));
+            GUARD(mt_rd_end(&d));
+        }
+    }
     /* RFC 8446 4.6.1: at most seven days */
     ENSURE(lifetime <= 604800, ILLEGAL_PARAMETER);
     size_t tn = mt_rd_left(&ticket), nn = mt_rd_left(&nonce);
@@ -458,6 +523,7 @@ MT_WUR static int on_new_session_ticket(mt_conn *c, const uint8_t *body, size_t 
     s.lifetime = lifetime;
     s.created = (int64_t)time(NULL);
     s.ticket_len = (uint16_t)tn;
+    s.max_early_data = max_early;
     memcpy(s.sni, c->sni, sizeof(s.sni));
     memcpy(s.alpn, c->alpn, sizeof(s.alpn));
     int rc = mt_rd_copy(&ticket, s.ticket, tn);
@@ -475,7 +541,7 @@ MT_WUR static int on_new_session_ticket(mt_conn *c, const uint8_t *body, size_t 
 
 int mt_hs13_post_handshake(mt_conn *c)
 {
-    for (;;) {
+    while (!c->decision && !c->err) {
         mt_rd r;
         uint8_t type;
         uint32_t len;
@@ -488,8 +554,23 @@ int mt_hs13_post_handshake(mt_conn *c)
         if (mt_rd_borrow(&r, len, &body) < 0) {
             break;
         }
+        const uint8_t *raw = c->hs_in.p + c->hs_off;
         c->hs_off += 4 + len;
+        /* RFC 8446 4.6.2: the messages answering a CertificateRequest come together */
+        ENSURE(c->pha < MT_PHA_WAIT_CV || type == HT_CERTIFICATE_VERIFY || type == HT_FINISHED,
+               UNEXPECTED_MESSAGE);
         switch (type) {
+        case HT_CERTIFICATE_REQUEST:
+            GUARD(mt_hs13_client_pha(c, body, len, raw));
+            break;
+        case HT_CERTIFICATE:
+        case HT_CERTIFICATE_VERIFY:
+        case HT_FINISHED:
+            GUARD(mt_hs13_server_pha(c, type, body, len, raw));
+            if (c->decision) {
+                goto out; /* the verdict on the client's chain first */
+            }
+            break;
         case HT_NEW_SESSION_TICKET:
             GUARD(on_new_session_ticket(c, body, len));
             break;
@@ -499,10 +580,10 @@ int mt_hs13_post_handshake(mt_conn *c)
             GUARD(on_key_update(c, body, len));
             break;
         default:
-            /* CertificateRequest too: we never offer post_handshake_auth (RFC 8446 4.6.2) */
             return -MT_E_UNEXPECTED_MESSAGE;
         }
     }
+out:
     if (c->hs_off == c->hs_in.len) {
         mt_wr_reset(&c->hs_in);
         c->hs_off = 0;
@@ -531,8 +612,14 @@ int mt_hs13_keylog(const mt_conn *c, char *buf, size_t size)
         {MT_KS13_S_AP_TRAFFIC, offsetof(mt_conn, s_ap0)},
         {MT_KS13_EXP_MASTER, offsetof(mt_conn, exp_master)},
     };
-    ENSURE(size >= 5 * MT_KS13_KEYLOG_MAX, INVALID_ARG);
+    ENSURE(size >= 6 * MT_KS13_KEYLOG_MAX, INVALID_ARG);
     size_t n = 0;
+    buf[0] = '\0';
+    if (c->early == MT_EARLY_ACCEPTED) {
+        /* 0-RTT: the early data's secret first */
+        GUARD(mt_ks13_keylog(buf, size, MT_KS13_C_E_TRAFFIC, c->crand, c->c_early, c->hlen));
+        n = strlen(buf);
+    }
     for (size_t i = 0; i < 5; i++) {
         const uint8_t *secret = (const uint8_t *)c + lines[i].off;
         GUARD(mt_ks13_keylog(buf + n, size - n, lines[i].which, c->crand, secret, c->hlen));

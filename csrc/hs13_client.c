@@ -43,6 +43,19 @@ int mt_hs13_client_prepare(mt_conn *c)
         memcpy(c->sid13, c->resume.sid, c->sid13_len);
     }
     c->compat = 1;
+    c->pha_offered = c->cfg->post_handshake_auth;
+    /* 0-RTT (RFC 8446 4.2.10): with a ticket that allows it, when the config wants it */
+    if (mt_rec_protected(&c->wr)) {
+        mt_rec_prot_clear(&c->wr); /* the early keys of a hello this one replaces */
+    }
+    c->early = MT_EARLY_NONE;
+    c->early_open = c->early_bytes = 0;
+    c->early_sent = c->psk_offered && c->cfg->max_early_data > 0 && c->resume.max_early_data > 0;
+    if (c->early_sent) {
+        c->early_max = c->cfg->max_early_data < c->resume.max_early_data ? c->cfg->max_early_data
+                                                                         : c->resume.max_early_data;
+        c->early_suite = c->resume.suite;
+    }
     /* RFC 8446 4.2.8: one share, for our most preferred group (none: the server asks) */
     mt_hs13_share_wipe(c);
     c->share_group = 0;
@@ -115,9 +128,50 @@ int mt_hs13_client_hello_exts(mt_conn *c, mt_wr *w)
         GUARD(mt_wr_close(w));
         GUARD(mt_wr_close(w));
     }
+    if (c->cfg->nsigalgs_cert) {
+        /* RFC 8446 4.2.3 */
+        GUARD(mt_wr_u16(w, EXT_SIG_ALGS_CERT));
+        GUARD(mt_wr_open(w, 2));
+        GUARD(mt_wr_open(w, 2));
+        for (size_t i = 0; i < c->cfg->nsigalgs_cert && i < MT_MAX_LIST; i++) {
+            GUARD(mt_wr_u16(w, c->cfg->sigalgs_cert[i]));
+        }
+        GUARD(mt_wr_close(w));
+        GUARD(mt_wr_close(w));
+    }
+    if (c->pha_offered) {
+        /* RFC 8446 4.2.6: empty */
+        GUARD(mt_wr_u16(w, EXT_POST_HANDSHAKE_AUTH));
+        GUARD(mt_wr_u16(w, 0));
+    }
+    if (c->early_sent) {
+        /* RFC 8446 4.2.10: empty in a ClientHello */
+        GUARD(mt_wr_u16(w, EXT_EARLY_DATA));
+        GUARD(mt_wr_u16(w, 0));
+    }
     if (c->psk_offered) {
         GUARD(psk_exts(c, w));
     }
+    return 0;
+}
+
+int mt_hs13_client_early_start(mt_conn *c)
+{
+    if (!c->offer13 || !c->early_sent) {
+        return 0;
+    }
+    const mt_suite *s = mt_suite_by_id(c->early_suite);
+    const struct nettle_hash *h = mt_ks13_suite_hash(s);
+    ENSURE(h != NULL, INTERNAL);
+    /* RFC 8446 D.4: with early data, the dummy CCS comes right after the first ClientHello;
+     * 5.1: every record after it says 0x0303 */
+    c->rec_version = MT_TLS12;
+    GUARD(mt_conn_send_ccs(c));
+    GUARD(mt_hs13_early_secret(c, h, c->resume.master));
+    /* RFC 8446 4.2.10: early data goes under the ticket's suite */
+    GUARD(mt_ks13_set_prot(&c->wr, h, c->c_early, h->digest_size, s->aead));
+    c->early = MT_EARLY_OFFERED;
+    c->early_open = 1;
     return 0;
 }
 
@@ -162,6 +216,10 @@ static int we_sent(const mt_conn *c, uint16_t type)
     case EXT_PRE_SHARED_KEY:
     case EXT_PSK_KEX_MODES:
         return c->psk_offered;
+    case EXT_EARLY_DATA:
+        return c->early_sent;
+    case EXT_POST_HANDSHAKE_AUTH:
+        return c->pha_offered;
     case EXT_SUPPORTED_GROUPS:
     case EXT_EC_POINT_FORMATS:
     case EXT_SIGNATURE_ALGORITHMS:
@@ -269,10 +327,19 @@ MT_WUR static int on_hello_retry_request(mt_conn *c, const server_hello *sh, con
     if (group) {
         GUARD(mt_hs13_share_generate(c, group));
     }
-    /* RFC 8446 D.4: the dummy CCS before our second flight; 5.1: records after the first
-     * ClientHello say 0x0303 */
+    /* RFC 8446 D.4: the dummy CCS before our second flight (unless it followed the first
+     * hello, with early data); 5.1: records after the first ClientHello say 0x0303 */
     c->rec_version = MT_TLS12;
-    GUARD(mt_conn_send_ccs(c));
+    if (c->early_sent) {
+        /* RFC 8446 4.1.2, 4.2.10: a HelloRetryRequest rejects early data; ClientHello2 goes in
+         * the clear without early_data */
+        c->early_sent = c->early_open = 0;
+        c->early = MT_EARLY_REJECTED;
+        mt_rec_prot_clear(&c->wr);
+        mt_ks13_wipe(&c->ks);
+    } else {
+        GUARD(mt_conn_send_ccs(c));
+    }
     mt_wr w;
     mt_wr_init_growable(&w, MT_HS_MAX);
     int rc = mt_hs12_build_client_hello(c, &w);
@@ -348,13 +415,18 @@ MT_WUR static int on_server_hello13(mt_conn *c, const server_hello *sh, const ui
     mt_wipe(dhe, sizeof(dhe));
     GUARD(rc);
     GUARD(mt_hs13_set_rd(c, c->s_hs));
+    c->early_open = 0;
+    c->hs = MT_HS13_C_WAIT_EE;
+    if (c->early_sent) {
+        /* the early keys stay until EncryptedExtensions says whether the server took them */
+        return 0;
+    }
     /* RFC 8446 D.4: the dummy CCS ahead of our second flight (after a HelloRetryRequest it
      * went before ClientHello2); from here on what we send, alerts too, is protected */
     if (!c->hrr) {
         GUARD(mt_conn_send_ccs(c));
     }
     GUARD(mt_hs13_set_wr(c, c->c_hs));
-    c->hs = MT_HS13_C_WAIT_EE;
     return 0;
 }
 
@@ -434,6 +506,13 @@ MT_WUR static int on_encrypted_extensions(mt_conn *c, const uint8_t *body, size_
             ENSURE(code == c->cfg->max_fragment_length, ILLEGAL_PARAMETER);
             c->mfl = mt_hs12_mfl_bytes(code);
             break;
+        case EXT_EARLY_DATA:
+            ENSURE(c->early_sent, UNSUPPORTED_EXTENSION);
+            GUARD(mt_rd_end(&d));
+            /* RFC 8446 4.2.10: accepted only with the ticket's PSK, under its suite */
+            ENSURE(c->resumed && c->suite->id == c->early_suite, ILLEGAL_PARAMETER);
+            c->early = MT_EARLY_ACCEPTED;
+            break;
         case EXT_RECORD_SIZE_LIMIT:
             ENSURE(c->cfg->record_size_limit, UNSUPPORTED_EXTENSION);
             /* RFC 8449 4: under 1.3 the limit counts the inner content type byte */
@@ -447,6 +526,11 @@ MT_WUR static int on_encrypted_extensions(mt_conn *c, const uint8_t *body, size_
     }
     /* RFC 8449 5: not both */
     ENSURE(!(c->mfl && c->rsl_send), ILLEGAL_PARAMETER);
+    if (c->early_sent && c->early != MT_EARLY_ACCEPTED) {
+        /* RFC 8446 4.2.10: rejected; the second flight goes under the handshake keys */
+        c->early = MT_EARLY_REJECTED;
+        GUARD(mt_hs13_set_wr(c, c->c_hs));
+    }
     /* RFC 8446 2.2: with a PSK, no certificates */
     c->hs = c->resumed ? MT_HS13_C_WAIT_FIN : MT_HS13_C_WAIT_CERT_CR;
     return 0;
@@ -454,7 +538,7 @@ MT_WUR static int on_encrypted_extensions(mt_conn *c, const uint8_t *body, size_
 
 /* CertificateRequest (RFC 8446 4.3.2): signature_algorithms is mandatory; the first of our
  * chains with a scheme the server lists answers it, else an empty Certificate. */
-MT_WUR static int on_certificate_request(mt_conn *c, const uint8_t *body, size_t len)
+MT_WUR static int take_certificate_request(mt_conn *c, const uint8_t *body, size_t len, int post)
 {
     mt_rd r, ctx;
     ext_list e;
@@ -463,8 +547,10 @@ MT_WUR static int on_certificate_request(mt_conn *c, const uint8_t *body, size_t
     ENSURE(mt_rd_left(&r) >= 2, DECODE);
     GUARD(mt_hs12_parse_exts(&r, &e));
     GUARD(mt_rd_end(&r));
-    /* RFC 8446 4.3.2: empty in the handshake */
-    ENSURE(mt_rd_left(&ctx) == 0, ILLEGAL_PARAMETER);
+    /* RFC 8446 4.3.2: empty in the handshake; after it, the context our answer echoes */
+    size_t cn = mt_rd_left(&ctx);
+    ENSURE(post || cn == 0, ILLEGAL_PARAMETER);
+    GUARD(mt_rd_copy(&ctx, c->cr_ctx, cn));
     int have_algs = 0;
     mt_rd algs;
     for (size_t i = 0; i < e.n; i++) {
@@ -478,9 +564,8 @@ MT_WUR static int on_certificate_request(mt_conn *c, const uint8_t *body, size_t
         /* others (certificate_authorities, oid_filters, ...) may be ignored */
     }
     ENSURE(have_algs, MISSING_EXTENSION);
-    c->cert_requested = 1;
     c->chain = NULL;
-    c->cr_ctx_len = 0;
+    c->cr_ctx_len = cn;
     for (size_t k = 0; k < c->cfg->nchains && !c->chain; k++) {
         uint16_t scheme = mt_hs13_choose_scheme(c->cfg, c->cfg->chains[k]->key, algs);
         if (scheme) {
@@ -488,8 +573,38 @@ MT_WUR static int on_certificate_request(mt_conn *c, const uint8_t *body, size_t
             c->cv_sigalg = scheme;
         }
     }
+    return 0;
+}
+
+MT_WUR static int on_certificate_request(mt_conn *c, const uint8_t *body, size_t len)
+{
+    GUARD(take_certificate_request(c, body, len, 0));
+    c->cert_requested = 1;
     c->hs = MT_HS13_C_WAIT_CERT;
     return 0;
+}
+
+int mt_hs13_client_pha(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
+{
+    /* RFC 8446 4.6.2: only when we offered it (unexpected_message otherwise) */
+    ENSURE(!c->server && c->pha_offered, UNEXPECTED_MESSAGE);
+    GUARD(take_certificate_request(c, body, len, 1));
+    if (c->local_closed) {
+        return 0; /* after our close_notify nothing more goes out */
+    }
+    /* the transcript: the handshake's through our Finished, then these messages; the Finished
+     * key from the current client_application_traffic_secret (RFC 8446 4.4) */
+    mt_hs13_th_thaw(c);
+    mt_conn_transcript(c, raw, 4 + len);
+    int rc = mt_hs13_send_certificate(c, c->cr_ctx, c->cr_ctx_len, c->chain);
+    if (rc == 0 && c->chain) {
+        rc = mt_hs13_send_certificate_verify(c, c->chain->key, c->cv_sigalg);
+    }
+    if (rc == 0) {
+        rc = mt_hs13_send_finished_with(c, c->c_ap);
+    }
+    c->th_frozen = 1;
+    return rc;
 }
 
 MT_WUR static int on_server_certificate(mt_conn *c, const uint8_t *body, size_t len)
@@ -514,6 +629,11 @@ MT_WUR static int on_server_finished(mt_conn *c, const uint8_t *body, size_t len
     ENSURE(c->chain_ok && c->ske_ok, INTERNAL);
     GUARD(mt_hs13_app_secrets(c));
     GUARD(mt_hs13_set_rd(c, c->s_ap));
+    if (c->early == MT_EARLY_ACCEPTED) {
+        /* RFC 8446 4.5: EndOfEarlyData closes the early data, under its keys */
+        GUARD(mt_conn_send_hs(c, HT_END_OF_EARLY_DATA, NULL, 0));
+        GUARD(mt_hs13_set_wr(c, c->c_hs));
+    }
     if (c->cert_requested) {
         GUARD(mt_hs13_send_certificate(c, c->cr_ctx, c->cr_ctx_len, c->chain));
         if (c->chain) {
@@ -525,6 +645,7 @@ MT_WUR static int on_server_finished(mt_conn *c, const uint8_t *body, size_t len
     uint8_t th[MT_KS13_MAX_HASH];
     size_t tl = mt_hs13_th(c, th);
     GUARD(mt_ks13_derive(&c->ks, MT_KS13_RES_MASTER, th, tl, c->res_master));
+    mt_hs13_th_freeze(c);
     mt_hs13_done(c);
     return 0;
 }

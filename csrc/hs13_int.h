@@ -53,7 +53,17 @@ size_t mt_hs13_th(const mt_conn *c, uint8_t *out);
 /* RFC 8446 4.4.1: the transcript (ClientHello1) becomes message_hash(ClientHello1). */
 void mt_hs13_th_hrr(mt_conn *c);
 
-/* Handshake Secret from the (EC)DHE secret; c_hs, s_hs from TH(CH..SH). */
+/* 0-RTT: the Early Secret of `psk` under `h` into ks, and client_early_traffic_secret from
+ * the transcript so far (TH(ClientHello), RFC 8446 7.1) into c_early. */
+MT_WUR int mt_hs13_early_secret(mt_conn *c, const struct nettle_hash *h, const uint8_t *psk);
+/* After the client Finished entered the transcript: keep it (th_fin) for post-handshake
+ * authentication, and let nothing else enter. thaw: start one authentication's transcript on
+ * top of it (freeze again when it is over). */
+void mt_hs13_th_freeze(mt_conn *c);
+void mt_hs13_th_thaw(mt_conn *c);
+
+/* Handshake Secret from the (EC)DHE secret; c_hs, s_hs from TH(CH..SH). The Early Secret is
+ * the one already in ks when resuming with the PSK it was made of (0-RTT). */
 MT_WUR int mt_hs13_handshake_secrets(mt_conn *c, const uint8_t *dhe, size_t n);
 /* The PSK binder of a ClientHello (RFC 8446 4.2.11.2) for `psk` under `h`: over the
  * transcript so far and `partial`, the hello (with its header) up to its binders list. */
@@ -67,6 +77,11 @@ MT_WUR int mt_hs13_set_rd(mt_conn *c, const uint8_t *secret);
 MT_WUR int mt_hs13_set_wr(mt_conn *c, const uint8_t *secret);
 
 MT_WUR int mt_hs13_send_finished(mt_conn *c);
+/* Finished with the finished_key of `base` (a traffic secret: post-handshake authentication
+ * uses the client_application_traffic_secret, RFC 8446 4.4). */
+MT_WUR int mt_hs13_send_finished_with(mt_conn *c, const uint8_t *base);
+MT_WUR int mt_hs13_check_finished_with(mt_conn *c, const uint8_t *base, const uint8_t *body,
+                                       size_t len, const uint8_t *raw);
 /* Check the peer's Finished (decrypt_error), then add it to the transcript. */
 MT_WUR int mt_hs13_check_finished(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw);
 /* Certificate (RFC 8446 4.4.2) with `ctx` and `chain` (NULL: an empty list). */
@@ -82,6 +97,12 @@ MT_WUR int mt_hs13_check_certificate_verify(mt_conn *c, const uint8_t *body, siz
                                             const uint8_t *raw);
 /* Handshake over: application data flows. */
 void mt_hs13_done(mt_conn *c);
+
+/* Post-handshake authentication (RFC 8446 4.6.2). Client: a CertificateRequest, answered at
+ * once (Certificate [CertificateVerify] Finished). Server: the client's answer, one message. */
+MT_WUR int mt_hs13_client_pha(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw);
+MT_WUR int mt_hs13_server_pha(mt_conn *c, uint8_t type, const uint8_t *body, size_t len,
+                              const uint8_t *raw);
 
 /* roles */
 MT_WUR int mt_hs13_client_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len,

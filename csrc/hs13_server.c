@@ -5,6 +5,7 @@
 #include "ct.h"
 #include "err.h"
 #include "hs13_int.h"
+#include "replay.h"
 #include "rng.h"
 #include "x509.h"
 
@@ -46,10 +47,11 @@ typedef struct client_hello {
     mt_rd sid, suites, comps;
     ext_list ext;
     /* from the extensions */
-    mt_rd groups, sigalgs, shares, cookie;
-    int have_groups, have_sigalgs, have_shares, have_cookie;
+    mt_rd groups, sigalgs, shares, cookie, sigalgs_cert;
+    int have_groups, have_sigalgs, have_shares, have_cookie, have_sigalgs_cert;
     mt_rd psk_ids, binders, modes; /* pre_shared_key, psk_key_exchange_modes */
     int have_psk, have_modes;
+    int have_early; /* early_data */
 } client_hello;
 
 MT_WUR static int parse_client_hello(const uint8_t *body, size_t len, client_hello *ch)
@@ -121,6 +123,13 @@ MT_WUR static int take_extensions(mt_conn *c, client_hello *ch)
             ENSURE(mt_rd_left(&ch->sigalgs) % 2 == 0, DECODE);
             ch->have_sigalgs = 1;
             break;
+        case EXT_SIG_ALGS_CERT:
+            /* RFC 8446 4.2.3 */
+            GUARD(mt_rd_vec(&d, 2, 2, 0xfffe, &ch->sigalgs_cert));
+            GUARD(mt_rd_end(&d));
+            ENSURE(mt_rd_left(&ch->sigalgs_cert) % 2 == 0, DECODE);
+            ch->have_sigalgs_cert = 1;
+            break;
         case EXT_KEY_SHARE:
             GUARD(mt_rd_vec16(&d, &ch->shares));
             GUARD(mt_rd_end(&d));
@@ -157,6 +166,16 @@ MT_WUR static int take_extensions(mt_conn *c, client_hello *ch)
             GUARD(mt_rd_end(&d));
             ch->have_modes = 1;
             break;
+        case EXT_POST_HANDSHAKE_AUTH:
+            /* RFC 8446 4.2.6: empty */
+            GUARD(mt_rd_end(&d));
+            c->pha_offered = 1;
+            break;
+        case EXT_EARLY_DATA:
+            /* RFC 8446 4.2.10: empty in a ClientHello */
+            GUARD(mt_rd_end(&d));
+            ch->have_early = 1;
+            break;
         default:
             break; /* unknown, 1.2-only and GREASE extensions are ignored */
         }
@@ -164,6 +183,28 @@ MT_WUR static int take_extensions(mt_conn *c, client_hello *ch)
     /* RFC 8446 9.2: without a PSK these are mandatory */
     ENSURE(ch->have_groups && ch->have_shares && ch->have_sigalgs, MISSING_EXTENSION);
     return check_shares(ch);
+}
+
+/* 0-RTT (RFC 8446 4.2.10, 8): the early data of a hello whose first PSK was accepted is taken
+ * when the config allows it (max_early_data and a replay register), the ticket did, the suite
+ * and ALPN are the ticket's, the ticket's age as the client sees it is within the register's
+ * window of ours (8.3), and the binder was not seen within it (8.2: a replay). */
+static int early_ok(mt_conn *c, const mt_session *s, uint32_t obfuscated_age, const uint8_t *binder,
+                    size_t bn)
+{
+    const mt_config *cfg = c->cfg;
+    if (!cfg->max_early_data || !cfg->replay || !s->max_early_data || c->hrr ||
+        s->suite != c->suite->id || strcmp(s->alpn, c->alpn) != 0) {
+        return 0;
+    }
+    int64_t now = (int64_t)time(NULL);
+    int64_t theirs = (int64_t)(uint32_t)(obfuscated_age - s->age_add); /* ms */
+    int64_t ours = (now - s->created) * 1000;
+    int64_t window = (int64_t)mt_replay_window(cfg->replay) * 1000;
+    if (theirs - ours > window || ours - theirs > window) {
+        return 0;
+    }
+    return mt_replay_check(cfg->replay, binder, bn, now);
 }
 
 /* RFC 8446 4.2.11: resume when the first identity is a ticket of ours (or the application's,
@@ -210,6 +251,10 @@ MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw
         if (rc == 0) {
             c->resumed = 1;
             memcpy(c->psk, s.master, h->digest_size);
+            if (c->client_early && early_ok(c, &s, age, bp, bn)) {
+                c->early = MT_EARLY_ACCEPTED;
+                c->early_max = c->cfg->max_early_data;
+            }
         }
         mt_wipe(want, sizeof(want));
     }
@@ -231,6 +276,8 @@ MT_WUR static int ticket_session(mt_conn *c)
     s->lifetime = mt_tk_lifetime(c->cfg, 0);
     memcpy(s->sni, c->sni, sizeof(s->sni));
     memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+    /* RFC 8446 4.2.10: the ticket allows 0-RTT up to max_early_data_size */
+    s->max_early_data = c->cfg->max_early_data;
     GUARD(mt_rng_bytes((uint8_t *)&s->age_add, sizeof(s->age_add)));
     return mt_ks13_resumption_psk(mt_ks13_suite_hash(c->suite), c->res_master, c->hlen, nonce, 1,
                                   s->master);
@@ -240,6 +287,24 @@ int mt_hs13_server_ticket_done(mt_conn *c)
 {
     GUARD(mt_tk_send(c));
     mt_hs13_done(c);
+    return 0;
+}
+
+/* Whether the leaf of `chain` is signed with a scheme in `list` (RFC 8446 4.4.2.2; a PSS
+ * signature matches rsae and pss schemes alike: which one depends on the issuer's key). */
+static int leaf_signed_with(const mt_chain *chain, mt_rd list)
+{
+    uint16_t code;
+    mt_sig_alg a;
+    if (!chain->leaf) {
+        return 0;
+    }
+    mt_sig_alg want = chain->leaf->sig_alg;
+    while (mt_rd_u16(&list, &code) == 0) {
+        if (mt_hs12_sigalg_of(code, &a) && a.kind == want.kind && a.hash == want.hash) {
+            return 1;
+        }
+    }
     return 0;
 }
 
@@ -261,12 +326,16 @@ MT_WUR static int choose(mt_conn *c, const client_hello *ch)
     if (!c->hrr) {
         c->suite = suite;
     }
-    /* RFC 6066 3: a chain for the name the client asked first; else the first that fits */
-    for (size_t k = 0; k < 2 * cfg->nchains; k++) {
+    /* RFC 6066 3: a chain for the name the client asked first; else the first that fits; among
+     * them, one signed as the client accepts (RFC 8446 4.4.2.2: signature_algorithms_cert, or
+     * signature_algorithms), else any */
+    mt_rd cert_algs = ch->have_sigalgs_cert ? ch->sigalgs_cert : ch->sigalgs;
+    for (size_t k = 0; k < 4 * cfg->nchains; k++) {
         const mt_chain *chain = cfg->chains[k % cfg->nchains];
         int named = chain->leaf && c->sni[0] && mt_x509_check_host(chain->leaf, c->sni, 1);
+        size_t pass = k / cfg->nchains;
         uint16_t scheme;
-        if ((k < cfg->nchains) == named &&
+        if ((pass < 2) == named && (pass % 2 == 1 || leaf_signed_with(chain, cert_algs)) &&
             (scheme = mt_hs13_choose_scheme(cfg, chain->key, ch->sigalgs)) != 0) {
             c->chain = chain;
             c->sigalg = scheme;
@@ -347,6 +416,10 @@ MT_WUR static int send_encrypted_extensions(mt_conn *c)
         BAIL(rc, mt_wr_u16(&w, 1));
         BAIL(rc, mt_wr_u8(&w, c->mfl_code));
     }
+    if (c->early == MT_EARLY_ACCEPTED) {
+        BAIL(rc, mt_wr_u16(&w, EXT_EARLY_DATA));
+        BAIL(rc, mt_wr_u16(&w, 0));
+    }
     if (c->client_sent_rsl) {
         /* RFC 8449 4: ours, counting the content type byte (2^14 + 1 when none is set) */
         uint16_t ours = c->cfg->record_size_limit;
@@ -362,14 +435,16 @@ out:
     return rc;
 }
 
-/* CertificateRequest (RFC 8446 4.3.2): empty context, our 1.3 schemes, the CA names. */
-MT_WUR static int send_certificate_request(mt_conn *c)
+/* CertificateRequest (RFC 8446 4.3.2): the context (empty in the handshake), our 1.3 schemes,
+ * the CA names. */
+MT_WUR static int send_certificate_request(mt_conn *c, const uint8_t *ctx, size_t ctx_len)
 {
     const mt_config *cfg = c->cfg;
     mt_wr w;
     mt_wr_init_growable(&w, MT_HS_MAX);
     int rc = 0;
-    BAIL(rc, mt_wr_u8(&w, 0));
+    BAIL(rc, mt_wr_u8(&w, (uint8_t)ctx_len));
+    BAIL(rc, mt_wr_bytes(&w, ctx, ctx_len));
     BAIL(rc, mt_wr_open(&w, 2));
     BAIL(rc, mt_wr_u16(&w, EXT_SIGNATURE_ALGORITHMS));
     BAIL(rc, mt_wr_open(&w, 2));
@@ -377,7 +452,7 @@ MT_WUR static int send_certificate_request(mt_conn *c)
     for (size_t i = 0; i < cfg->nsigalgs; i++) {
         uint16_t a = cfg->sigalgs[i];
         /* the schemes a 1.3 CertificateVerify may use (no PKCS#1 v1.5, no SHA-1) */
-        if ((a >= 0x0403 && (a & 0xff) == 3 && a <= 0x0603) || (a >= 0x0804 && a <= 0x0808)) {
+        if ((a >= 0x0403 && (a & 0xff) == 3 && a <= 0x0603) || (a >= 0x0804 && a <= 0x080b)) {
             BAIL(rc, mt_wr_u16(&w, a));
         }
     }
@@ -406,6 +481,15 @@ MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len
     uint8_t dhe[MT_KS13_MAX_DHE];
     size_t dn = 0;
     int rc = 0;
+    const struct nettle_hash *h = mt_ks13_suite_hash(c->suite);
+    if (c->early == MT_EARLY_ACCEPTED) {
+        /* client_early_traffic_secret from TH(ClientHello), before the ServerHello enters */
+        BAIL(rc, mt_hs13_early_secret(c, h, c->psk));
+    } else if (c->client_early) {
+        /* RFC 8446 4.2.10: rejected: skip what fails under the handshake keys */
+        c->early = MT_EARLY_REJECTED;
+        c->early_skip = MT_SKIP_TRIAL;
+    }
     BAIL(rc, mt_hs13_share_generate(c, c->share_group));
     BAIL(rc, mt_rng_bytes(c->srand, 32));
     c->group = c->share_group;
@@ -417,11 +501,18 @@ MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len
     }
     BAIL(rc, mt_hs13_handshake_secrets(c, dhe, dn));
     BAIL(rc, mt_hs13_set_wr(c, c->s_hs));
-    BAIL(rc, mt_hs13_set_rd(c, c->c_hs));
+    if (c->early == MT_EARLY_ACCEPTED) {
+        /* early data until EndOfEarlyData, under the ticket's suite (the one chosen) */
+        BAIL(rc, mt_ks13_set_prot(&c->rd, h, c->c_early, c->hlen, c->suite->aead));
+    } else {
+        BAIL(rc, mt_hs13_set_rd(c, c->c_hs));
+    }
     BAIL(rc, send_encrypted_extensions(c));
-    /* RFC 8446 2.2: a resumed handshake authenticates with the PSK, no certificates */
-    if (c->cfg->client_auth != MT_CLIENT_AUTH_NONE && !c->resumed) {
-        BAIL(rc, send_certificate_request(c));
+    /* RFC 8446 2.2: a resumed handshake authenticates with the PSK, no certificates; with
+     * post_handshake_auth configured and offered, the application asks later */
+    if (c->cfg->client_auth != MT_CLIENT_AUTH_NONE && !c->resumed &&
+        !(c->cfg->post_handshake_auth && c->pha_offered)) {
+        BAIL(rc, send_certificate_request(c, NULL, 0));
     }
     if (!c->resumed) {
         BAIL(rc, mt_hs13_send_certificate(c, NULL, 0, c->chain));
@@ -430,7 +521,9 @@ MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len
     BAIL(rc, mt_hs13_send_finished(c));
     BAIL(rc, mt_hs13_app_secrets(c));
     BAIL(rc, mt_hs13_set_wr(c, c->s_ap));
-    c->hs = c->cert_requested ? MT_HS13_S_WAIT_CERT : MT_HS13_S_WAIT_FIN;
+    c->hs = c->early == MT_EARLY_ACCEPTED ? MT_HS13_S_WAIT_EOED
+            : c->cert_requested           ? MT_HS13_S_WAIT_CERT
+                                          : MT_HS13_S_WAIT_FIN;
 out:
     mt_wipe(dhe, sizeof(dhe));
     mt_kex_wipe(&c->kex);
@@ -449,6 +542,7 @@ int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
     mt_rd cm = ch.comps;
     ENSURE(mt_rd_left(&cm) == 1 && mt_rd_u8(&cm, &comp) == 0 && comp == 0, ILLEGAL_PARAMETER);
     GUARD(take_extensions(c, &ch));
+    c->client_early = ch.have_early;
     mt_hs12_limit_records(c);
     if (c->client_sent_rsl) {
         /* our limit counts the content type too: one byte less of plaintext */
@@ -493,6 +587,12 @@ int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
         if (mt_hs13_group_ok(g) && mt_hs12_has_u16(ch.groups, g)) {
             c->share_group = g;
             c->hrr = 1;
+            if (c->client_early) {
+                /* RFC 8446 4.2.10: a HelloRetryRequest rejects early data */
+                c->early = MT_EARLY_REJECTED;
+                c->early_skip = MT_SKIP_HRR;
+                c->early_max = c->cfg->max_early_data;
+            }
             c->cookie_len = 32;
             GUARD(mt_rng_bytes(c->cookie, 32));
             mt_hs13_th_hrr(c);
@@ -523,6 +623,10 @@ MT_WUR static int on_client_hello2(mt_conn *c, const uint8_t *body, size_t len, 
     memcpy(sni, c->sni, sizeof(sni));
     GUARD(take_extensions(c, &ch));
     ENSURE(strcmp(sni, c->sni) == 0, ILLEGAL_PARAMETER);
+    /* RFC 8446 4.1.2: early_data is left out of ClientHello2 */
+    ENSURE(!ch.have_early, ILLEGAL_PARAMETER);
+    c->early_skip = MT_SKIP_NONE;
+    c->client_early = 0;
     mt_rd sid = ch.sid;
     const uint8_t *p;
     size_t sn = mt_rd_left(&sid);
@@ -579,6 +683,7 @@ MT_WUR static int on_client_finished(mt_conn *c, const uint8_t *body, size_t len
     size_t tl = mt_hs13_th(c, th);
     GUARD(mt_ks13_derive(&c->ks, MT_KS13_RES_MASTER, th, tl, c->res_master));
     GUARD(mt_hs13_set_rd(c, c->c_ap));
+    mt_hs13_th_freeze(c); /* post-handshake authentication starts from here */
     if (!c->cfg->cache && !mt_tk_enabled(c)) {
         mt_hs13_done(c);
         return 0;
@@ -607,7 +712,80 @@ int mt_hs13_server_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t
         return 0;
     case MT_HS13_S_WAIT_FIN:
         return on_client_finished(c, body, len, raw);
+    case MT_HS13_S_WAIT_EOED:
+        /* RFC 8446 4.5: empty; then the handshake keys */
+        ENSURE(len == 0, DECODE);
+        mt_conn_transcript(c, raw, 4);
+        GUARD(mt_hs13_set_rd(c, c->c_hs));
+        c->hs = MT_HS13_S_WAIT_FIN;
+        return 0;
     default:
         return -MT_E_UNEXPECTED_MESSAGE;
     }
+}
+
+/* ---- post-handshake client authentication (RFC 8446 4.6.2) ---- */
+
+int mt_hs13_server_request_auth(mt_conn *c)
+{
+    uint8_t ctx[16];
+    GUARD(mt_rng_bytes(ctx, sizeof(ctx)));
+    /* its transcript: the handshake's through the client Finished, then CertificateRequest */
+    mt_hs13_th_thaw(c);
+    int rc = send_certificate_request(c, ctx, sizeof(ctx));
+    c->th_frozen = 1;
+    GUARD(rc);
+    memcpy(c->cr_ctx, ctx, sizeof(ctx));
+    c->cr_ctx_len = sizeof(ctx);
+    c->pha = MT_PHA_WAIT_CERT;
+    return 0;
+}
+
+MT_WUR static int pha_certificate(mt_conn *c, const uint8_t *body, size_t len)
+{
+    /* RFC 8446 4.4.2: the context of our request */
+    GUARD(mt_hs13_take_certificate(c, body, len, c->cr_ctx, c->cr_ctx_len));
+    c->cv_ok = 0;
+    if (c->npeer == 0) {
+        ENSURE(c->cfg->client_auth != MT_CLIENT_AUTH_REQUIRE, CERTIFICATE_REQUIRED);
+        c->pha = MT_PHA_WAIT_FIN;
+        return 0;
+    }
+    c->pha = MT_PHA_WAIT_CV;
+    c->chain_ok = !c->cfg->verify_peer;
+    if (c->cfg->verify_peer) {
+        c->decision = MT_DECIDE_VERIFY;
+    }
+    return 0;
+}
+
+int mt_hs13_server_pha(mt_conn *c, uint8_t type, const uint8_t *body, size_t len,
+                       const uint8_t *raw)
+{
+    static const uint8_t want[] = {0, HT_CERTIFICATE, HT_CERTIFICATE_VERIFY, HT_FINISHED};
+    ENSURE(c->server && c->pha != MT_PHA_NONE && type == want[c->pha], UNEXPECTED_MESSAGE);
+    int rc;
+    c->th_frozen = 0;
+    switch (c->pha) {
+    case MT_PHA_WAIT_CERT:
+        mt_conn_transcript(c, raw, 4 + len);
+        rc = pha_certificate(c, body, len);
+        break;
+    case MT_PHA_WAIT_CV:
+        rc = mt_hs13_check_certificate_verify(c, body, len, raw);
+        c->cv_ok = rc == 0;
+        c->pha = MT_PHA_WAIT_FIN;
+        break;
+    default:
+        rc = mt_hs13_check_finished_with(c, c->c_ap, body, len, raw);
+        /* a certificate the client sent was accepted and proved */
+        if (rc == 0 && !(c->npeer == 0 || (c->chain_ok && c->cv_ok))) {
+            rc = -MT_E_INTERNAL;
+        }
+        c->pha = MT_PHA_NONE;
+        c->client_auths += rc == 0;
+        break;
+    }
+    c->th_frozen = 1;
+    return rc;
 }

@@ -11,6 +11,7 @@
 
 #include "err.h"
 #include "hs12_int.h"
+#include "hs13_int.h"
 #include "rng.h"
 #include "session_codec.h"
 #include "ticket.h"
@@ -125,7 +126,7 @@ int mt_tk_send(mt_conn *c)
         if (t.len == 0) {
             goto out; /* no ticket to give */
         }
-        /* RFC 8446 4.6.1: lifetime, age_add, nonce, ticket, no extensions */
+        /* RFC 8446 4.6.1: lifetime, age_add, nonce, ticket, extensions (early_data) */
         BAIL(rc, mt_wr_u32(&w, life));
         BAIL(rc, mt_wr_u32(&w, c->ticket.age_add));
         BAIL(rc, mt_wr_u8(&w, sizeof(nonce)));
@@ -137,7 +138,14 @@ int mt_tk_send(mt_conn *c)
     BAIL(rc, mt_wr_u16(&w, (uint16_t)t.len));
     BAIL(rc, mt_wr_bytes(&w, t.p, t.len));
     if (c->tls13) {
-        BAIL(rc, mt_wr_u16(&w, 0));
+        BAIL(rc, mt_wr_open(&w, 2));
+        if (c->ticket.max_early_data) {
+            /* RFC 8446 4.2.10: the ticket allows 0-RTT up to max_early_data_size */
+            BAIL(rc, mt_wr_u16(&w, EXT_EARLY_DATA));
+            BAIL(rc, mt_wr_u16(&w, 4));
+            BAIL(rc, mt_wr_u32(&w, c->ticket.max_early_data));
+        }
+        BAIL(rc, mt_wr_close(&w));
     }
     BAIL(rc, mt_wr_finish(&w));
     BAIL(rc, mt_conn_send_hs(c, HT_NEW_SESSION_TICKET, w.p, w.len));

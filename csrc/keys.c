@@ -48,6 +48,8 @@
 
 /* Contents bytes of the OIDs we read and write. */
 #define OID_RSA "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01"        /* 1.2.840.113549.1.1.1 */
+#define OID_RSA_PSS "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x0a"    /* 1.2.840.113549.1.1.10 */
+#define OID_MGF1 "\x2a\x86\x48\x86\xf7\x0d\x01\x01\x08"       /* 1.2.840.113549.1.1.8 */
 #define OID_EC "\x2a\x86\x48\xce\x3d\x02\x01"                 /* 1.2.840.10045.2.1 */
 #define OID_P256 "\x2a\x86\x48\xce\x3d\x03\x01\x07"           /* 1.2.840.10045.3.1.7 */
 #define OID_P384 "\x2b\x81\x04\x00\x22"                       /* 1.3.132.0.34 */
@@ -84,6 +86,7 @@
 #define PBKDF2_MAX_ITER 10000000
 #define MAX_DIGEST 64
 #define ED_MAX 57
+#define PSS_PARAMS_MAX 96 /* RSASSA-PSS-params with SHA-512: 52 bytes */
 
 struct mt_key {
     mt_key_type type;
@@ -98,6 +101,14 @@ struct mt_key {
     uint8_t ed_priv[ED_MAX];
     struct dsa_params dsa;
     mpz_t dsa_y, dsa_x;
+    /* RSA: an id-RSASSA-PSS key (RFC 4055 1.2, RFC 8446 4.2.3 rsa_pss_pss_*): PSS signatures
+     * only, with pss_hash (MGF1 the same) and a salt of at least pss_salt bytes when its
+     * parameters say so (pss_hash 0: any); the parameters kept as they were, for writing */
+    int pss;
+    int pss_hash;
+    unsigned pss_salt;
+    uint8_t pss_params[PSS_PARAMS_MAX];
+    size_t pss_params_len;
 };
 
 /* ---- tables ---- */
@@ -798,6 +809,95 @@ out:
     return rc;
 }
 
+/* A hash AlgorithmIdentifier of SHA-256/384/512 (parameters NULL or absent). */
+static MT_WUR int pss_hash_alg(mt_rd *r, int *hash)
+{
+    mt_rd a;
+    const uint8_t *oid;
+    size_t n;
+    GUARD(mt_asn1_expect(r, MT_ASN1_SEQUENCE, &a));
+    GUARD(mt_asn1_oid(&a, &oid, &n));
+    GUARD(null_params(&a));
+    for (size_t i = 0; i < COUNT(hashes); i++) {
+        if (mt_asn1_oid_is(oid, n, hashes[i].oid, hashes[i].oid_len)) {
+            *hash = hashes[i].id;
+            /* TLS signs with SHA-256 or better (RFC 8446 4.2.3) */
+            ENSURE(*hash >= MT_HASH_SHA256 && *hash <= MT_HASH_SHA512, KEY_UNSUPPORTED);
+            return 0;
+        }
+    }
+    return -MT_E_KEY_UNSUPPORTED;
+}
+
+/* RFC 4055 3.1: the AlgorithmIdentifier parameters of an id-RSASSA-PSS key: absent (any PSS
+ * signature), or RSASSA-PSS-params { [0] hash, [1] MGF1 with the same hash, [2] salt length,
+ * [3] trailer 1 }, restricting its signatures. The SHA-1 defaults are refused (TLS has no
+ * SHA-1 PSS). */
+static MT_WUR int pss_params(mt_rd *alg, mt_key *k)
+{
+    k->pss = 1;
+    size_t n = mt_rd_left(alg);
+    if (n == 0) {
+        return 0;
+    }
+    ENSURE(n <= PSS_PARAMS_MAX, KEY_UNSUPPORTED);
+    const uint8_t *raw;
+    mt_rd copy = *alg;
+    GUARD(mt_rd_borrow(&copy, n, &raw));
+    mt_rd seq, f, mgf;
+    int64_t v = 20, trailer = 1;
+    int have, mgf_hash = 0;
+    GUARD(mt_asn1_expect(alg, MT_ASN1_SEQUENCE, &seq));
+    GUARD(mt_rd_end(alg));
+    GUARD(mt_asn1_optional(&seq, MT_ASN1_CONTEXT | MT_ASN1_CONSTRUCTED | 0, &f, &have));
+    ENSURE(have, KEY_UNSUPPORTED);
+    GUARD(pss_hash_alg(&f, &k->pss_hash));
+    GUARD(mt_rd_end(&f));
+    GUARD(mt_asn1_optional(&seq, MT_ASN1_CONTEXT | MT_ASN1_CONSTRUCTED | 1, &f, &have));
+    ENSURE(have, KEY_UNSUPPORTED);
+    const uint8_t *oid;
+    size_t on;
+    GUARD(mt_asn1_expect(&f, MT_ASN1_SEQUENCE, &mgf));
+    GUARD(mt_rd_end(&f));
+    GUARD(mt_asn1_oid(&mgf, &oid, &on));
+    ENSURE(MT_OID_IS(oid, on, OID_MGF1), KEY_UNSUPPORTED);
+    GUARD(pss_hash_alg(&mgf, &mgf_hash));
+    GUARD(mt_rd_end(&mgf));
+    ENSURE(mgf_hash == k->pss_hash, KEY_UNSUPPORTED);
+    GUARD(mt_asn1_optional(&seq, MT_ASN1_CONTEXT | MT_ASN1_CONSTRUCTED | 2, &f, &have));
+    if (have) {
+        GUARD(mt_asn1_small(&f, &v));
+        GUARD(mt_rd_end(&f));
+    }
+    GUARD(mt_asn1_optional(&seq, MT_ASN1_CONTEXT | MT_ASN1_CONSTRUCTED | 3, &f, &have));
+    if (have) {
+        GUARD(mt_asn1_small(&f, &trailer));
+        GUARD(mt_rd_end(&f));
+    }
+    GUARD(mt_rd_end(&seq));
+    ENSURE(v >= 0 && v <= 512 && trailer == 1, KEY_UNSUPPORTED);
+    k->pss_salt = (unsigned)v;
+    memcpy(k->pss_params, raw, n);
+    k->pss_params_len = n;
+    return 0;
+}
+
+static MT_WUR int pkcs8_rsa_pss(mt_rd *alg, const uint8_t *p, size_t n, mt_key **out)
+{
+    mt_key *k = key_new(MT_KEY_RSA);
+    ENSURE(k, NOMEM);
+    int rc = pss_params(alg, k);
+    if (rc == 0) {
+        rc = rsa_parse_private(k, p, n);
+    }
+    if (rc < 0) {
+        mt_key_free(k);
+        return rc;
+    }
+    *out = k;
+    return 0;
+}
+
 static MT_WUR int pkcs8_rsa(mt_rd *alg, const uint8_t *p, size_t n, mt_key **out)
 {
     GUARD(null_params(alg));
@@ -849,6 +949,9 @@ static MT_WUR int pkcs8_parse(const uint8_t *der, size_t len, mt_key **out)
     }
     if (MT_OID_IS(oid, oidlen, OID_RSA)) {
         return pkcs8_rsa(&alg, priv, privlen, out);
+    }
+    if (MT_OID_IS(oid, oidlen, OID_RSA_PSS)) {
+        return pkcs8_rsa_pss(&alg, priv, privlen, out);
     }
     if (MT_OID_IS(oid, oidlen, OID_EC)) {
         const curve_row *c;
@@ -1098,7 +1201,7 @@ static MT_WUR int spki_rsa_dsa(int rsa, mt_rd *alg, const uint8_t *p, size_t n, 
     ENSURE(k, NOMEM);
     int rc;
     if (rsa) {
-        BAIL(rc, null_params(alg));
+        BAIL(rc, rsa == 2 ? pss_params(alg, k) : null_params(alg));
         BAIL(rc, rsa_parse_public(k, p, n));
     } else {
         mt_rd r;
@@ -1132,6 +1235,9 @@ static MT_WUR int spki_parse(const uint8_t *der, size_t len, mt_key **out)
     GUARD(mt_asn1_oid(&alg, &oid, &oidlen));
     if (MT_OID_IS(oid, oidlen, OID_RSA)) {
         return spki_rsa_dsa(1, &alg, key, keylen, out);
+    }
+    if (MT_OID_IS(oid, oidlen, OID_RSA_PSS)) {
+        return spki_rsa_dsa(2, &alg, key, keylen, out); /* RFC 4055 1.2 */
     }
     if (MT_OID_IS(oid, oidlen, OID_DSA)) {
         return spki_rsa_dsa(0, &alg, key, keylen, out);
@@ -1369,7 +1475,10 @@ static MT_WUR int write_alg(const mt_key *k, mt_wr *w)
     GUARD(mt_asn1_open(w, MT_ASN1_SEQUENCE, &m));
     const curve_row *c = curve_by_type(k->type);
     const ed_row *e = ed_by_type(k->type);
-    if (k->type == MT_KEY_RSA) {
+    if (k->type == MT_KEY_RSA && k->pss) {
+        GUARD(MT_ASN1_W_OID(w, OID_RSA_PSS));
+        GUARD(mt_wr_bytes(w, k->pss_params, k->pss_params_len)); /* RFC 4055 3.1, or none */
+    } else if (k->type == MT_KEY_RSA) {
         GUARD(MT_ASN1_W_OID(w, OID_RSA));
         GUARD(mt_asn1_w_null(w));
     } else if (c) {
@@ -1495,6 +1604,11 @@ int mt_key_supports(const mt_key *k, mt_sig_alg alg)
     int sha = h >= MT_HASH_SHA1 && h <= MT_HASH_SHA512;
     switch (k->type) {
     case MT_KEY_RSA:
+        if (k->pss) {
+            /* RFC 4055 3.1: only PSS, as the parameters restrict it */
+            return alg.kind == MT_SIG_RSA_PSS && h >= MT_HASH_SHA256 && h <= MT_HASH_SHA512 &&
+                   (!k->pss_hash || h == k->pss_hash) && alg.salt_len >= k->pss_salt;
+        }
         return (alg.kind == MT_SIG_RSA_PKCS1 && sha) ||
                (alg.kind == MT_SIG_RSA_PSS && h >= MT_HASH_SHA256 && h <= MT_HASH_SHA512);
     case MT_KEY_EC_P256:
@@ -1839,9 +1953,25 @@ int mt_key_verify(const mt_key *k, mt_sig_alg alg, const uint8_t *msg, size_t le
 
 /* ---- RSA key transport ---- */
 
+/* RFC 4055 1.2: an id-RSASSA-PSS key never encrypts. */
 static int is_rsa_private(const mt_key *k)
 {
-    return k && k->type == MT_KEY_RSA && k->priv;
+    return k && k->type == MT_KEY_RSA && k->priv && !k->pss;
+}
+
+int mt_key_is_rsa_pss(const mt_key *k)
+{
+    return k && k->type == MT_KEY_RSA && k->pss;
+}
+
+int mt_key_set_rsa_pss(mt_key *k)
+{
+    ENSURE(k && k->type == MT_KEY_RSA, INVALID_ARG);
+    k->pss = 1;
+    k->pss_hash = 0;
+    k->pss_salt = 0;
+    k->pss_params_len = 0;
+    return 0;
 }
 
 int mt_key_rsa_decrypt_premaster(const mt_key *k, const uint8_t *ct, size_t len,
@@ -1873,7 +2003,7 @@ int mt_key_rsa_decrypt_premaster(const mt_key *k, const uint8_t *ct, size_t len,
 int mt_key_rsa_encrypt_premaster(const mt_key *k, const uint8_t premaster[MT_PREMASTER_LEN],
                                  mt_wr *out)
 {
-    ENSURE(k && k->type == MT_KEY_RSA && premaster && out, INVALID_ARG);
+    ENSURE(k && k->type == MT_KEY_RSA && !k->pss && premaster && out, INVALID_ARG);
     mpz_t c;
     uint8_t *p;
     mpz_init(c);

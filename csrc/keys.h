@@ -72,8 +72,9 @@ int mt_hash_from_name(const char *name);
  * Load a private or public key from PEM or DER. `password` (may be NULL) decrypts an
  * encrypted PKCS#8 key. For PEM the first block with a key label is used (PRIVATE KEY,
  * ENCRYPTED PRIVATE KEY, PUBLIC KEY, RSA/EC/DSA PRIVATE KEY, RSA PUBLIC KEY); others such as
- * EC PARAMETERS are skipped. Not supported: RSA-PSS-restricted keys (id-RSASSA-PSS),
- * multi-prime RSA, compressed EC points, curves other than P-256/384/521.
+ * EC PARAMETERS are skipped. RSA keys may be id-RSASSA-PSS ones (RFC 4055: PSS signatures
+ * only, restricted by their parameters; see mt_key_is_rsa_pss). Not supported: multi-prime RSA,
+ * compressed EC points, curves other than P-256/384/521, PSS parameters with SHA-1 or SHA-224.
  * Errors: -MT_E_ASN1/-MT_E_PEM (malformed), -MT_E_KEY_UNSUPPORTED, -MT_E_KEY_INVALID,
  * -MT_E_PASSWORD_NEEDED, -MT_E_BAD_PASSWORD, -MT_E_NOMEM.
  */
@@ -112,6 +113,14 @@ MT_WUR int mt_key_write_spki(const mt_key *k, mt_wr *out);
 
 /* Append the DER PKCS#8 PrivateKeyInfo of k to out. Errors: -MT_E_INVALID_ARG if public. */
 MT_WUR int mt_key_write_pkcs8(const mt_key *k, mt_wr *out);
+
+/* 1 for an id-RSASSA-PSS key (type MT_KEY_RSA, RFC 4055 1.2): it makes and checks PSS
+ * signatures only (TLS: the rsa_pss_pss_* schemes, RFC 8446 4.2.3) and never encrypts. */
+int mt_key_is_rsa_pss(const mt_key *k);
+
+/* Make an RSA key an unrestricted id-RSASSA-PSS one (key generation: OpenSSL's
+ * `genpkey -algorithm RSA-PSS`). Errors: -MT_E_INVALID_ARG (not RSA). */
+MT_WUR int mt_key_set_rsa_pss(mt_key *k);
 
 /* 1 if the key can make or check signatures of `alg` (kind and hash fit the key type). */
 int mt_key_supports(const mt_key *k, mt_sig_alg alg);

@@ -15,6 +15,7 @@
 #include "keys.h"
 #include "lua_common.h"
 #include "pem.h"
+#include "replay.h"
 #include "session.h"
 #include "suites.h"
 #include "ticket.h"
@@ -51,6 +52,8 @@ static void context_free(context *c)
     c->cfg.nchains = 0;
     mt_cache_free(c->cfg.cache);
     c->cfg.cache = NULL;
+    mt_replay_free(c->cfg.replay);
+    c->cfg.replay = NULL;
     free(c->ca_names);
     c->ca_names = NULL;
     c->cfg.ca_names = NULL;
@@ -382,12 +385,46 @@ static int set_tickets(lua_State *L, context *c, int opts)
     return 0;
 }
 
+/* opts.post_handshake_auth = bool (TLS 1.3, RFC 8446 4.6.2), opts.early_data = bytes (0-RTT,
+ * RFC 8446 4.2.10: a server announces and accepts that much, a client sends at most that much)
+ * and opts.anti_replay = {size =, window =} (server: the register of used ClientHellos). */
+static int set_tls13_options(lua_State *L, context *c, int opts)
+{
+    lua_getfield(L, opts, "post_handshake_auth");
+    c->cfg.post_handshake_auth = lua_toboolean(L, -1);
+    lua_getfield(L, opts, "early_data");
+    lua_Integer early = luaL_optinteger(L, -1, 0);
+    if (early < 0 || early > 0x7fffffff) {
+        return luaL_error(L, "early_data must be 0..2147483647 bytes");
+    }
+    c->cfg.max_early_data = (uint32_t)early;
+    lua_pop(L, 2);
+    if (!c->server || early == 0) {
+        return 0;
+    }
+    lua_Integer size = 4096, window = 10;
+    if (lua_getfield(L, opts, "anti_replay") == LUA_TTABLE) {
+        lua_getfield(L, -1, "size");
+        size = luaL_optinteger(L, -1, size);
+        lua_getfield(L, -2, "window");
+        window = luaL_optinteger(L, -1, window);
+        lua_pop(L, 2);
+    }
+    lua_pop(L, 1);
+    if (size < 1 || size > 1000000 || window < 1 || window > 3600) {
+        return luaL_error(L, "anti_replay: size 1..1000000, window 1..3600 s");
+    }
+    int rc = mt_replay_new((size_t)size, (uint32_t)window, &c->cfg.replay);
+    return rc < 0 ? mt_lua_fail(L, rc) : 0;
+}
+
 /* core.context_new(mode, opts) -> Context | nil, message, code
  * opts: chains = {{cert = PEM, key = PEM, password = s}, ...}, ciphers = {IANA names},
  * groups = {names}, alpn = {names}, verify = bool (pause to verify the peer's chain),
  * client_auth and ca_names (server, see set_client_auth), max_fragment_length and
  * record_size_limit (see set_record_limits), renegotiation = false (refuse it), tickets and
- * ticket_* (see set_tickets). */
+ * ticket_* (see set_tickets), post_handshake_auth, early_data, anti_replay (see
+ * set_tls13_options). */
 static int context_new(lua_State *L)
 {
     static const char *const modes[] = {"client", "server", NULL};
@@ -407,6 +444,9 @@ static int context_new(lua_State *L)
     set_alpn(L, c, opts);
     set_client_auth(L, c, opts);
     set_record_limits(L, c, opts);
+    if (set_tls13_options(L, c, opts) != 0) {
+        return 3; /* nil, message, code */
+    }
     lua_getfield(L, opts, "verify");
     c->cfg.verify_peer = lua_toboolean(L, -1);
     /* renegotiation = false refuses it both ways (nil: allowed, RFC 5746 only) */

@@ -16,6 +16,9 @@
  *   (at "new_ticket")
  *   peer_chain() -> {der, ...}; info() -> {...}; close_notify(); export(label, ctx, n)
  *   renegotiate() -> true           start a secure renegotiation (status().handshaking)
+ *   request_client_auth() -> true   TLS 1.3 post-handshake CertificateRequest (server)
+ *   write_early(bytes) -> n         TLS 1.3 0-RTT data (client, before the ServerHello)
+ * read() returns a second value, true, when the bytes are early data (0-RTT, replayable).
  * Transient results are `nil, "wantread"` / `nil, "wantwrite"` / `nil, "closed"`;
  * failures `nil, message, code`.
  */
@@ -124,6 +127,7 @@ static int file_read(lua_State *L)
     luaL_argcheck(L, max > 0 && max <= (1 << 24), 2, "size must be between 1 and 16777216");
     const uint8_t *p;
     size_t n;
+    int early = (mt_conn_status(f->conn) & MT_ST_EARLY_DATA) != 0;
     int rc = mt_conn_peek(f->conn, &p, &n);
     if (rc < 0) {
         return push_error(L, rc, f->conn);
@@ -131,7 +135,8 @@ static int file_read(lua_State *L)
     n = n < (size_t)max ? n : (size_t)max;
     lua_pushlstring(L, (const char *)p, n); /* one copy, straight from the record */
     mt_conn_consume(f->conn, n);
-    return 1;
+    lua_pushboolean(L, early);
+    return 2;
 }
 
 static int file_write(lua_State *L)
@@ -158,7 +163,7 @@ static int file_status(lua_State *L)
         {MT_ST_READABLE, "readable"},       {MT_ST_WRITABLE, "writable"},
         {MT_ST_DECISION, "decision"},       {MT_ST_CONNECTED, "connected"},
         {MT_ST_PEER_CLOSED, "peer_closed"}, {MT_ST_CLOSED, "closed"},
-        {MT_ST_HANDSHAKING, "handshaking"},
+        {MT_ST_HANDSHAKING, "handshaking"}, {MT_ST_EARLY_DATA, "early_data"},
     };
     int st = mt_conn_status(f->conn);
     if (lua_istable(L, 2)) {
@@ -395,6 +400,18 @@ static int file_info(lua_State *L)
     lua_setfield(L, -2, "renegotiations");
     lua_pushboolean(L, in.secure_renegotiation);
     lua_setfield(L, -2, "secure_renegotiation");
+    lua_pushboolean(L, in.post_handshake_auth);
+    lua_setfield(L, -2, "post_handshake_auth");
+    lua_pushinteger(L, in.client_auths);
+    lua_setfield(L, -2, "client_auths");
+    /* 0-RTT: nil when not offered */
+    static const char *const early[] = {NULL, "offered", "accepted", "rejected"};
+    if (in.early_data > 0 && in.early_data <= 3) {
+        lua_pushstring(L, early[in.early_data]);
+        lua_setfield(L, -2, "early_data");
+        lua_pushinteger(L, (lua_Integer)in.early_bytes);
+        lua_setfield(L, -2, "early_bytes");
+    }
     /* record limits (RFC 6066 4, RFC 8449), only those in effect */
     static const char *const names[] = {"max_fragment_length", "send_limit", "recv_limit"};
     const unsigned lim[] = {in.max_fragment, in.send_limit, in.recv_limit};
@@ -510,6 +527,35 @@ static int file_key_update(lua_State *L)
     return 1;
 }
 
+/* request_client_auth() -> true | nil, message, code: TLS 1.3 post-handshake client
+ * authentication (RFC 8446 4.6.2): queue a CertificateRequest; status().handshaking until the
+ * client's answer was checked (info().client_auths counts them). */
+static int file_request_client_auth(lua_State *L)
+{
+    file *f = check(L);
+    int rc = mt_conn_request_client_auth(f->conn);
+    if (rc < 0) {
+        return push_error(L, rc, f->conn);
+    }
+    lua_pushboolean(L, 1);
+    return 1;
+}
+
+/* write_early(bytes) -> n | nil, message, code: TLS 1.3 0-RTT data (RFC 8446 2.3), right after
+ * resume() with a session that allows it; n may be less than #bytes (the session's limit). */
+static int file_write_early(lua_State *L)
+{
+    file *f = check(L);
+    size_t len, n;
+    const char *data = luaL_checklstring(L, 2, &len);
+    int rc = mt_conn_write_early(f->conn, (const uint8_t *)data, len, &n);
+    if (rc < 0 && !(rc == -MT_E_WANT_WRITE && n == 0)) {
+        return push_error(L, rc, f->conn);
+    }
+    lua_pushinteger(L, (lua_Integer)n);
+    return 1;
+}
+
 /* f:dirty() -> true when records wait to be sent (LuaSocket's dirty). */
 static int file_dirty(lua_State *L)
 {
@@ -574,6 +620,8 @@ static const luaL_Reg methods[] = {
     {"closed", file_closed},
     {"renegotiate", file_renegotiate},
     {"key_update", file_key_update},
+    {"request_client_auth", file_request_client_auth},
+    {"write_early", file_write_early},
     {NULL, NULL},
 };
 

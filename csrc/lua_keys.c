@@ -58,15 +58,19 @@ static int key_from_spki(lua_State *L)
 /* core.key_generate(kind) with kind "rsa-2048" ... "ed448". */
 static int key_generate(lua_State *L)
 {
-    static const char *const kinds[] = {"rsa-2048", "rsa-3072", "rsa-4096", "ec-p256", "ec-p384",
-                                        "ec-p521",  "ed25519",  "ed448",    NULL};
-    static const mt_key_type types[] = {MT_KEY_RSA,     MT_KEY_RSA,     MT_KEY_RSA,
-                                        MT_KEY_EC_P256, MT_KEY_EC_P384, MT_KEY_EC_P521,
-                                        MT_KEY_ED25519, MT_KEY_ED448};
-    static const unsigned bits[] = {2048, 3072, 4096, 0, 0, 0, 0, 0};
+    static const char *const kinds[] = {"rsa-2048",     "rsa-3072",     "rsa-4096",     "ec-p256",
+                                        "ec-p384",      "ec-p521",      "ed25519",      "ed448",
+                                        "rsa-pss-2048", "rsa-pss-3072", "rsa-pss-4096", NULL};
+    static const mt_key_type types[] = {
+        MT_KEY_RSA,     MT_KEY_RSA,   MT_KEY_RSA, MT_KEY_EC_P256, MT_KEY_EC_P384, MT_KEY_EC_P521,
+        MT_KEY_ED25519, MT_KEY_ED448, MT_KEY_RSA, MT_KEY_RSA,     MT_KEY_RSA};
+    static const unsigned bits[] = {2048, 3072, 4096, 0, 0, 0, 0, 0, 2048, 3072, 4096};
     int i = luaL_checkoption(L, 1, NULL, kinds);
     key_obj *o = mt_lua_new(L, MT_KEY_T, sizeof(*o), 0);
     int rc = mt_key_generate(types[i], bits[i], &o->k);
+    if (rc == 0 && i >= 8) {
+        rc = mt_key_set_rsa_pss(o->k); /* id-RSASSA-PSS, no parameters (RFC 4055 1.2) */
+    }
     if (rc < 0) {
         return mt_lua_fail(L, rc);
     }
@@ -87,7 +91,8 @@ struct mt_key *mt_lua_check_key(lua_State *L, int idx)
 
 static int key_type(lua_State *L)
 {
-    lua_pushstring(L, mt_key_type_name(mt_key_type_of(check_key(L, 1))));
+    mt_key *k = check_key(L, 1);
+    lua_pushstring(L, mt_key_is_rsa_pss(k) ? "rsa-pss" : mt_key_type_name(mt_key_type_of(k)));
     return 1;
 }
 
@@ -196,6 +201,7 @@ static mt_sig_alg sig_alg(lua_State *L, const mt_key *k, int hidx, int oidx)
         }
         lua_pop(L, 2);
     }
+    pss |= mt_key_is_rsa_pss(k); /* an id-RSASSA-PSS key signs with PSS only */
     switch (mt_key_type_of(k)) {
     case MT_KEY_RSA:
         alg.kind = pss ? MT_SIG_RSA_PSS : MT_SIG_RSA_PKCS1;

@@ -32,6 +32,8 @@ typedef struct mt_session {
     uint32_t age_add, lifetime;
     uint16_t ticket_len;
     uint8_t ticket[MT_TICKET_MAX];
+    /* TLS 1.3: the ticket's max_early_data_size (RFC 8446 4.6.1 early_data); 0: no 0-RTT */
+    uint32_t max_early_data;
 } mt_session;
 
 /* Wipe a session's secrets (and everything else). */

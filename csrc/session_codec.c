@@ -15,7 +15,8 @@ enum { FORMAT_PLAIN = 3, FORMAT_SEALED = 4 };
 #define CHECK_LEN 8
 #define NONCE_LEN 12
 #define TAG_LEN 16
-#define CONTENT_MAX (MT_SESSION_BODY_MAX + 1 + 4 + 4 + 2 + MT_TICKET_MAX + 3 + MT_SESSION_CHAIN_MAX)
+#define CONTENT_MAX                                                                                \
+    (MT_SESSION_BODY_MAX + 1 + 4 + 4 + 4 + 2 + MT_TICKET_MAX + 3 + MT_SESSION_CHAIN_MAX)
 
 static void header(uint8_t h[HEADER_LEN], uint8_t format)
 {
@@ -116,6 +117,7 @@ MT_WUR static int content_write(const mt_session *s, const mt_session_extra *x, 
     GUARD(mt_wr_u8(w, x->verified));
     GUARD(mt_wr_u32(w, s->lifetime));
     GUARD(mt_wr_u32(w, s->age_add));
+    GUARD(mt_wr_u32(w, s->max_early_data));
     GUARD(mt_wr_u16(w, s->ticket_len));
     GUARD(mt_wr_bytes(w, s->ticket, s->ticket_len));
     GUARD(mt_wr_u24(w, (uint32_t)x->chain_len));
@@ -134,6 +136,7 @@ MT_WUR static int content_read(const uint8_t *p, size_t len, mt_session *s, uint
     ENSURE(vf <= MT_VERIFIED_FAILED, DECODE);
     GUARD(mt_rd_u32(&r, &s->lifetime));
     GUARD(mt_rd_u32(&r, &s->age_add));
+    GUARD(mt_rd_u32(&r, &s->max_early_data));
     GUARD(mt_rd_vec(&r, 2, 0, MT_TICKET_MAX, &v));
     s->ticket_len = (uint16_t)mt_rd_left(&v);
     GUARD(mt_rd_copy(&v, s->ticket, s->ticket_len));

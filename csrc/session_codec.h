@@ -8,7 +8,8 @@
  * content: body | extra
  * body: u16 version | u16 suite | u8 ems | i64 created (big-endian) | opaque sid<0..32> |
  *       opaque master<48> (length byte 48) | opaque sni<0..255> | opaque alpn<0..255>
- * extra: u8 verified | u32 lifetime | u32 age_add | opaque ticket<0..MT_TICKET_MAX> |
+ * extra: u8 verified | u32 lifetime | u32 age_add | u32 max_early_data |
+ *        opaque ticket<0..MT_TICKET_MAX> |
  *        opaque chain<0..MT_SESSION_CHAIN_MAX> (each certificate opaque<1..2^24-1>, leaf
  *        first, as in a TLS 1.2 Certificate message)
  * (Formats 1 and 2, without extra, came before; they and any other give SESSION_FORMAT.)

@@ -79,6 +79,7 @@ int mt_ticket_seal(mt_tickets *t, const mt_session *s, int64_t now, mt_wr *out)
     mt_wr_init_fixed(&body, body_buf, sizeof(body_buf));
     BAIL(rc, mt_wr_u32(&body, s->age_add));
     BAIL(rc, mt_wr_u32(&body, s->lifetime));
+    BAIL(rc, mt_wr_u32(&body, s->max_early_data));
     BAIL(rc, mt_session_body_write(s, &body));
     BAIL(rc, mt_rng_bytes(nonce, sizeof(nonce)));
     const mt_ticket_key *k = &t->keys[0];
@@ -123,14 +124,16 @@ int mt_ticket_open(mt_tickets *t, const uint8_t *p, size_t len, int64_t now, mt_
     int rc = mt_ct_eq(tag, p + len - TAG_LEN, TAG_LEN) ? 0 : -MT_E_SESSION_DAMAGED;
     if (rc == 0) {
         mt_rd r;
-        uint32_t age_add, lifetime;
+        uint32_t age_add, lifetime, max_early;
         mt_rd_init(&r, pt, n);
         if (mt_rd_u32(&r, &age_add) < 0 || mt_rd_u32(&r, &lifetime) < 0 ||
+            mt_rd_u32(&r, &max_early) < 0 ||
             mt_session_body_read(pt + MT_TICKET_PREFIX, n - MT_TICKET_PREFIX, s) < 0) {
             rc = -MT_E_SESSION_DAMAGED;
         } else {
             s->age_add = age_add;
             s->lifetime = lifetime;
+            s->max_early_data = max_early;
         }
     }
     mt_wipe(pt, sizeof(pt));

@@ -20,9 +20,10 @@
 #define MT_TICKET_KEY_LEN 32
 #define MT_TICKET_MAX_KEYS 4
 #define MT_TICKET_PERIOD_DEFAULT (12 * 3600)
-/* name + nonce + tag around the plaintext; its age_add and lifetime before the body */
+/* name + nonce + tag around the plaintext; its age_add, lifetime and max_early_data before
+ * the body */
 #define MT_TICKET_OVERHEAD (16 + 12 + 16)
-#define MT_TICKET_PREFIX 8
+#define MT_TICKET_PREFIX 12
 
 typedef struct mt_ticket_key {
     uint8_t name[MT_TICKET_NAME_LEN];

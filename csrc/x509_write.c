@@ -476,7 +476,8 @@ static int sig_kind(mt_key_type t, int variant)
 MT_WUR static int choose_sig(const mt_key *k, int hash, int variant, struct sig_choice *c)
 {
     mt_key_type t = mt_key_type_of(k);
-    int kind = sig_kind(t, variant);
+    /* an id-RSASSA-PSS key signs with PSS only (RFC 4055 1.2) */
+    int kind = mt_key_is_rsa_pss(k) ? MT_SIG_RSA_PSS : sig_kind(t, variant);
     ENSURE(kind != MT_SIG_NONE, SIG_UNSUPPORTED);
     ENSURE(variant == MT_X509W_SIG_DEFAULT || kind == MT_SIG_RSA_PSS, SIG_UNSUPPORTED);
     if (hash == MT_HASH_NONE) {

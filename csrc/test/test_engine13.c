@@ -805,8 +805,9 @@ static void server_messages_rewritten(void)
         int want;
     } ees[] = {
         {{8, 0, 0, 6, 0, 4, 0x12, 0x34, 0, 0}, 10, -MT_E_UNSUPPORTED_EXTENSION},
-        {{8, 0, 0, 6, 0, 4, 0, 51, 0, 0}, 10, -MT_E_ILLEGAL_PARAMETER},              /* key_share */
-        {{8, 0, 0, 6, 0, 4, 0, 43, 0, 0}, 10, -MT_E_ILLEGAL_PARAMETER},              /* versions */
+        {{8, 0, 0, 6, 0, 4, 0, 51, 0, 0}, 10, -MT_E_ILLEGAL_PARAMETER},     /* key_share */
+        {{8, 0, 0, 6, 0, 4, 0, 43, 0, 0}, 10, -MT_E_ILLEGAL_PARAMETER},     /* versions */
+        {{8, 0, 0, 6, 0, 4, 0, 42, 0, 0}, 10, -MT_E_UNSUPPORTED_EXTENSION}, /* early_data */
         {{8, 0, 0, 9, 0, 7, 0, 16, 0, 3, 0, 1, 0}, 13, -MT_E_UNSUPPORTED_EXTENSION}, /* ALPN */
         /* well-formed, but not what the server signed: the transcript differs */
         {{8, 0, 0, 2, 0, 0}, 6, -MT_E_DECRYPT_ERROR},

@@ -79,6 +79,7 @@ static void codec_extra(void)
     s.suite = 0x1301;
     s.lifetime = 7200;
     s.age_add = 0xdeadbeef;
+    s.max_early_data = 16384;
     s.ticket_len = 200;
     memset(s.ticket, 0xab, 200);
     memcpy(s.sni, "example.org", 12);
@@ -98,6 +99,7 @@ static void codec_extra(void)
         CHECK(memcmp(got.ticket, s.ticket, 200) == 0);
         CHECK_EQ(got.lifetime, 7200);
         CHECK_EQ(got.age_add, 0xdeadbeef);
+        CHECK_EQ(got.max_early_data, 16384);
         CHECK(strcmp(got.sni, "example.org") == 0);
         CHECK(memcmp(got.master, s.master, 48) == 0);
         /* every truncation, every flipped bit */

@@ -109,6 +109,14 @@ end
 --     (see Context:ticket_keys); ticket_lifetime = seconds a ticket stays good (default 7200,
 --     at most 604800). Hooks encode_ticket / decode_ticket replace the sealing (moontls.decide).
 --     A client asks for 1.2 tickets (it always takes 1.3 ones).
+--   post_handshake_auth = bool (TLS 1.3, RFC 8446 4.6.2): a client offers to authenticate
+--     after the handshake (default: when it has a certificate); a server that verifies client
+--     certificates asks clients that offered it only later, with f:request_client_auth()
+--   early_data = bytes (TLS 1.3 0-RTT, RFC 8446 2.3; default 0, off): a server announces it
+--     in its tickets and takes that much early data from a resuming client (f:early_data());
+--     a client sends at most that much (wrap/connect option early_data)
+--   anti_replay = {size = 4096, window = 10} (server with early_data): the register of used
+--     ClientHellos (entries) and the freshness window (seconds) for early data
 -- Raises on misuse; returns nil, message on unreadable files or bad keys.
 function M.new(opts)
    opts = opts or {}
@@ -164,6 +172,18 @@ function M.new(opts)
       error("tickets must be a boolean", 2)
    end
    local ticket_keys = opts.ticket_keys ~= nil and ticket_key_string(opts.ticket_keys, 3) or nil
+   local pha = opts.post_handshake_auth
+   if pha ~= nil and type(pha) ~= "boolean" then
+      error("post_handshake_auth must be a boolean", 2)
+   end
+   if pha == nil then pha = mode == "client" and #chains > 0 end
+   local early = opts.early_data
+   if early ~= nil and (math.type(early) ~= "integer" or early < 0) then
+      error("early_data must be a byte count", 2)
+   end
+   if opts.anti_replay ~= nil and type(opts.anti_replay) ~= "table" then
+      error("anti_replay must be a table {size =, window =}", 2)
+   end
    if mode == "server" and opts.max_fragment_length ~= nil then
       error("max_fragment_length is a client option (a server accepts any valid request)", 2)
    end
@@ -178,7 +198,8 @@ function M.new(opts)
       max_fragment_length = mode == "client" and opts.max_fragment_length or nil,
       record_size_limit = opts.record_size_limit, renegotiation = opts.renegotiation,
       tickets = opts.tickets, ticket_keys = mode == "server" and ticket_keys or nil,
-      ticket_rotation = opts.ticket_rotation, ticket_lifetime = opts.ticket_lifetime })
+      ticket_rotation = opts.ticket_rotation, ticket_lifetime = opts.ticket_lifetime,
+      post_handshake_auth = pha, early_data = opts.early_data, anti_replay = opts.anti_replay })
    if not c then return nil, err, code end
    local cafile = opts.cafile
    if cafile == nil and mode == "client" then cafile = true end

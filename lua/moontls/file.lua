@@ -95,7 +95,11 @@ end
 -- for callbacks; default the current or default loop), wait (function(fd, mode, secs) ->
 -- truthy when ready, false on timeout: how a blocking-style call waits, in place of the
 -- built-in choice of moontls.loop, cqueues or socket.select), port (client session cache:
--- the key is server_name:port; default the socket's peer port).
+-- the key is server_name:port; default the socket's peer port), early_data (client, TLS 1.3:
+-- bytes sent as 0-RTT data with the session resumed when it allows, within its limit and the
+-- context's early_data; what the server refuses, or what did not fit, goes out as ordinary
+-- data right after the handshake: either way the server gets it once, in order, before
+-- anything sent later; info().early_data says "accepted" or "rejected").
 function M.wrap(sock, ctx, opts)
    opts = opts or {}
    if type(ctx) ~= "table" or not ctx.core then error("bad argument #2 (context expected)", 2) end
@@ -119,6 +123,15 @@ function M.wrap(sock, ctx, opts)
          return nil, rerr, rcode
       end
    end
+   local early = opts.early_data
+   if early ~= nil and type(early) ~= "string" then
+      conn:close()
+      error("early_data must be a string", 2)
+   end
+   local early_sent = 0
+   if early and #early > 0 and ctx.mode == "client" and session then
+      early_sent = conn:write_early(early) or 0
+   end
    local self = setmetatable({ sock = sock, tr = tr, conn = conn, ctx = ctx,
       offered = ctx.mode == "client" and session or nil, cache = cache_key and cache,
       cache_key = cache_key, server_name = opts.server_name, tmo = opts.timeout, rq = new_q(),
@@ -126,6 +139,9 @@ function M.wrap(sock, ctx, opts)
       read_limit = opts.read_limit or READ_LIMIT,
       write_limit = opts.write_limit or WRITE_LIMIT, linger = opts.linger or LINGER,
       mode = "block", want = "r", loop = opts.loop, waiter = opts.wait, st = {} }, File)
+   if early and #early > 0 and ctx.mode == "client" then
+      self.early_out, self.early_sent = early, early_sent
+   end
    local pending = opts.pending_data
    if pending and #pending > 0 then
       if tr and tr.skip then tr:skip(pending) end
@@ -140,10 +156,27 @@ local function drain(self)
    local limit = math.max(self.read_limit, self.need)
    local conn, q = self.conn, self.rq
    while q.size < limit do
-      local s = conn:read(CHUNK)
+      local s, early = conn:read(CHUNK)
       if not s then return end
-      q_push(self.rq, s)
+      if early then
+         -- 0-RTT data (server): kept apart for early_data(); bounded by the context's
+         -- early_data, which the engine enforces
+         local e = self.early_in or {}
+         e[#e + 1] = s
+         self.early_in = e
+      else
+         q_push(self.rq, s)
+      end
    end
+end
+
+-- Client, once connected: the early data the server did not take (or that did not fit in
+-- the 0-RTT allowance) goes first in the write queue.
+local function early_resend(self)
+   local data, sent = self.early_out, self.early_sent
+   self.early_out = nil
+   if self.conn:info().early_data ~= "accepted" then sent = 0 end
+   if sent < #data then q_push(self.wq, data:sub(sent + 1)) end
 end
 
 -- Queued plaintext (nonblocking sends) into the engine, as much as it takes.
@@ -243,6 +276,7 @@ local function run(self, goal, due)
       end
       if st.connected and not self.connected then
          self.connected = true
+         if self.early_out then early_resend(self) end
          if self.ctx.keylog then self.ctx:log_key(conn:keylog()) end
          decider.record(self)
          if self.cache then remember(self) end
@@ -252,7 +286,10 @@ local function run(self, goal, due)
          self.renegotiating = true
       elseif self.renegotiating and st.connected then
          self.renegotiating = false
-         if self.ctx.keylog then self.ctx:log_key(conn:keylog()) end
+         -- (a TLS 1.3 post-handshake authentication changes no keys)
+         if self.ctx.keylog and conn:info().version ~= "TLSv1.3" then
+            self.ctx:log_key(conn:keylog())
+         end
       end
       if st.readable then
          drain(self)
@@ -401,6 +438,35 @@ function File:renegotiate()
       return nil, "renegotiation refused by peer", "no_renegotiation"
    end
    return true
+end
+
+--- TLS 1.3 post-handshake client authentication (server, RFC 8446 4.6.2): sends a
+-- CertificateRequest and waits for the client's answer, keeping application data that arrives
+-- meanwhile for receive(). The client's chain goes through the context's verification (verify
+-- = "optional" | "require", and the verify hook); getpeercertificate() then gives it. Needs a
+-- client that offered post_handshake_auth (info().post_handshake_auth). Returns true, or nil,
+-- message, code ("certificate_required" when verify = "require" and the client sent none).
+function File:request_client_auth()
+   if self.released then return nil, "closed" end
+   local before = self.conn:info().client_auths
+   local ok, err, code = self.conn:request_client_auth()
+   if not ok then return nil, err, code end
+   ok, err, code = pump(self, renegotiation_goal, deadline(self))
+   after(self)
+   if not ok then return nil, err, code end
+   if self.conn:info().client_auths == before then
+      local emsg, ecode = engine_error(self)
+      return nil, emsg or "closed", ecode
+   end
+   return true
+end
+
+--- Server, TLS 1.3: the 0-RTT data the client sent (RFC 8446 2.3), or nil when there was
+-- none. It came before the handshake ended and may be a replay (RFC 8446 8, RFC 8470: act on
+-- it only when repeating it does no harm); receive() never returns it.
+function File:early_data()
+   local e = self.early_in
+   return e and table.concat(e) or nil
 end
 
 --- Runs the handshake to its end. Returns true, or nil, message, code ("wantread" /

@@ -22,7 +22,8 @@ function keys.load(data, password)
 end
 
 --- Generate a key: "rsa-2048" | "rsa-3072" | "rsa-4096" | "ec-p256" | "ec-p384"
--- | "ec-p521" | "ed25519" | "ed448".
+-- | "ec-p521" | "ed25519" | "ed448" | "rsa-pss-2048" | "rsa-pss-3072" | "rsa-pss-4096" (an
+-- id-RSASSA-PSS key: PSS signatures only, key:type() "rsa-pss"; TLS rsa_pss_pss_* schemes).
 function keys.generate(kind)
    return core.key_generate(kind)
 end

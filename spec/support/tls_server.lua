@@ -29,6 +29,11 @@ end
 -- MOONTLS_RENEGOTIATION=0 refuses renegotiation. In echo mode a line "reneg" makes the server
 -- renegotiate (File:renegotiate) and answer "reneg ok N" or "reneg fail MESSAGE"; a connection
 -- that renegotiated ends with a line "conn N end renegotiations=K".
+-- TLS 1.3: MOONTLS_PHA=1 sets post_handshake_auth (with VERIFY, clients that offer it are asked
+-- only later); in echo mode a line "pha" runs File:request_client_auth and answers "pha ok
+-- SUBJECT" (or "pha ok -" for an empty Certificate) or "pha fail MESSAGE".
+-- MOONTLS_EARLY_DATA=n enables 0-RTT (early_data = n); the ok line then names early=STATE
+-- early_bytes=N, and in echo mode the early data is echoed first.
 local chains = { { certificate = cert, key = key } }
 local extra = os.getenv("MOONTLS_EXTRA_CHAIN")
 if extra and extra ~= "" then
@@ -56,7 +61,9 @@ local ctx = assert(tls.context { mode = "server", certificates = chains,
    ciphers = list(ciphers), alpn = list(alpn), keylog = keylog ~= "" and keylog or nil,
    verify = verify, cafile = cafile,
    record_size_limit = tonumber(os.getenv("MOONTLS_RECORD_SIZE_LIMIT") or ""),
-   renegotiation = os.getenv("MOONTLS_RENEGOTIATION") ~= "0" })
+   renegotiation = os.getenv("MOONTLS_RENEGOTIATION") ~= "0",
+   post_handshake_auth = os.getenv("MOONTLS_PHA") == "1" or nil,
+   early_data = tonumber(os.getenv("MOONTLS_EARLY_DATA") or "") })
 local port = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 10 }))
 local _, p = port:getsockname()
 local f = assert(io.open(portfile .. ".tmp", "w"))
@@ -77,6 +84,9 @@ for n = 1, count do
          status = status .. (" mfl=%s send_limit=%s recv_limit=%s"):format(
             info.max_fragment_length or "-", info.send_limit or "-", info.recv_limit or "-")
       end
+      if info.early_data then
+         status = status .. (" early=%s early_bytes=%d"):format(info.early_data, info.early_bytes)
+      end
       if verify then
          local peer = conn:getpeercertificate()
          status = status .. " peer=" .. (peer and select(2, peer:subject()) or "-")
@@ -92,12 +102,21 @@ for n = 1, count do
          conn:send("HTTP/1.0 200 OK\r\nContent-Type: text/html\r\nContent-Length: " .. #body
             .. "\r\nConnection: close\r\n\r\n" .. body)
       else
+         local early = conn:early_data()
+         if early then conn:send(early) end
          while true do
             local line = conn:receive("*l")
             if not line or line == "quit" then break end
             if line == "reneg" then
                local ok, rerr = conn:renegotiate()
                line = ok and "reneg ok " .. conn:info().renegotiations or "reneg fail " .. rerr
+            elseif line == "pha" then
+               local ok, perr = conn:request_client_auth()
+               local peer = ok and conn:getpeercertificate()
+               line = ok and "pha ok " .. (peer and select(2, peer:subject()) or "-")
+                  or "pha fail " .. tostring(perr)
+               io.stdout:write(line, "\n")
+               io.stdout:flush()
             end
             conn:send(line .. "\n")
          end
