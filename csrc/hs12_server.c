@@ -391,7 +391,9 @@ MT_WUR static int try_resume(mt_conn *c, const client_hello *ch, mt_rd ticket, i
              /* RFC 7627 5.3: resume only with the same EMS state (else a full handshake) */
              s.ems == c->ems &&
              /* RFC 6066 3: never resume a session made for another server name */
-             strcmp(s.sni, c->sni) == 0;
+             strcmp(s.sni, c->sni) == 0 &&
+             /* nor one whose protocol (ALPN) differs from this hello's choice */
+             strcmp(s.alpn, c->alpn) == 0;
     if (ok) {
         mt_rd sid = ch->sid;
         size_t n = mt_rd_left(&sid);

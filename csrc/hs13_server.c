@@ -240,6 +240,8 @@ MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw
     const mt_suite *ss = mt_suite_by_id(s.suite);
     const struct nettle_hash *h = mt_ks13_suite_hash(c->suite);
     rc = 0;
+    /* the same hash and server name as the ticket's session, else 1-RTT (ALPN is negotiated
+     * anew and gates only early data, RFC 8446 4.2.10) */
     if (s.version == MT_TLS13 && ss && mt_ks13_suite_hash(ss) == h && strcmp(s.sni, c->sni) == 0) {
         uint8_t want[MT_KS13_MAX_HASH];
         /* the hello up to its binders list: all but the list's length and contents */

@@ -104,6 +104,31 @@ describe("session:encode / moontls.session.decode", function()
       end
    end
 
+   it("TLS 1.2 resumes only with the same ALPN (by id and by ticket); 1.3 negotiates it anew",
+      function()
+         local seen = {}
+         for _, v in ipairs { "tls1.2", "tls1.3" } do
+            for _, tickets in ipairs { true, false } do
+               local sctx = assert(tls.context { mode = "server",
+                  certificate = certs.ec.certificate, key = certs.ec.key,
+                  alpn = { "h2", "http/1.1" }, max_version = v })
+               local function client(alpn)
+                  return assert(tls.context { mode = "client", cafile = certs.ec.certificate,
+                     alpn = { alpn }, max_version = v, tickets = tickets })
+               end
+               local c = handshake(client("h2"), sctx)
+               local s = assert(c.conn:session())
+               local same = handshake(client("h2"), sctx, s)
+               local other = handshake(client("http/1.1"), sctx, s)
+               assert.equal("http/1.1", other.conn:info().alpn)
+               seen[#seen + 1] = { v, tickets, same.conn:info().resumed,
+                  other.conn:info().resumed }
+            end
+         end
+         assert.same({ { "tls1.2", true, true, false }, { "tls1.2", false, true, false },
+            { "tls1.3", true, true, true }, { "tls1.3", false, true, true } }, seen)
+      end)
+
    describe("bad input", function()
       local sctx = assert(tls.context { mode = "server", certificate = certs.ec.certificate,
          key = certs.ec.key })
