@@ -100,6 +100,11 @@ typedef struct mt_config {
      * CertificateRequest in the handshake even if client_auth asks for one: the application asks
      * later with mt_conn_request_client_auth (1.2 connections and clients that did not offer it
      * are asked in the handshake as before). */
+    /* TLS 1.3 resumption without (EC)DHE (psk_ke, RFC 8446 4.2.9). Client: offer it beside
+     * psk_dhe_ke. Server: choose it when the client offers it (else psk_dhe_ke). It saves the
+     * key exchange; the resumed connection then has no forward secrecy of its own: whoever
+     * holds the ticket's key (or the session) can read it. Off by default. */
+    int psk_ke;
     int post_handshake_auth;
     /* 0-RTT (RFC 8446 2.3, 4.2.10, 8). Server: the max_early_data_size announced in
      * NewSessionTicket and accepted from resuming clients (0: no 0-RTT; early data a client

@@ -179,8 +179,9 @@ struct mt_conn {
     uint8_t c_ap0[MT_KS13_MAX_HASH], s_ap0[MT_KS13_MAX_HASH]; /* for the key log */
     uint8_t c_ap[MT_KS13_MAX_HASH], s_ap[MT_KS13_MAX_HASH];   /* current (KeyUpdate) */
     uint8_t exp_master[MT_KS13_MAX_HASH], res_master[MT_KS13_MAX_HASH];
-    int ccs13;                     /* dummy ChangeCipherSpec records dropped */
-    int psk_offered;               /* client: our hello offers resume's ticket (pre_shared_key) */
+    int ccs13;       /* dummy ChangeCipherSpec records dropped */
+    int psk_offered; /* client: our hello offers resume's ticket (pre_shared_key) */
+    int psk_ke;      /* 1.3 resumed with psk_ke: no key share, zeros for the (EC)DHE input */
     uint8_t psk[MT_KS13_MAX_HASH]; /* the resumption PSK in use (resumed 1.3) */
     mt_session ticket;             /* see "Tickets" above */
     int have_ticket;

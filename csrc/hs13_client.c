@@ -67,15 +67,21 @@ int mt_hs13_client_prepare(mt_conn *c)
     return 0;
 }
 
-/* psk_key_exchange_modes (psk_dhe_ke only) and pre_shared_key, which must come last
- * (RFC 8446 4.2.9, 4.2.11), with a zero binder that mt_hs13_client_binder fills in. */
+/* psk_key_exchange_modes (psk_dhe_ke; psk_ke too when configured) and pre_shared_key, which
+ * must come last (RFC 8446 4.2.9, 4.2.11), with a zero binder that mt_hs13_client_binder
+ * fills in. */
 MT_WUR static int psk_exts(mt_conn *c, mt_wr *w)
 {
-    static const uint8_t modes[] = {0, EXT_PSK_KEX_MODES, 0, 2, 1, 1};
+    static const uint8_t dhe_only[] = {0, EXT_PSK_KEX_MODES, 0, 2, 1, 1},
+                         both[] = {0, EXT_PSK_KEX_MODES, 0, 3, 2, 1, 0};
     const struct nettle_hash *h = mt_ks13_suite_hash(mt_suite_by_id(c->resume.suite));
     int64_t age = (int64_t)time(NULL) - c->resume.created;
     uint32_t ms = age > 0 && age < 604800 ? (uint32_t)age * 1000u : 0;
-    GUARD(mt_wr_bytes(w, modes, sizeof(modes)));
+    if (c->cfg->psk_ke) {
+        GUARD(mt_wr_bytes(w, both, sizeof(both)));
+    } else {
+        GUARD(mt_wr_bytes(w, dhe_only, sizeof(dhe_only)));
+    }
     GUARD(mt_wr_u16(w, EXT_PRE_SHARED_KEY));
     GUARD(mt_wr_open(w, 2));
     GUARD(mt_wr_open(w, 2));
@@ -391,14 +397,21 @@ MT_WUR static int on_server_hello13(mt_conn *c, const server_hello *sh, const ui
             return misplaced(c, sh->ext.type[i]);
         }
     }
-    /* RFC 8446 9.2: without a PSK, key_share is mandatory */
-    ENSURE(have_share, MISSING_EXTENSION);
+    /* RFC 8446 9.2: without a PSK, key_share is mandatory; with one, only psk_ke (when we
+     * offered it) goes without */
+    ENSURE(have_share || (c->resumed && c->cfg->psk_ke), MISSING_EXTENSION);
+    c->psk_ke = !have_share;
     uint8_t dhe[MT_KS13_MAX_DHE];
     size_t dn = 0;
-    const uint8_t *p;
-    size_t n = mt_rd_left(&share);
-    GUARD(mt_rd_borrow(&share, n, &p));
-    int rc = mt_hs13_share_derive(c, p, n, dhe, &dn);
+    int rc = 0;
+    if (have_share) {
+        const uint8_t *p;
+        size_t n = mt_rd_left(&share);
+        GUARD(mt_rd_borrow(&share, n, &p));
+        rc = mt_hs13_share_derive(c, p, n, dhe, &dn);
+    } else {
+        mt_hs13_share_wipe(c);
+    }
     if (rc == 0 && c->resumed) {
         /* the server's certificate was checked when the ticket's connection was made */
         memcpy(c->psk, c->resume.master, sizeof(c->psk));
@@ -407,10 +420,10 @@ MT_WUR static int on_server_hello13(mt_conn *c, const server_hello *sh, const ui
     mt_session_wipe(&c->resume);
     if (rc == 0) {
         c->suite = s;
-        c->group = c->share_group;
+        c->group = c->psk_ke ? 0 : c->share_group;
         memcpy(c->srand, sh->random, 32);
         mt_conn_transcript(c, raw, 4 + len);
-        rc = mt_hs13_handshake_secrets(c, dhe, dn);
+        rc = mt_hs13_handshake_secrets(c, c->psk_ke ? NULL : dhe, dn);
     }
     mt_wipe(dhe, sizeof(dhe));
     GUARD(rc);

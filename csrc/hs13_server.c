@@ -214,13 +214,16 @@ static int early_ok(mt_conn *c, const mt_session *s, uint32_t obfuscated_age, co
 MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw, size_t len)
 {
     uint8_t mode;
-    int dhe_ke = 0;
+    int dhe_ke = 0, ke = 0;
     for (mt_rd m = ch->modes; ch->have_modes && mt_rd_u8(&m, &mode) == 0;) {
         dhe_ke |= mode == 1;
+        ke |= mode == 0;
     }
     /* RFC 8446 4.2.9: a PSK without psk_key_exchange_modes is missing_extension */
     ENSURE(!ch->have_psk || ch->have_modes, MISSING_EXTENSION);
-    if (!ch->have_psk || !dhe_ke || (!c->cfg->cache && !mt_tk_enabled(c))) {
+    /* psk_ke when both sides allow it, else psk_dhe_ke when the client does */
+    ke = ke && c->cfg->psk_ke;
+    if (!ch->have_psk || !(dhe_ke || ke) || (!c->cfg->cache && !mt_tk_enabled(c))) {
         return 0;
     }
     mt_rd ids = ch->psk_ids, id, bs = ch->binders, binder;
@@ -252,6 +255,7 @@ MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw
         }
         if (rc == 0) {
             c->resumed = 1;
+            c->psk_ke = ke;
             memcpy(c->psk, s.master, h->digest_size);
             if (c->client_early && early_ok(c, &s, age, bp, bn)) {
                 c->early = MT_EARLY_ACCEPTED;
@@ -363,17 +367,20 @@ MT_WUR static int send_server_hello(mt_conn *c, int retry)
     BAIL(rc, mt_wr_u16(&w, EXT_SUPPORTED_VERSIONS));
     BAIL(rc, mt_wr_u16(&w, 2));
     BAIL(rc, mt_wr_u16(&w, MT_TLS13));
-    BAIL(rc, mt_wr_u16(&w, EXT_KEY_SHARE));
-    BAIL(rc, mt_wr_open(&w, 2));
-    BAIL(rc, mt_wr_u16(&w, c->share_group));
-    if (!retry) {
-        const uint8_t *pub;
-        size_t n;
-        mt_hs13_share_pub(c, &pub, &n);
-        BAIL(rc, mt_wr_u16(&w, (uint16_t)n));
-        BAIL(rc, mt_wr_bytes(&w, pub, n));
+    if (retry || !c->psk_ke) {
+        /* (psk_ke: no key_share, RFC 8446 4.2.8) */
+        BAIL(rc, mt_wr_u16(&w, EXT_KEY_SHARE));
+        BAIL(rc, mt_wr_open(&w, 2));
+        BAIL(rc, mt_wr_u16(&w, c->share_group));
+        if (!retry) {
+            const uint8_t *pub;
+            size_t n;
+            mt_hs13_share_pub(c, &pub, &n);
+            BAIL(rc, mt_wr_u16(&w, (uint16_t)n));
+            BAIL(rc, mt_wr_bytes(&w, pub, n));
+        }
+        BAIL(rc, mt_wr_close(&w));
     }
-    BAIL(rc, mt_wr_close(&w));
     if (!retry && c->resumed) {
         /* RFC 8446 4.2.11: selected_identity, the first */
         BAIL(rc, mt_wr_u16(&w, EXT_PRE_SHARED_KEY));
@@ -492,16 +499,20 @@ MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len
         c->early = MT_EARLY_REJECTED;
         c->early_skip = MT_SKIP_TRIAL;
     }
-    BAIL(rc, mt_hs13_share_generate(c, c->share_group));
     BAIL(rc, mt_rng_bytes(c->srand, 32));
-    c->group = c->share_group;
+    if (!c->psk_ke) {
+        BAIL(rc, mt_hs13_share_generate(c, c->share_group));
+        c->group = c->share_group;
+    }
     BAIL(rc, send_server_hello(c, 0));
-    /* the peer's share is checked by the derivation, which wipes ours */
-    BAIL(rc, mt_hs13_share_derive(c, share, share_len, dhe, &dn));
+    if (!c->psk_ke) {
+        /* the peer's share is checked by the derivation, which wipes ours */
+        BAIL(rc, mt_hs13_share_derive(c, share, share_len, dhe, &dn));
+    }
     if (c->compat && !c->hrr) {
         BAIL(rc, mt_conn_send_ccs(c)); /* RFC 8446 D.4 */
     }
-    BAIL(rc, mt_hs13_handshake_secrets(c, dhe, dn));
+    BAIL(rc, mt_hs13_handshake_secrets(c, c->psk_ke ? NULL : dhe, dn));
     BAIL(rc, mt_hs13_set_wr(c, c->s_hs));
     if (c->early == MT_EARLY_ACCEPTED) {
         /* early data until EndOfEarlyData, under the ticket's suite (the one chosen) */

@@ -392,6 +392,9 @@ static int set_tls13_options(lua_State *L, context *c, int opts)
 {
     lua_getfield(L, opts, "post_handshake_auth");
     c->cfg.post_handshake_auth = lua_toboolean(L, -1);
+    lua_getfield(L, opts, "psk_ke");
+    c->cfg.psk_ke = lua_toboolean(L, -1);
+    lua_pop(L, 1);
     lua_getfield(L, opts, "early_data");
     lua_Integer early = luaL_optinteger(L, -1, 0);
     if (early < 0 || early > 0x7fffffff) {

@@ -148,6 +148,31 @@ describe("TLS 1.3 0-RTT", function()
       assert.matches("conn 5 ok TLSv1.3 .* early=accepted early_bytes=12", log)
    end)
 
+   it("moontls server resumes openssl s_client -allow_no_dhe_kex with psk_ke when set",
+      function()
+         local dir = helpers.tmpdir()
+         local got = {}
+         for _, ke in ipairs { "1", "0" } do
+            local srv = server.start(pki.ec.cert, pki.ec.key, { count = 2,
+               env = "MOONTLS_PSK_KE=" .. ke })
+            local r = {}
+            for i, sess in ipairs { "-sess_out", "-sess_in" } do
+               r[i] = peers.openssl_client { port = srv.port, cafile = pki.cafile,
+                  servername = "localhost", input = "k\n", expect = "k",
+                  args = { "-tls1_3", "-allow_no_dhe_kex", sess, dir .. "/sess" .. ke } }
+            end
+            local log = wait_log(srv, "conn 2")
+            srv.stop()
+            assert.is_true(r[2].info.reused, r[2].stdout)
+            got[ke] = { log:match("conn 2 ok TLSv1%.3 [%w_]+ (%S*) ?alpn="),
+               r[2].stdout:find("Server Temp Key", 1, true) ~= nil }
+            assert.matches("conn 2 ok .* resumed", log)
+         end
+         helpers.rmtree(dir)
+         -- psk_ke: no group, no server key share; else X25519 as usual
+         assert.same({ ["1"] = { "", false }, ["0"] = { "x25519", true } }, got)
+      end)
+
    it("moontls server without 0-RTT skips openssl s_client's early data", function()
       local dir = helpers.tmpdir()
       local ef = io.open(dir .. "/early", "w")

@@ -994,6 +994,52 @@ static void sigalgs_cert(void)
     free_id(&b);
 }
 
+/* psk_ke (RFC 8446 4.2.9): resumed without a key share when both sides allow it, with one when
+ * either does not; a ServerHello without key_share to a client that did not offer psk_ke is
+ * missing_extension. */
+static void psk_ke(void)
+{
+    early_env e;
+    early_init(&e, 0);
+    for (int cke = 0; cke < 2; cke++) {
+        for (int ske = 0; ske < 2; ske++) {
+            pair p;
+            early_config(&p, &e, 0);
+            p.ccfg.psk_ke = cke;
+            p.scfg.psk_ke = ske;
+            CHECK_EQ(start(&p), 0);
+            CHECK_EQ(mt_conn_resume(p.c, &e.s), 0);
+            CHECK_EQ(pump(p.c, p.s), 0);
+            mt_conn_info ci, si;
+            mt_conn_get_info(p.c, &ci);
+            mt_conn_get_info(p.s, &si);
+            CHECK_EQ(ci.resumed, 1);
+            CHECK_EQ(si.resumed, 1);
+            CHECK_EQ(ci.group == 0, cke && ske);
+            CHECK_EQ(si.group == 0, cke && ske);
+            CHECK_EQ(p.c->psk_ke, cke && ske);
+            CHECK_EQ(echo(p.c, p.s, 3000), 0);
+            CHECK_EQ(echo(p.s, p.c, 3000), 0);
+            CHECK_EQ(mt_conn_key_update(p.c, 1), 0);
+            CHECK_EQ(echo(p.c, p.s, 100), 0);
+            free_pair(&p);
+        }
+    }
+    /* a server answering psk_ke that the client did not offer */
+    pair p;
+    early_config(&p, &e, 0);
+    p.scfg.psk_ke = 1;
+    p.ccfg.psk_ke = 1; /* the hello offers psk_ke... */
+    CHECK_EQ(start(&p), 0);
+    CHECK_EQ(mt_conn_resume(p.c, &e.s), 0);
+    size_t len;
+    CHECK(mt_conn_out(p.c, &len) != NULL && len > 0);
+    p.ccfg.psk_ke = 0; /* ...which this client then denies having offered */
+    CHECK_EQ(pump(p.c, p.s), -MT_E_MISSING_EXTENSION);
+    free_pair(&p);
+    early_free(&e);
+}
+
 int main(void)
 {
     RUN(pha_basic);
@@ -1007,5 +1053,6 @@ int main(void)
     RUN(pss_key_basics);
     RUN(pss_key_tls);
     RUN(sigalgs_cert);
+    RUN(psk_ke);
     return t_done();
 }

@@ -115,6 +115,9 @@ end
 --   early_data = bytes (TLS 1.3 0-RTT, RFC 8446 2.3; default 0, off): a server announces it
 --     in its tickets and takes that much early data from a resuming client (f:early_data());
 --     a client sends at most that much (wrap/connect option early_data)
+--   psk_ke = true (TLS 1.3; default false): resume without a new key exchange (RFC 8446
+--     4.2.9 psk_ke): a client offers it beside psk_dhe_ke, a server picks it when offered.
+--     Cheaper; the resumed connection has no forward secrecy of its own
 --   anti_replay = {size = 4096, window = 10} (server with early_data): the register of used
 --     ClientHellos (entries) and the freshness window (seconds) for early data
 -- Raises on misuse; returns nil, message on unreadable files or bad keys.
@@ -177,6 +180,9 @@ function M.new(opts)
       error("post_handshake_auth must be a boolean", 2)
    end
    if pha == nil then pha = mode == "client" and #chains > 0 end
+   if opts.psk_ke ~= nil and type(opts.psk_ke) ~= "boolean" then
+      error("psk_ke must be a boolean", 2)
+   end
    local early = opts.early_data
    if early ~= nil and (math.type(early) ~= "integer" or early < 0) then
       error("early_data must be a byte count", 2)
@@ -199,7 +205,8 @@ function M.new(opts)
       record_size_limit = opts.record_size_limit, renegotiation = opts.renegotiation,
       tickets = opts.tickets, ticket_keys = mode == "server" and ticket_keys or nil,
       ticket_rotation = opts.ticket_rotation, ticket_lifetime = opts.ticket_lifetime,
-      post_handshake_auth = pha, early_data = opts.early_data, anti_replay = opts.anti_replay })
+      post_handshake_auth = pha, early_data = opts.early_data, anti_replay = opts.anti_replay,
+      psk_ke = opts.psk_ke })
    if not c then return nil, err, code end
    local cafile = opts.cafile
    if cafile == nil and mode == "client" then cafile = true end

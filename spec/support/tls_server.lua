@@ -63,7 +63,8 @@ local ctx = assert(tls.context { mode = "server", certificates = chains,
    record_size_limit = tonumber(os.getenv("MOONTLS_RECORD_SIZE_LIMIT") or ""),
    renegotiation = os.getenv("MOONTLS_RENEGOTIATION") ~= "0",
    post_handshake_auth = os.getenv("MOONTLS_PHA") == "1" or nil,
-   early_data = tonumber(os.getenv("MOONTLS_EARLY_DATA") or "") })
+   early_data = tonumber(os.getenv("MOONTLS_EARLY_DATA") or ""),
+   psk_ke = os.getenv("MOONTLS_PSK_KE") == "1" or nil })
 local port = assert(tls.listen("127.0.0.1", 0, ctx, { timeout = 10 }))
 local _, p = port:getsockname()
 local f = assert(io.open(portfile .. ".tmp", "w"))
