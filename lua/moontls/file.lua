@@ -963,31 +963,32 @@ end
 
 -- Connecting and listening -----------------------------------------------------------
 
--- A TCP connection to host:port made without blocking the scheduler, bounded by due.
+-- A TCP connection to host:port (a moontls.Socket) made without blocking the scheduler,
+-- bounded by due: each address the name resolves to in turn, as LuaSocket's connect.
 local function tcp_connect(host, port, due)
-   local addrs, rerr = socket.dns.getaddrinfo(host)
+   local addrs, rerr = core.sock_resolve(host, port)
    if not addrs then return nil, rerr end
    local err = "no address for " .. tostring(host)
    for _, a in ipairs(addrs) do
-      local s = a.family == "inet6" and socket.tcp6() or socket.tcp4()
-      s:settimeout(0)
-      local ok, cerr = s:connect(a.addr, port)
-      if not ok and cerr == "timeout" then
-         local tr = { fd = math.tointeger(s:getfd()), sock = s }
-         if not wait(tr, "w", due) then
-            s:close()
-            return nil, "timeout"
+      local s, connected = core.sock_connect(a)
+      if not s then
+         err = connected
+      else
+         local ok, cerr = true, nil
+         if not connected then
+            local fd = s:getfd()
+            if not wait({ fd = fd, sock = s }, "w", due) then
+               transport.forget(fd)
+               s:close()
+               return nil, "timeout"
+            end
+            ok, cerr = s:connected()
          end
-         ok = s:getpeername()
-         if not ok then
-            -- the connect failed: connecting again names the reason
-            local _, again = s:connect(a.addr, port)
-            cerr = again or "connection failed"
-         end
+         if ok then return s end
+         transport.forget(s:getfd())
+         s:close()
+         err = cerr
       end
-      if ok then return s end
-      s:close()
-      err = cerr
    end
    return nil, err
 end
@@ -1041,11 +1042,16 @@ M.Port = Port
 -- backlog.
 function M.listen(host, port, ctx, opts)
    opts = opts or {}
-   local sock, err = socket.bind(host, port, opts.backlog or 128)
-   if not sock then return nil, err end
-   sock:settimeout(0)
-   return setmetatable({ sock = sock, ctx = ctx, opts = opts, fd = math.tointeger(sock:getfd()) },
-      Port)
+   local addrs, err = core.sock_resolve(host, port, true)
+   if not addrs then return nil, err end
+   for _, a in ipairs(addrs) do
+      local sock
+      sock, err = core.sock_listen(a, opts.backlog or 128)
+      if sock then
+         return setmetatable({ sock = sock, ctx = ctx, opts = opts, fd = sock:getfd() }, Port)
+      end
+   end
+   return nil, err
 end
 
 --- Accepts one connection, waiting up to the Port's timeout (settimeout; nil = forever);
@@ -1073,7 +1079,7 @@ function Port:accept(opts)
    while true do
       local s, err = self.sock:accept()
       if s then return start_file(self, s, opts and opts.handshake) end
-      if err ~= "timeout" then return nil, err end
+      if err ~= "wantread" then return nil, err end
       if not wait(self, "r", due) then return nil, "timeout" end
    end
 end
@@ -1096,7 +1102,7 @@ function Port:serve(handler, on_error, lp)
                   on_error(ferr, code)
                end
             end)
-         elseif err == "timeout" then
+         elseif err == "wantread" then
             lp:wait(self.fd, "r", nil)
          else
             if on_error then on_error(err) end

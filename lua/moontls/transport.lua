@@ -72,6 +72,34 @@ function Sock:close()
    return self.sock:close()
 end
 
+-- A moontls.Socket (core.sock_*: moontls.connect and moontls.listen make them): the native
+-- transport, a descriptor without a buffer of its own. Its recv and send are nonblocking.
+local Native = {}
+Native.__index = Native
+
+function M.native(sock)
+   return setmetatable({ sock = sock, fd = sock:getfd() }, Native)
+end
+
+function Native:recv(max)
+   local data, err = self.sock:recv(max)
+   if data then return data end
+   if err == "wantread" then return nil, "again" end
+   return nil, err
+end
+
+function Native:send(s)
+   return self.sock:send(s)
+end
+
+Native.close = Sock.close
+
+--- true when sock is a moontls.Socket.
+function M.is_native(sock)
+   local mt = type(sock) == "userdata" and getmetatable(sock)
+   return type(mt) == "table" and mt.__name == "moontls.Socket"
+end
+
 -- A cooperative object with LuaSocket-style send/receive whose calls wait by themselves. A
 -- receive(n) of such objects (OpenResty, copas.wrap) waits for exactly n bytes, so reads
 -- follow the record framing: the 5-byte header, then the body it announces. `need` counts
@@ -161,9 +189,10 @@ end
 
 Copas.close = Sock.close
 
---- The transport for `sock`: a LuaSocket tcp (has getfd), or a cooperative object with
--- send/receive. opts.copas (the copas module) drives a LuaSocket tcp through copas.
+--- The transport for `sock`: a moontls.Socket, a LuaSocket tcp (has getfd), or a cooperative
+-- object with send/receive. opts.copas (the copas module) drives a LuaSocket tcp through copas.
 function M.of(sock, opts)
+   if M.is_native(sock) then return M.native(sock) end
    if opts and opts.copas then return M.copas(sock, opts.copas) end
    if type(sock) == "userdata" and tostring(sock):match("^tcp{") then return M.socket(sock) end
    local ok, getfd = pcall(function() return sock.getfd end)
