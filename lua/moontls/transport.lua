@@ -3,6 +3,7 @@
 -- A transport moves record bytes; it never blocks the process by itself:
 --   tr:recv(max) -> bytes | nil, "again" | nil, "closed" | nil, err
 --   tr:send(bytes) -> count taken (0 = would block) | nil, err
+--   tr.sock (the object under it: a File's getpeername/getsockname ask it),
 --   tr.fd (a file descriptor to wait on) or tr.cooperative (its calls wait by themselves,
 --   yielding to their own scheduler: an OpenResty cosocket, a copas socket, a test pipe).
 -- wait(tr, mode, due) waits until tr.fd is ready for mode ("r", "w", "rw") or the deadline
@@ -108,7 +109,7 @@ local Co = {}
 Co.__index = Co
 
 function M.cooperative(obj)
-   return setmetatable({ obj = obj, cooperative = true, need = 5, hdr = "", in_body = false },
+   return setmetatable({ sock = obj, cooperative = true, need = 5, hdr = "", in_body = false },
       Co)
 end
 
@@ -135,7 +136,7 @@ end
 
 function Co:recv(max)
    local n = math.min(self.need, max)
-   local obj = self.obj
+   local obj = self.sock
    local data, err, partial
    if obj.receiveany then
       data, err = obj:receiveany(n)
@@ -152,13 +153,13 @@ function Co:recv(max)
 end
 
 function Co:send(s)
-   local last, err = self.obj:send(s)
+   local last, err = self.sock:send(s)
    if not last then return nil, err end
    return #s
 end
 
 function Co:close()
-   if self.obj.close then return self.obj:close() end
+   if self.sock.close then return self.sock:close() end
 end
 
 -- A LuaSocket tcp inside a copas (1.x) coroutine: copas' own receive/send yield to its
