@@ -231,6 +231,7 @@ static int m_send(lua_State *L)
     lua_Integer i = luaL_optinteger(L, 3, 1);
     lua_Integer j = luaL_optinteger(L, 4, (lua_Integer)len);
     luaL_argcheck(L, i >= 1, 3, "start index must be positive");
+    luaL_argcheck(L, j >= 0, 4, "end index must not be negative");
     if (j > (lua_Integer)len) {
         j = (lua_Integer)len;
     }

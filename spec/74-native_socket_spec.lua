@@ -138,6 +138,8 @@ describe("moontls.Socket", function()
       assert.has_error(function() l:setoption("reuseport", true) end)
       assert.has_error(function() l:recv(0) end)
       assert.has_error(function() l:shutdown("sideways") end)
+      assert.has_error(function() l:send("x", 0) end)
+      assert.has_error(function() l:send("x", 1, -1) end)
       l:close()
    end)
 
