@@ -21,6 +21,7 @@
 #define MT_CERTIFICATE_T "moontls.Certificate"
 #define MT_TRUSTSTORE_T "moontls.TrustStore"
 #define MT_POLLER_T "moontls.Poller"
+#define MT_SOCKET_T "moontls.Socket"
 
 /* Every class struct starts with this header. */
 typedef struct mt_lua_obj {
@@ -70,5 +71,7 @@ void mt_lua_x509_register(lua_State *L);
 void mt_lua_x509write_register(lua_State *L);
 /* core.poller_new, core.monotime (lua_loop.c): the backend of moontls.loop. */
 void mt_lua_loop_register(lua_State *L);
+/* core.sock_* (lua_sock.c): the native TCP transport, class moontls.Socket. */
+void mt_lua_sock_register(lua_State *L);
 
 #endif

@@ -146,5 +146,6 @@ int luaopen_moontls_core(lua_State *L)
     mt_lua_x509_register(L);
     mt_lua_x509write_register(L);
     mt_lua_loop_register(L);
+    mt_lua_sock_register(L);
     return 1;
 }

@@ -83,6 +83,40 @@ local function new_q()
    return { head = 1, tail = 0, off = 0, size = 0, scanned = 0 }
 end
 
+-- A File keeps its queues only while they hold data (an idle connection has neither):
+-- self.rq and self.wq are nil when empty.
+local function qsize(q)
+   return q and q.size or 0
+end
+
+-- Takes n bytes (n <= size) from the File's queue `key`, dropping the queue once empty.
+local function take(self, key, n)
+   local q = self[key]
+   if not q then return "" end
+   local s = q_take(q, n)
+   if q.size == 0 then self[key] = nil end
+   return s
+end
+
+-- Appends s to the File's queue `key`, making the queue if needed; returns the queue.
+local function push(self, key, s)
+   local q = self[key]
+   if not q then
+      q = new_q()
+      self[key] = q
+   end
+   q_push(q, s)
+   return q
+end
+
+-- Defaults that a File overrides only when its options say otherwise: an idle File holds
+-- little more than its engine, its transport and its Context.
+File.mode = "block"
+File.need = 0 -- plaintext the current receive waits for (drain reads ahead at least as much)
+File.read_limit = READ_LIMIT
+File.write_limit = WRITE_LIMIT
+File.linger = LINGER
+
 --- Wraps a transport: a LuaSocket tcp (kept nonblocking; the File applies its own timeout),
 -- any object with LuaSocket-style send/receive whose calls wait by themselves (a cosocket),
 -- or nil for a sans-IO File (feed/pending). opts: server_name (client: SNI and the name to
@@ -132,13 +166,18 @@ function M.wrap(sock, ctx, opts)
    if early and #early > 0 and ctx.mode == "client" and session then
       early_sent = conn:write_early(early) or 0
    end
-   local self = setmetatable({ sock = sock, tr = tr, conn = conn, ctx = ctx,
-      offered = ctx.mode == "client" and session or nil, cache = cache_key and cache,
-      cache_key = cache_key, server_name = opts.server_name, tmo = opts.timeout, rq = new_q(),
-      wq = new_q(), need = 0,
-      read_limit = opts.read_limit or READ_LIMIT,
-      write_limit = opts.write_limit or WRITE_LIMIT, linger = opts.linger or LINGER,
-      mode = "block", want = "r", loop = opts.loop, waiter = opts.wait, st = {} }, File)
+   -- only the fields this File sets (nil ones and defaults would still size its table)
+   local self = setmetatable({ tr = tr, conn = conn, ctx = ctx }, File)
+   if ctx.mode == "client" then
+      self.server_name, self.offered = opts.server_name, session
+      if cache_key then self.cache, self.cache_key = cache, cache_key end
+   end
+   self.tmo = opts.timeout
+   if opts.read_limit then self.read_limit = opts.read_limit end
+   if opts.write_limit then self.write_limit = opts.write_limit end
+   if opts.linger then self.linger = opts.linger end
+   if opts.loop then self.loop = opts.loop end
+   if opts.wait then self.waiter = opts.wait end
    if early and #early > 0 and ctx.mode == "client" then
       self.early_out, self.early_sent = early, early_sent
    end
@@ -154,8 +193,8 @@ end
 -- current receive needs), so the engine takes records again.
 local function drain(self)
    local limit = math.max(self.read_limit, self.need)
-   local conn, q = self.conn, self.rq
-   while q.size < limit do
+   local conn = self.conn
+   while qsize(self.rq) < limit do
       local s, early = conn:read(CHUNK)
       if not s then return end
       if early then
@@ -164,9 +203,8 @@ local function drain(self)
          local e = self.early_in or {}
          e[#e + 1] = s
          self.early_in = e
-      else
-         q_push(self.rq, s)
-      end
+      elseif #s > 0 then
+         push(self, "rq", s)
    end
 end
 
@@ -176,17 +214,18 @@ local function early_resend(self)
    local data, sent = self.early_out, self.early_sent
    self.early_out = nil
    if self.conn:info().early_data ~= "accepted" then sent = 0 end
-   if sent < #data then q_push(self.wq, data:sub(sent + 1)) end
+   if sent < #data then push(self, "wq", data:sub(sent + 1)) end
 end
 
 -- Queued plaintext (nonblocking sends) into the engine, as much as it takes.
 local function wq_flush(self)
-   local q, conn = self.wq, self.conn
-   while q.size > 0 do
+   local conn = self.conn
+   while self.wq do
+      local q = self.wq
       local c = q[q.head]
       local n = conn:write(q.off == 0 and c or c:sub(q.off + 1))
       if not n or n == 0 then return end -- full, or failed: the pump reports the failure
-      q_take(q, n)
+      take(self, "wq", n)
    end
 end
 
@@ -264,7 +303,7 @@ end
 local function run(self, goal, due)
    local conn, tr = self.conn, self.tr
    local blocking = self.mode == "block" and tr
-   local stt = self.st
+   local stt = {} -- conn:status() refills it when the state word changed
    while true do
       if self.released then return nil, "closed" end
       local st = conn:status(stt)
@@ -295,7 +334,7 @@ local function run(self, goal, due)
          drain(self)
          st = conn:status(stt)
       end
-      if self.wq.size > 0 and st.writable then
+      if self.wq and st.writable then
          wq_flush(self)
          st = conn:status(stt)
       end
@@ -382,12 +421,11 @@ local arm -- callbacks mode: (re)registers the File with its loop
 -- Queues data[from..to] for a nonblocking send, up to the write limit, in pieces the engine
 -- takes whole. Returns the count queued.
 local function queue(self, data, from, to)
-   local q = self.wq
-   local k = math.max(0, math.min(self.write_limit - q.size, to - from + 1))
+   local k = math.max(0, math.min(self.write_limit - qsize(self.wq), to - from + 1))
    local pos, stop = from, from + k - 1
    while pos <= stop do
       local e = math.min(pos + 4 * CHUNK - 1, stop)
-      q_push(q, data:sub(pos, e))
+      push(self, "wq", data:sub(pos, e))
       pos = e + 1
    end
    return k
@@ -398,7 +436,7 @@ end
 local function update_want(self)
    if self.released then return end
    local st = self.conn:status()
-   local w = st.has_output or (self.wq.size > 0 and st.writable)
+   local w = st.has_output or (self.wq ~= nil and st.writable)
    local r = st.want_input and not self.rshut and not self.eof
    self.want = w and (r and "rw" or "w") or (r and "r") or nil
 end
@@ -495,11 +533,11 @@ function File:send(data, i, j)
    last = math.min(last, #data)
    if self.released or self.shut_send or self.closing then return nil, "closed", first - 1 end
    local done = first - 1
-   local conn, wq = self.conn, self.wq
+   local conn = self.conn
    local blocking = self.mode == "block" and self.tr
    local function goal(_, st, flushed)
-      if done >= last then return (flushed and wq.size == 0) or not blocking end
-      if wq.size > 0 or not st.connected then return not blocking end
+      if done >= last then return (flushed and not self.wq) or not blocking end
+      if self.wq or not st.connected then return not blocking end
       local n, err, code = conn:write(data:sub(done + 1, math.min(done + 4 * CHUNK, last)))
       if n then
          done = done + n
@@ -524,9 +562,8 @@ end
 -- true when nothing is left, else nil, "wantwrite"). Returns true, or nil, err, code.
 function File:flush()
    if self.released then return nil, "closed" end
-   local wq = self.wq
    local ok, err, code = pump(self, function(_, _, flushed)
-      return flushed and wq.size == 0
+      return flushed and not self.wq
    end, deadline(self))
    after(self)
    if ok then return true end
@@ -552,14 +589,13 @@ function File:receive(pattern, prefix)
    local n = kind == "n" and math.tointeger(pattern) or nil
    if n and n < 0 then error("bad argument #1 to 'receive' (invalid pattern)", 2) end
    local head = prefix or ""
-   local q = self.rq
    local line
    local function goal(_, st)
       if kind == "l" then
-         line = q_line(q)
+         line = self.rq and q_line(self.rq)
          if line then return true end
       elseif kind == "n" then
-         if q.size >= n then return true end
+         if qsize(self.rq) >= n then return true end
       end
       if (st.peer_closed and not st.readable) or (self.eof and not st.readable) then
          return nil, "closed"
@@ -574,16 +610,16 @@ function File:receive(pattern, prefix)
    else
       ok, err, code = pump(self, goal, deadline(self))
    end
-   self.need = 0
+   self.need = nil
    after(self)
    if ok then
       if kind == "l" then
-         local s = q_take(q, line)
+         local s = take(self, "rq", line)
          return head .. s:sub(1, s:byte(-2) == 13 and -3 or -2)
       end
-      return head .. q_take(q, n)
+      return head .. take(self, "rq", n)
    end
-   local partial = head .. q_take(q, q.size)
+   local partial = head .. take(self, "rq", qsize(self.rq))
    if err == "closed" and kind == "a" then return partial end
    return nil, err, partial, code
 end
@@ -596,16 +632,15 @@ function File:receiveany(max)
    if math.type(max) ~= "integer" or max < 1 then
       error("bad argument #1 to 'receiveany' (positive integer expected)", 2)
    end
-   local q = self.rq
    local function goal(_, st)
-      if q.size > 0 then return true end
+      if self.rq then return true end
       if (st.peer_closed and not st.readable) or (self.eof and not st.readable) then
          return nil, "closed"
       end
       return false
    end
    local ok, err, code
-   if q.size > 0 then
+   if self.rq then
       ok = true
    elseif self.released then
       err = "closed"
@@ -613,13 +648,13 @@ function File:receiveany(max)
       ok, err, code = pump(self, goal, deadline(self))
    end
    after(self)
-   if ok then return q_take(q, math.min(max, q.size)) end
+   if ok then return take(self, "rq", math.min(max, qsize(self.rq))) end
    return nil, err, code
 end
 
 -- The engine's close_notify, once queued plaintext went into the engine.
 local function send_close_notify(self, st)
-   if self.wq.size > 0 and not st.closed then return false end
+   if self.wq and not st.closed then return false end
    if not self.notified then
       self.notified = true
       self.conn:close_notify()
@@ -675,8 +710,7 @@ end
 -- close(): queued plaintext out, then close_notify, then, up to the linger time, the
 -- peer's close_notify; plaintext arriving meanwhile is dropped.
 local function closing_goal(self, st, flushed)
-   local q = self.rq
-   if q.size > 0 then q_take(q, q.size) end
+   self.rq = nil
    if st.readable then self.conn:read(CHUNK) end
    local r = send_close_notify(self, st)
    if r ~= true then return r end
@@ -756,7 +790,7 @@ end
 -- the File as readable without polling).
 function File:dirty()
    if self.released then return false end
-   return self.rq.size > 0 or self.held ~= nil or self.conn:status().readable
+   return self.rq ~= nil or self.held ~= nil or self.conn:status().readable
 end
 
 --- cqueues' polling protocol: cqueues.poll(f) waits for what the last call waited for.
@@ -854,11 +888,13 @@ function File:export(label, context, length)
 end
 
 function File:getpeername()
-   if self.sock and self.sock.getpeername then return self.sock:getpeername() end
+   local sock = self.tr and self.tr.sock
+   if sock and sock.getpeername then return sock:getpeername() end
 end
 
 function File:getsockname()
-   if self.sock and self.sock.getsockname then return self.sock:getsockname() end
+   local sock = self.tr and self.tr.sock
+   if sock and sock.getsockname then return sock:getsockname() end
 end
 
 -- Callbacks mode -------------------------------------------------------------------------
@@ -887,8 +923,8 @@ function arm(self)
          self.watching = mode
       end
    end
-   local due = (self.rq.size > 0 and self.rcb) or (self.wcb_due and self.connected
-      and self.wq.size == 0 and not self.conn:dirty()) or (self.ending and not self.ended)
+   local due = (self.rq and self.rcb) or (self.wcb_due and self.connected
+      and not self.wq and not self.conn:dirty()) or (self.ending and not self.ended)
    if due and not self.timer then
       self.timer = lp:timer(0, function()
          self.timer = nil
@@ -905,10 +941,9 @@ local function dispatch_body(self)
    for _ = 1, 16 do
       if self.mode ~= "cb" or self.released then return end
       local ok, err, code = pump(self, noop_goal, nil)
-      local q = self.rq
-      if q.size > 0 and self.rcb then self.rcb(self, q_take(q, q.size)) end
+      if self.rq and self.rcb then self.rcb(self, take(self, "rq", self.rq.size)) end
       if self.mode ~= "cb" or self.released then return end
-      if self.wcb_due and self.connected and self.wq.size == 0 and not self.conn:dirty() then
+      if self.wcb_due and self.connected and not self.wq and not self.conn:dirty() then
          self.wcb_due = false
          if self.wcb then self.wcb(self) end
          if self.mode ~= "cb" or self.released then return end
@@ -916,7 +951,7 @@ local function dispatch_body(self)
       if not ok and err ~= "wantread" and err ~= "wantwrite" then
          self.ending, self.end_err, self.end_code = true, err, code
       end
-      if self.ending and not self.ended and (q.size == 0 or not self.rcb) then
+      if self.ending and not self.ended and (not self.rq or not self.rcb) then
          self.ended, self.stopped = true, true
          local ccb = self.ccb
          if ccb then
@@ -928,7 +963,7 @@ local function dispatch_body(self)
          end
          return
       end
-      if not (q.size > 0 and self.rcb) and not self.conn:status().readable then return end
+      if not (self.rq and self.rcb) and not self.conn:status().readable then return end
    end
 end
 
@@ -1030,31 +1065,32 @@ end
 
 -- Connecting and listening -----------------------------------------------------------
 
--- A TCP connection to host:port made without blocking the scheduler, bounded by due.
+-- A TCP connection to host:port (a moontls.Socket) made without blocking the scheduler,
+-- bounded by due: each address the name resolves to in turn, as LuaSocket's connect.
 local function tcp_connect(host, port, due)
-   local addrs, rerr = socket.dns.getaddrinfo(host)
+   local addrs, rerr = core.sock_resolve(host, port)
    if not addrs then return nil, rerr end
    local err = "no address for " .. tostring(host)
    for _, a in ipairs(addrs) do
-      local s = a.family == "inet6" and socket.tcp6() or socket.tcp4()
-      s:settimeout(0)
-      local ok, cerr = s:connect(a.addr, port)
-      if not ok and cerr == "timeout" then
-         local tr = { fd = math.tointeger(s:getfd()), sock = s }
-         if not wait(tr, "w", due) then
-            s:close()
-            return nil, "timeout"
+      local s, connected = core.sock_connect(a)
+      if not s then
+         err = connected
+      else
+         local ok, cerr = true, nil
+         if not connected then
+            local fd = s:getfd()
+            if not wait({ fd = fd, sock = s }, "w", due) then
+               transport.forget(fd)
+               s:close()
+               return nil, "timeout"
+            end
+            ok, cerr = s:connected()
          end
-         ok = s:getpeername()
-         if not ok then
-            -- the connect failed: connecting again names the reason
-            local _, again = s:connect(a.addr, port)
-            cerr = again or "connection failed"
-         end
+         if ok then return s end
+         transport.forget(s:getfd())
+         s:close()
+         err = cerr
       end
-      if ok then return s end
-      s:close()
-      err = cerr
    end
    return nil, err
 end
@@ -1108,11 +1144,16 @@ M.Port = Port
 -- backlog.
 function M.listen(host, port, ctx, opts)
    opts = opts or {}
-   local sock, err = socket.bind(host, port, opts.backlog or 128)
-   if not sock then return nil, err end
-   sock:settimeout(0)
-   return setmetatable({ sock = sock, ctx = ctx, opts = opts, fd = math.tointeger(sock:getfd()) },
-      Port)
+   local addrs, err = core.sock_resolve(host, port, true)
+   if not addrs then return nil, err end
+   for _, a in ipairs(addrs) do
+      local sock
+      sock, err = core.sock_listen(a, opts.backlog or 128)
+      if sock then
+         return setmetatable({ sock = sock, ctx = ctx, opts = opts, fd = sock:getfd() }, Port)
+      end
+   end
+   return nil, err
 end
 
 --- Accepts one connection, waiting up to the Port's timeout (settimeout; nil = forever);
@@ -1140,7 +1181,7 @@ function Port:accept(opts)
    while true do
       local s, err = self.sock:accept()
       if s then return start_file(self, s, opts and opts.handshake) end
-      if err ~= "timeout" then return nil, err end
+      if err ~= "wantread" then return nil, err end
       if not wait(self, "r", due) then return nil, "timeout" end
    end
 end
@@ -1163,7 +1204,7 @@ function Port:serve(handler, on_error, lp)
                   on_error(ferr, code)
                end
             end)
-         elseif err == "timeout" then
+         elseif err == "wantread" then
             lp:wait(self.fd, "r", nil)
          else
             if on_error then on_error(err) end

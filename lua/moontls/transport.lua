@@ -3,6 +3,7 @@
 -- A transport moves record bytes; it never blocks the process by itself:
 --   tr:recv(max) -> bytes | nil, "again" | nil, "closed" | nil, err
 --   tr:send(bytes) -> count taken (0 = would block) | nil, err
+--   tr.sock (the object under it: a File's getpeername/getsockname ask it),
 --   tr.fd (a file descriptor to wait on) or tr.cooperative (its calls wait by themselves,
 --   yielding to their own scheduler: an OpenResty cosocket, a copas socket, a test pipe).
 -- wait(tr, mode, due) waits until tr.fd is ready for mode ("r", "w", "rw") or the deadline
@@ -72,6 +73,34 @@ function Sock:close()
    return self.sock:close()
 end
 
+-- A moontls.Socket (core.sock_*: moontls.connect and moontls.listen make them): the native
+-- transport, a descriptor without a buffer of its own. Its recv and send are nonblocking.
+local Native = {}
+Native.__index = Native
+
+function M.native(sock)
+   return setmetatable({ sock = sock, fd = sock:getfd() }, Native)
+end
+
+function Native:recv(max)
+   local data, err = self.sock:recv(max)
+   if data then return data end
+   if err == "wantread" then return nil, "again" end
+   return nil, err
+end
+
+function Native:send(s)
+   return self.sock:send(s)
+end
+
+Native.close = Sock.close
+
+--- true when sock is a moontls.Socket.
+function M.is_native(sock)
+   local mt = type(sock) == "userdata" and getmetatable(sock)
+   return type(mt) == "table" and mt.__name == "moontls.Socket"
+end
+
 -- A cooperative object with LuaSocket-style send/receive whose calls wait by themselves. A
 -- receive(n) of such objects (OpenResty, copas.wrap) waits for exactly n bytes, so reads
 -- follow the record framing: the 5-byte header, then the body it announces. `need` counts
@@ -80,7 +109,7 @@ local Co = {}
 Co.__index = Co
 
 function M.cooperative(obj)
-   return setmetatable({ obj = obj, cooperative = true, need = 5, hdr = "", in_body = false },
+   return setmetatable({ sock = obj, cooperative = true, need = 5, hdr = "", in_body = false },
       Co)
 end
 
@@ -107,7 +136,7 @@ end
 
 function Co:recv(max)
    local n = math.min(self.need, max)
-   local obj = self.obj
+   local obj = self.sock
    local data, err, partial
    if obj.receiveany then
       data, err = obj:receiveany(n)
@@ -124,13 +153,13 @@ function Co:recv(max)
 end
 
 function Co:send(s)
-   local last, err = self.obj:send(s)
+   local last, err = self.sock:send(s)
    if not last then return nil, err end
    return #s
 end
 
 function Co:close()
-   if self.obj.close then return self.obj:close() end
+   if self.sock.close then return self.sock:close() end
 end
 
 -- A LuaSocket tcp inside a copas (1.x) coroutine: copas' own receive/send yield to its
@@ -161,9 +190,10 @@ end
 
 Copas.close = Sock.close
 
---- The transport for `sock`: a LuaSocket tcp (has getfd), or a cooperative object with
--- send/receive. opts.copas (the copas module) drives a LuaSocket tcp through copas.
+--- The transport for `sock`: a moontls.Socket, a LuaSocket tcp (has getfd), or a cooperative
+-- object with send/receive. opts.copas (the copas module) drives a LuaSocket tcp through copas.
 function M.of(sock, opts)
+   if M.is_native(sock) then return M.native(sock) end
    if opts and opts.copas then return M.copas(sock, opts.copas) end
    if type(sock) == "userdata" and tostring(sock):match("^tcp{") then return M.socket(sock) end
    local ok, getfd = pcall(function() return sock.getfd end)
