@@ -205,6 +205,7 @@ local function drain(self)
          self.early_in = e
       elseif #s > 0 then
          push(self, "rq", s)
+      end
    end
 end
 
