@@ -101,9 +101,11 @@ int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_co
     mt_wr_init_growable(&c->hs_in, MT_HS_MAX);
     mt_wr_init_growable(&c->out, OUT_HIGH + 2 * MT_HS_MAX);
     mt_wr_init_growable(&c->peer_certs, MT_HS_MAX);
+    if (mt_conn_hs_begin(c) < 0) {
+        mt_conn_free(c);
+        return -MT_E_NOMEM;
+    }
     mt_hs12_cauth_init(c);
-    sha256_init(&c->th256);
-    sha384_init(&c->th384);
     /* RFC 6066 3: literal IPv4 and IPv6 addresses are not permitted in server_name */
     uint8_t addr[16];
     if (server_name && inet_pton(AF_INET, server_name, addr) != 1 &&
@@ -128,18 +130,78 @@ void mt_conn_free(mt_conn *c)
     mt_wr_free(&c->hs_in);
     mt_wr_free(&c->out);
     mt_wr_free(&c->peer_certs);
-    mt_wr_free(&c->th_raw);
-    mt_kex_wipe(&c->kex);
-    mt_dh_wipe(&c->dh);
-    mt_key_free(c->peer_key);
     mt_rec_prot_clear(&c->rd);
     mt_rec_prot_clear(&c->wr);
-    mt_session_wipe(&c->resume);
-    mt_session_wipe(&c->ticket);
-    mt_session_wipe(&c->offered);
-    mt_hs13_wipe(c);
+    mt_conn_hs_end(c);
+    if (c->ticket) {
+        mt_session_wipe(c->ticket);
+        free(c->ticket);
+    }
+    if (c->th_fin) {
+        mt_wipe(c->th_fin, sizeof(*c->th_fin));
+        free(c->th_fin);
+    }
     mt_wipe(c, sizeof(*c));
     free(c);
+}
+
+int mt_conn_hs_begin(mt_conn *c)
+{
+    mt_conn_hs_end(c);
+    mt_hs_state *h = calloc(1, sizeof(*h));
+    ENSURE(h != NULL, NOMEM);
+    sha256_init(&h->th256);
+    sha384_init(&h->th384);
+    mt_wr_init_growable(&h->th_raw, 0);
+    c->h = h;
+    return 0;
+}
+
+void mt_conn_hs_end(mt_conn *c)
+{
+    mt_hs_state *h = c->h;
+    if (!h) {
+        return;
+    }
+    mt_wr_free(&h->th_raw);
+    mt_kex_wipe(&h->kex);
+    mt_dh_wipe(&h->dh);
+    mt_key_free(h->peer_key);
+    mt_ks13_wipe(&h->ks);
+    mt_session_wipe(&h->resume);
+    mt_session_wipe(&h->offered);
+    mt_session_wipe(&h->ticket);
+    mt_wipe(h, sizeof(*h));
+    free(h);
+    c->h = NULL;
+}
+
+int mt_conn_keep_ticket(mt_conn *c, const mt_session *s, int resumed)
+{
+    if (!c->ticket) {
+        c->ticket = malloc(sizeof(*c->ticket));
+        ENSURE(c->ticket != NULL, NOMEM);
+    }
+    *c->ticket = *s;
+    c->ticket_resumed = resumed;
+    return 0;
+}
+
+/* The heap a record protection holds: expanded AEAD keys (none while parked) or a CBC state. */
+static size_t prot_memory(const mt_rec_prot *p)
+{
+    return (p->ctx ? mt_aead_ctx_size(p->aead) : 0) + (p->cbc_st ? sizeof(*p->cbc_st) : 0);
+}
+
+size_t mt_conn_memory(const mt_conn *c)
+{
+    size_t n = sizeof(*c) + c->rin_cap + c->hs_in.cap + c->out.cap + c->peer_certs.cap;
+    if (c->h) {
+        n += sizeof(*c->h) + c->h->th_raw.cap;
+    }
+    n += c->ticket ? sizeof(*c->ticket) : 0;
+    n += c->th_fin ? sizeof(*c->th_fin) : 0;
+    return n + prot_memory(&c->rd) + prot_memory(&c->wr);
 }
 
 int mt_conn_fail(mt_conn *c, int err)
@@ -212,25 +274,25 @@ int mt_conn_send_ccs(mt_conn *c)
 
 void mt_conn_transcript(mt_conn *c, const uint8_t *p, size_t n)
 {
-    if (c->th_frozen) {
-        return; /* TLS 1.3 after the handshake (hs13.c, post-handshake authentication) */
+    if (!c->h || c->h->th_frozen) {
+        return; /* after the handshake, or between the messages of a post-handshake auth */
     }
-    sha256_update(&c->th256, n, p);
-    sha384_update(&c->th384, n, p);
-    if (c->th_keep == 1 && mt_wr_bytes(&c->th_raw, p, n) < 0) {
-        c->th_keep = -1;
+    sha256_update(&c->h->th256, n, p);
+    sha384_update(&c->h->th384, n, p);
+    if (c->h->th_keep == 1 && mt_wr_bytes(&c->h->th_raw, p, n) < 0) {
+        c->h->th_keep = -1;
     }
 }
 
 size_t mt_conn_transcript_hash(const mt_conn *c, uint8_t *out)
 {
     if (c->suite && c->suite->prf == &nettle_sha384) {
-        struct sha512_ctx h = c->th384;
-        sha384_digest(&h, SHA384_DIGEST_SIZE, out);
+        struct sha512_ctx t = c->h->th384;
+        sha384_digest(&t, SHA384_DIGEST_SIZE, out);
         return SHA384_DIGEST_SIZE;
     }
-    struct sha256_ctx h = c->th256;
-    sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+    struct sha256_ctx t = c->h->th256;
+    sha256_digest(&t, SHA256_DIGEST_SIZE, out);
     return SHA256_DIGEST_SIZE;
 }
 
@@ -290,10 +352,11 @@ static void renegotiation_refused(mt_conn *c)
     } else if (c->reneg == MT_RENEG_RUNNING && !c->server && c->hs == MT_HS_C_WAIT_SH) {
         /* the server never took our ClientHello: the keys in force are those of the client
          * random we replaced */
-        memcpy(c->crand, c->saved_crand, sizeof(c->crand));
+        memcpy(c->crand, c->h->saved_crand, sizeof(c->crand));
         c->chain_ok = c->ske_ok = c->fin_ok = 1;
         c->hs = MT_HS_CONNECTED;
         c->reneg = MT_RENEG_NONE;
+        mt_conn_hs_end(c);
     }
 }
 
@@ -386,7 +449,7 @@ MT_WUR static int on_renegotiation_request(mt_conn *c)
         ENSURE(c->server ? type == 1 : (type == 0 && len == 0), UNEXPECTED_MESSAGE);
         if (peer_may_renegotiate(c)) {
             if (c->server) {
-                mt_hs12_restart(c); /* the ClientHello stays in hs_in for the handshake */
+                GUARD(mt_hs12_restart(c)); /* the ClientHello stays in hs_in for the handshake */
             } else {
                 c->hs_off += 4; /* RFC 5246 7.4.1.1: HelloRequest is not hashed */
                 GUARD(mt_hs12_client_renegotiate(c));
@@ -847,19 +910,21 @@ int mt_conn_decide(mt_conn *c, int verdict)
         c->chain_ok = 1;
         break;
     case MT_DECIDE_SELECT:
-        c->ch_selected = 1;
+        c->h->ch_selected = 1;
         break;
     case MT_DECIDE_TICKET:
-        c->ch_ticket_asked = 1;
+        c->h->ch_ticket_asked = 1;
         break;
     case MT_DECIDE_NEW_TICKET:
         break;
     default:
-        c->ch_session_asked = 1;
+        c->h->ch_session_asked = 1;
         break;
     }
-    c->hello_alpn = c->hello_sid = c->hello_ticket = NULL;
-    c->hello_alpn_len = c->hello_sid_len = c->hello_ticket_len = 0;
+    if (c->h) {
+        c->h->hello_alpn = c->h->hello_sid = c->h->hello_ticket = NULL;
+        c->h->hello_alpn_len = c->h->hello_sid_len = c->h->hello_ticket_len = 0;
+    }
     /* a ticket to issue: what the handshake left for after it */
     int rc = decision == MT_DECIDE_NEW_TICKET ? mt_tk_continue(c) : 0;
     if (rc == 0) {
@@ -872,8 +937,8 @@ int mt_conn_hello(const mt_conn *c, const char **sni, const uint8_t **alpn, size
 {
     ENSURE(c->decision == MT_DECIDE_SELECT, INVALID_ARG);
     *sni = c->sni;
-    *alpn = c->hello_alpn;
-    *alpn_len = c->hello_alpn_len;
+    *alpn = c->h->hello_alpn;
+    *alpn_len = c->h->hello_alpn_len;
     return 0;
 }
 
@@ -882,7 +947,7 @@ int mt_conn_set_config(mt_conn *c, const mt_config *cfg)
     ENSURE(c->decision == MT_DECIDE_SELECT && cfg, INVALID_ARG);
     c->cfg = cfg;
     /* nothing entered the transcript yet: record it (or not) as the new policy says */
-    mt_wr_free(&c->th_raw);
+    mt_wr_free(&c->h->th_raw);
     mt_hs12_cauth_init(c);
     return 0;
 }
@@ -890,8 +955,8 @@ int mt_conn_set_config(mt_conn *c, const mt_config *cfg)
 size_t mt_conn_session_id(const mt_conn *c, const uint8_t **id)
 {
     if (c->decision == MT_DECIDE_SESSION) {
-        *id = c->hello_sid;
-        return c->hello_sid_len;
+        *id = c->h->hello_sid;
+        return c->h->hello_sid_len;
     }
     *id = c->sid;
     return c->hs == MT_HS_CONNECTED ? c->sid_len : 0;
@@ -900,12 +965,12 @@ size_t mt_conn_session_id(const mt_conn *c, const uint8_t **id)
 int mt_conn_offer_session(mt_conn *c, const mt_session *s)
 {
     ENSURE(c->decision == MT_DECIDE_SESSION || c->decision == MT_DECIDE_TICKET, INVALID_ARG);
-    ENSURE(c->decision == MT_DECIDE_TICKET ||
-               (s->sid_len == c->hello_sid_len && memcmp(s->sid, c->hello_sid, s->sid_len) == 0),
+    ENSURE(c->decision == MT_DECIDE_TICKET || (s->sid_len == c->h->hello_sid_len &&
+                                               memcmp(s->sid, c->h->hello_sid, s->sid_len) == 0),
            INVALID_ARG);
-    mt_session_wipe(&c->offered);
-    c->offered = *s;
-    c->has_offered = 1;
+    mt_session_wipe(&c->h->offered);
+    c->h->offered = *s;
+    c->h->has_offered = 1;
     return 0;
 }
 
@@ -943,7 +1008,8 @@ void mt_conn_get_info(const mt_conn *c, mt_conn_info *info)
 
 int mt_conn_resume(mt_conn *c, const mt_session *s)
 {
-    ENSURE(!c->server && !c->established && c->hs == MT_HS_C_WAIT_SH && c->out_sent == 0 && !c->err,
+    ENSURE(!c->server && !c->established && c->hs == MT_HS_C_WAIT_SH && c->out_sent == 0 &&
+               !c->err && c->h,
            INVALID_ARG);
     /* a 1.2 session by its id, a 1.3 one by its ticket */
     ENSURE(s->version == MT_TLS13
@@ -953,28 +1019,30 @@ int mt_conn_resume(mt_conn *c, const mt_session *s)
            INVALID_ARG);
     /* nothing left yet: start over with a ClientHello that offers the session */
     mt_wr_reset(&c->out);
-    sha256_init(&c->th256);
-    sha384_init(&c->th384);
-    c->resume = *s;
+    sha256_init(&c->h->th256);
+    sha384_init(&c->h->th384);
+    c->h->resume = *s;
     return mt_hs12_client_start(c);
 }
 
 int mt_conn_session(const mt_conn *c, mt_session *out)
 {
     ENSURE(c->hs == MT_HS_CONNECTED, INVALID_ARG);
+    /* the ticket the server sent last (not the one a 1.2 connection resumed with) */
+    int received = c->ticket && !c->ticket_resumed;
     if (c->tls13) {
         /* RFC 8446 4.6.1: a 1.3 session is the server's last NewSessionTicket */
-        ENSURE(!c->server && c->have_ticket, INVALID_ARG);
-        *out = c->ticket;
+        ENSURE(!c->server && received, INVALID_ARG);
+        *out = *c->ticket;
         return 0;
     }
     /* 1.2: resumable by the server's session id, or (client) by a ticket (RFC 5077) */
-    int ticket = !c->server && (c->have_ticket || (c->resumed && c->resume.ticket_len));
+    int ticket = !c->server && (received || (c->resumed && c->ticket && c->ticket_resumed));
     ENSURE(c->sid_len > 0 || ticket, INVALID_ARG);
     GUARD(mt_conn_session_state(c, out));
     if (ticket) {
         /* the newest ticket: one received now, else the one this connection resumed with */
-        const mt_session *t = c->have_ticket ? &c->ticket : &c->resume;
+        const mt_session *t = c->ticket;
         memcpy(out->ticket, t->ticket, t->ticket_len);
         out->ticket_len = t->ticket_len;
         out->lifetime = t->lifetime;
@@ -992,7 +1060,7 @@ int mt_conn_session_state(const mt_conn *c, mt_session *out)
     memcpy(out->sid, c->sid, c->sid_len);
     out->ems = (uint8_t)c->ems;
     memcpy(out->master, c->master, sizeof(out->master));
-    out->created = c->resumed ? c->resume.created : (int64_t)time(NULL);
+    out->created = c->resumed ? c->resume_created : (int64_t)time(NULL);
     memcpy(out->sni, c->sni, sizeof(out->sni));
     memcpy(out->alpn, c->alpn, sizeof(out->alpn));
     return 0;
