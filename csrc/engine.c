@@ -52,10 +52,15 @@
 #include "engine_int.h"
 #include "err.h"
 #include "prf.h"
+#include "session_codec.h"
 
 #define OUT_HIGH (4 * MT_REC_MAX)
 
 static void rin_free(mt_conn *c);
+static void free_name(char **name);
+
+static char no_name[1]; /* "": sni and alpn before they are set */
+static void drop_ticket(mt_conn *c);
 
 void mt_config_defaults(mt_config *cfg)
 {
@@ -84,7 +89,7 @@ int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_co
 {
     *out = NULL;
     ENSURE(cfg != NULL, INVALID_ARG);
-    ENSURE(!server_name || strlen(server_name) < sizeof(((mt_conn *)0)->sni), INVALID_ARG);
+    ENSURE(!server_name || strlen(server_name) < MT_NAME_MAX, INVALID_ARG);
     /* RFC 6066 4: codes 1..4; RFC 8449 4: limits of 64..2^14 (TLS 1.2) */
     ENSURE(cfg->max_fragment_length <= 4, INVALID_ARG);
     ENSURE(cfg->min_version >= MT_TLS12 && cfg->min_version <= cfg->max_version &&
@@ -97,6 +102,7 @@ int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_co
     ENSURE(c != NULL, NOMEM);
     c->cfg = cfg;
     c->server = server;
+    c->sni = c->alpn = no_name;
     c->peer_alert = -1;
     mt_wr_init_growable(&c->hs_in, MT_HS_MAX);
     mt_wr_init_growable(&c->out, OUT_HIGH + 2 * MT_HS_MAX);
@@ -108,11 +114,14 @@ int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_co
     mt_hs12_cauth_init(c);
     /* RFC 6066 3: literal IPv4 and IPv6 addresses are not permitted in server_name */
     uint8_t addr[16];
+    int rc = 0;
     if (server_name && inet_pton(AF_INET, server_name, addr) != 1 &&
         inet_pton(AF_INET6, server_name, addr) != 1) {
-        strcpy(c->sni, server_name);
+        rc = mt_conn_set_name(&c->sni, server_name, strlen(server_name));
     }
-    int rc = server ? mt_hs12_server_start(c) : mt_hs12_client_start(c);
+    if (rc == 0) {
+        rc = server ? mt_hs12_server_start(c) : mt_hs12_client_start(c);
+    }
     if (rc < 0) {
         mt_conn_free(c);
         return rc;
@@ -133,16 +142,52 @@ void mt_conn_free(mt_conn *c)
     mt_rec_prot_clear(&c->rd);
     mt_rec_prot_clear(&c->wr);
     mt_conn_hs_end(c);
-    if (c->ticket) {
-        mt_session_wipe(c->ticket);
-        free(c->ticket);
-    }
+    drop_ticket(c);
+    free_name(&c->sni);
+    free_name(&c->alpn);
     if (c->th_fin) {
         mt_wipe(c->th_fin, sizeof(*c->th_fin));
         free(c->th_fin);
     }
     mt_wipe(c, sizeof(*c));
     free(c);
+}
+
+static void free_name(char **name)
+{
+    if (*name && *name != no_name) {
+        mt_wipe(*name, strlen(*name));
+        free(*name);
+    }
+    *name = no_name;
+}
+
+int mt_conn_set_name(char **name, const void *p, size_t n)
+{
+    ENSURE(n < MT_NAME_MAX, INTERNAL);
+    if (strlen(*name) == n && (n == 0 || memcmp(*name, p, n) == 0)) {
+        return 0; /* the same (a renegotiation): pointers given out stay good */
+    }
+    char *s = no_name;
+    if (n > 0) {
+        s = malloc(n + 1);
+        ENSURE(s != NULL, NOMEM);
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    free_name(name);
+    *name = s;
+    return 0;
+}
+
+static void drop_ticket(mt_conn *c)
+{
+    if (c->ticket) {
+        mt_wipe(c->ticket, c->ticket_len);
+        free(c->ticket);
+    }
+    c->ticket = NULL;
+    c->ticket_len = 0;
 }
 
 int mt_conn_hs_begin(mt_conn *c)
@@ -178,13 +223,22 @@ void mt_conn_hs_end(mt_conn *c)
 
 int mt_conn_keep_ticket(mt_conn *c, const mt_session *s, int resumed)
 {
-    if (!c->ticket) {
-        c->ticket = malloc(sizeof(*c->ticket));
-        ENSURE(c->ticket != NULL, NOMEM);
+    mt_wr w;
+    mt_wr_init_growable(&w, 2 * MT_HS_MAX);
+    int rc = mt_session_encode(s, NULL, NULL, &w);
+    uint8_t *p = rc == 0 ? malloc(w.len) : NULL;
+    if (rc == 0 && !p) {
+        rc = -MT_E_NOMEM;
     }
-    *c->ticket = *s;
-    c->ticket_resumed = resumed;
-    return 0;
+    if (rc == 0) {
+        memcpy(p, w.p, w.len);
+        drop_ticket(c);
+        c->ticket = p;
+        c->ticket_len = w.len;
+        c->ticket_resumed = resumed;
+    }
+    mt_wr_free(&w); /* wiped */
+    return rc;
 }
 
 /* The heap a record protection holds: expanded AEAD keys (none while parked) or a CBC state. */
@@ -199,7 +253,9 @@ size_t mt_conn_memory(const mt_conn *c)
     if (c->h) {
         n += sizeof(*c->h) + c->h->th_raw.cap;
     }
-    n += c->ticket ? sizeof(*c->ticket) : 0;
+    n += c->ticket_len;
+    n += (c->sni != no_name ? strlen(c->sni) + 1 : 0) +
+         (c->alpn != no_name ? strlen(c->alpn) + 1 : 0);
     n += c->th_fin ? sizeof(*c->th_fin) : 0;
     return n + prot_memory(&c->rd) + prot_memory(&c->wr);
 }
@@ -1033,8 +1089,7 @@ int mt_conn_session(const mt_conn *c, mt_session *out)
     if (c->tls13) {
         /* RFC 8446 4.6.1: a 1.3 session is the server's last NewSessionTicket */
         ENSURE(!c->server && received, INVALID_ARG);
-        *out = *c->ticket;
-        return 0;
+        return mt_session_decode(c->ticket, c->ticket_len, NULL, out);
     }
     /* 1.2: resumable by the server's session id, or (client) by a ticket (RFC 5077) */
     int ticket = !c->server && (received || (c->resumed && c->ticket && c->ticket_resumed));
@@ -1042,10 +1097,18 @@ int mt_conn_session(const mt_conn *c, mt_session *out)
     GUARD(mt_conn_session_state(c, out));
     if (ticket) {
         /* the newest ticket: one received now, else the one this connection resumed with */
-        const mt_session *t = c->ticket;
-        memcpy(out->ticket, t->ticket, t->ticket_len);
-        out->ticket_len = t->ticket_len;
-        out->lifetime = t->lifetime;
+        mt_session t;
+        int rc = mt_session_decode(c->ticket, c->ticket_len, NULL, &t);
+        if (rc == 0) {
+            memcpy(out->ticket, t.ticket, t.ticket_len);
+            out->ticket_len = t.ticket_len;
+            out->lifetime = t.lifetime;
+        }
+        mt_session_wipe(&t);
+        if (rc < 0) {
+            mt_session_wipe(out);
+        }
+        return rc;
     }
     return 0;
 }
@@ -1061,8 +1124,8 @@ int mt_conn_session_state(const mt_conn *c, mt_session *out)
     out->ems = (uint8_t)c->ems;
     memcpy(out->master, c->master, sizeof(out->master));
     out->created = c->resumed ? c->resume_created : (int64_t)time(NULL);
-    memcpy(out->sni, c->sni, sizeof(out->sni));
-    memcpy(out->alpn, c->alpn, sizeof(out->alpn));
+    memcpy(out->sni, c->sni, strlen(c->sni) + 1);
+    memcpy(out->alpn, c->alpn, strlen(c->alpn) + 1);
     return 0;
 }
 

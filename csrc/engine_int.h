@@ -199,20 +199,23 @@ struct mt_conn {
     int client_sent_rsl; /* server: the ClientHello had record_size_limit */
     /* Tickets (hs_ticket.c). Server: client_sent_ticket = the ClientHello had session_ticket
      * (RFC 5077 3.2); ticket_ext = we answer it and send NewSessionTicket. Client: ticket_ext =
-     * the ServerHello announced a NewSessionTicket (1.2); `ticket` (heap) = the last ticket
-     * received, or (ticket_resumed) the one a 1.2 connection resumed with, kept for
-     * mt_conn_session. */
+     * the ServerHello announced a NewSessionTicket (1.2); `ticket` = the session of the last
+     * ticket received, or (ticket_resumed) the one a 1.2 connection resumed with, kept for
+     * mt_conn_session: encoded (session_codec.h, plain), exact-size on the heap. */
     int client_sent_ticket;
     int ticket_ext;
-    mt_session *ticket;
+    uint8_t *ticket;
+    size_t ticket_len;
     int ticket_resumed;
     int64_t resume_created; /* the resumed session's creation time (mt_conn_session_state) */
     uint8_t crand[32], srand[32];
     uint8_t sid[32];
     size_t sid_len;
     uint8_t master[48];
-    char sni[256];
-    char alpn[256];
+    /* the server name and the application protocol: exact-size heap strings, or a static ""
+     * (mt_conn_set_name) */
+    char *sni;
+    char *alpn;
 
     /* TLS 1.3 (hs13*.c). tls13: 1.3 negotiated (client: from the ServerHello or
      * HelloRetryRequest; server: from the ClientHello); offer13: client, our ClientHello offers
@@ -269,14 +272,23 @@ struct mt_conn {
     mt_rec_prot rd, wr;
 };
 
+/* Longest server name or ALPN protocol, with its NUL. */
+#define MT_NAME_MAX 256
+
+/* Set *name (c->sni or c->alpn) to the n bytes at p (n < MT_NAME_MAX), NUL-terminated, in an
+ * exact-size allocation (kept when it already says that); n 0: the static "". Errors:
+ * -MT_E_NOMEM (*name unchanged). */
+MT_WUR int mt_conn_set_name(char **name, const void *p, size_t n);
+
 /* Start the state of a new handshake (any old one is ended first). Errors: -MT_E_NOMEM. */
 MT_WUR int mt_conn_hs_begin(mt_conn *c);
 
 /* The handshake is over: wipe and free its state (nothing when there is none). */
 void mt_conn_hs_end(mt_conn *c);
 
-/* Client: keep a copy of `s` as the connection's ticket (replacing the last). `resumed`: it is
- * the ticket this 1.2 connection resumed with, not one the server sent. Errors: -MT_E_NOMEM. */
+/* Client: keep `s` (a session with its suite) as the connection's ticket, replacing the last.
+ * `resumed`: it is the ticket this 1.2 connection resumed with, not one the server sent.
+ * Errors: -MT_E_NOMEM, -MT_E_INVALID_ARG (no suite). */
 MT_WUR int mt_conn_keep_ticket(mt_conn *c, const mt_session *s, int resumed);
 
 /* Bytes of heap this connection holds now: the struct, the handshake state, buffers, the peer's

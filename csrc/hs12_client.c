@@ -250,9 +250,7 @@ int mt_hs12_take_server_alpn(mt_conn *c, mt_rd d)
     /* the application protocol of a connection does not change on renegotiation */
     ENSURE(!c->established || (strlen(c->alpn) == n && memcmp(c->alpn, p, n) == 0),
            ILLEGAL_PARAMETER);
-    memcpy(c->alpn, p, n);
-    c->alpn[n] = '\0';
-    return 0;
+    return mt_conn_set_name(&c->alpn, p, n);
 }
 
 int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
@@ -569,6 +567,8 @@ int mt_hs12_on_new_session_ticket(mt_conn *c, const uint8_t *body, size_t len)
     if (n > 0 && n <= MT_TICKET_MAX) {
         mt_session s;
         memset(&s, 0, sizeof(s));
+        s.version = c->version;
+        s.suite = c->suite->id; /* (only the ticket and its lifetime are used) */
         int rc = mt_rd_copy(&t, s.ticket, n);
         s.ticket_len = (uint16_t)n;
         s.lifetime = hint;

@@ -54,13 +54,13 @@ int mt_hs12_take_sni(mt_conn *c, mt_rd d)
     ENSURE(type == 0, ILLEGAL_PARAMETER);
     c->client_sent_sni = 1;
     size_t n = mt_rd_left(&name);
-    GUARD(mt_rd_copy(&name, c->sni, n));
-    c->sni[n] = '\0';
+    const uint8_t *p;
+    GUARD(mt_rd_borrow(&name, n, &p));
     /* RFC 6066 3: a DNS name in ASCII without the trailing dot; no NULs or controls */
     for (size_t i = 0; i < n; i++) {
-        ENSURE(c->sni[i] > 0x20 && c->sni[i] < 0x7f, ILLEGAL_PARAMETER);
+        ENSURE(p[i] > 0x20 && p[i] < 0x7f, ILLEGAL_PARAMETER);
     }
-    return 0;
+    return mt_conn_set_name(&c->sni, p, n);
 }
 
 /* ALPN (RFC 7301 3.2): the first of our protocols the client offers. */
@@ -92,9 +92,7 @@ int mt_hs12_choose_alpn(mt_conn *c, mt_rd d)
             size_t tn = mt_rd_left(&t);
             GUARD(mt_rd_borrow(&t, tn, &tp));
             if (tn == on && memcmp(tp, op, on) == 0) {
-                memcpy(c->alpn, op, on);
-                c->alpn[on] = '\0';
-                return 0;
+                return mt_conn_set_name(&c->alpn, op, on);
             }
         }
     }
@@ -495,11 +493,11 @@ MT_WUR static int check_renegotiation(const mt_conn *c, const client_hello *ch, 
 int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
 {
     client_hello ch;
-    char sni[sizeof(c->sni)], alpn[sizeof(c->alpn)];
+    char sni[MT_NAME_MAX], alpn[MT_NAME_MAX];
     int saw_ri = 0;
     GUARD(parse_client_hello(body, len, &ch));
-    memcpy(sni, c->sni, sizeof(sni));
-    memcpy(alpn, c->alpn, sizeof(alpn));
+    memcpy(sni, c->sni, strlen(c->sni) + 1);
+    memcpy(alpn, c->alpn, strlen(c->alpn) + 1);
     /* RFC 7507 3: a fallback SCSV from a client that offers less than our best version means
      * someone made its first attempt fail: refuse the downgrade */
     ENSURE(!(mt_hs12_has_u16(ch.suites, MT_SCSV_FALLBACK) && ch.version < c->cfg->max_version),

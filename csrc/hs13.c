@@ -541,8 +541,8 @@ MT_WUR static int on_new_session_ticket(mt_conn *c, const uint8_t *body, size_t 
     s.created = (int64_t)time(NULL);
     s.ticket_len = (uint16_t)tn;
     s.max_early_data = max_early;
-    memcpy(s.sni, c->sni, sizeof(s.sni));
-    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+    memcpy(s.sni, c->sni, strlen(c->sni) + 1);
+    memcpy(s.alpn, c->alpn, strlen(c->alpn) + 1);
     int rc = mt_rd_copy(&ticket, s.ticket, tn);
     rc = rc < 0 ? rc
                 : mt_ks13_resumption_psk(mt_ks13_suite_hash(c->suite), c->res_master, c->hlen, np,

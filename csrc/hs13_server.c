@@ -276,8 +276,8 @@ MT_WUR static int ticket_session(mt_conn *c)
     s->suite = c->suite->id;
     s->created = mt_tk_now(c);
     s->lifetime = mt_tk_lifetime(c->cfg, 0);
-    memcpy(s->sni, c->sni, sizeof(s->sni));
-    memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+    memcpy(s->sni, c->sni, strlen(c->sni) + 1);
+    memcpy(s->alpn, c->alpn, strlen(c->alpn) + 1);
     /* RFC 8446 4.2.10: the ticket allows 0-RTT up to max_early_data_size */
     s->max_early_data = c->cfg->max_early_data;
     GUARD(mt_rng_bytes((uint8_t *)&s->age_add, sizeof(s->age_add)));
@@ -621,8 +621,8 @@ MT_WUR static int on_client_hello2(mt_conn *c, const uint8_t *body, size_t len, 
     int v13;
     GUARD(mt_hs13_server_version(c, &ch.ext, &v13));
     ENSURE(v13, ILLEGAL_PARAMETER);
-    char sni[sizeof(c->sni)];
-    memcpy(sni, c->sni, sizeof(sni));
+    char sni[MT_NAME_MAX];
+    memcpy(sni, c->sni, strlen(c->sni) + 1);
     GUARD(take_extensions(c, &ch));
     ENSURE(strcmp(sni, c->sni) == 0, ILLEGAL_PARAMETER);
     /* RFC 8446 4.1.2: early_data is left out of ClientHello2 */
