@@ -190,6 +190,63 @@ static void drop_ticket(mt_conn *c)
     c->ticket_len = 0;
 }
 
+int mt_hs_session(mt_session **slot)
+{
+    if (!*slot) {
+        *slot = malloc(sizeof(**slot));
+        ENSURE(*slot != NULL, NOMEM);
+    }
+    memset(*slot, 0, sizeof(**slot));
+    return 0;
+}
+
+void mt_hs_session_drop(mt_session **slot)
+{
+    if (*slot) {
+        mt_session_wipe(*slot);
+        free(*slot);
+    }
+    *slot = NULL;
+}
+
+int mt_hs_dh(mt_conn *c)
+{
+    if (!c->h->dh) {
+        c->h->dh = calloc(1, sizeof(*c->h->dh));
+        ENSURE(c->h->dh != NULL, NOMEM);
+    }
+    return 0;
+}
+
+void mt_hs_dh_drop(mt_conn *c)
+{
+    if (c->h->dh) {
+        mt_dh_wipe(c->h->dh);
+        mt_wipe(c->h->dh, sizeof(*c->h->dh));
+        free(c->h->dh);
+    }
+    c->h->dh = NULL;
+}
+
+int mt_hs_pms(mt_conn *c)
+{
+    if (!c->h->pms) {
+        c->h->pms = calloc(1, MT_DH_MAX_BYTES);
+        ENSURE(c->h->pms != NULL, NOMEM);
+    }
+    return 0;
+}
+
+void mt_hs_pms_drop(mt_conn *c)
+{
+    if (c->h->pms) {
+        mt_wipe(c->h->pms, MT_DH_MAX_BYTES);
+        free(c->h->pms);
+    }
+    c->h->pms = NULL;
+    c->h->pms_len = 0;
+}
+
 int mt_conn_hs_begin(mt_conn *c)
 {
     mt_conn_hs_end(c);
@@ -210,12 +267,13 @@ void mt_conn_hs_end(mt_conn *c)
     }
     mt_wr_free(&h->th_raw);
     mt_kex_wipe(&h->kex);
-    mt_dh_wipe(&h->dh);
+    mt_hs_dh_drop(c);
+    mt_hs_pms_drop(c);
     mt_key_free(h->peer_key);
     mt_ks13_wipe(&h->ks);
     mt_session_wipe(&h->resume);
-    mt_session_wipe(&h->offered);
-    mt_session_wipe(&h->ticket);
+    mt_hs_session_drop(&h->offered);
+    mt_hs_session_drop(&h->ticket);
     mt_wipe(h, sizeof(*h));
     free(h);
     c->h = NULL;
@@ -1024,9 +1082,8 @@ int mt_conn_offer_session(mt_conn *c, const mt_session *s)
     ENSURE(c->decision == MT_DECIDE_TICKET || (s->sid_len == c->h->hello_sid_len &&
                                                memcmp(s->sid, c->h->hello_sid, s->sid_len) == 0),
            INVALID_ARG);
-    mt_session_wipe(&c->h->offered);
-    c->h->offered = *s;
-    c->h->has_offered = 1;
+    GUARD(mt_hs_session(&c->h->offered));
+    *c->h->offered = *s;
     return 0;
 }
 

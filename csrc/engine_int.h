@@ -93,23 +93,22 @@ typedef struct mt_hs_state {
     /* Server decisions on the ClientHello (hs12_server.c): the message stays unconsumed in
      * hs_in while the application answers, then is processed again from the start with the
      * answers in hand; it enters the transcript once, when no decision is left. */
-    int ch_selected;      /* MT_DECIDE_SELECT answered */
-    int ch_session_asked; /* MT_DECIDE_SESSION answered */
-    int has_offered;      /* `offered` holds the application's session for the id */
-    mt_session offered;
+    int ch_selected;           /* MT_DECIDE_SELECT answered */
+    int ch_session_asked;      /* MT_DECIDE_SESSION answered */
+    mt_session *offered;       /* the application's session for the id or ticket (heap), or NULL */
     const uint8_t *hello_alpn; /* during MT_DECIDE_SELECT: the client's ALPN list */
     size_t hello_alpn_len;
     const uint8_t *hello_sid; /* during MT_DECIDE_SESSION: the client's session id */
     size_t hello_sid_len;
     /* Tickets (hs_ticket.c), server: ch_ticket_asked = MT_DECIDE_TICKET answered (its session in
      * `offered`), hello_ticket the ticket during it; `ticket` = the session of the ticket being
-     * issued, its bytes set by the application when nst_set. */
+     * issued (heap, while it is), its bytes set by the application when nst_set. */
     int ch_ticket_asked, nst_set;
     const uint8_t *hello_ticket;
     size_t hello_ticket_len;
-    mt_session ticket;
+    mt_session *ticket;
     uint8_t saved_crand[32]; /* client: the random of the keys in force while it renegotiates */
-    uint8_t pms[MT_DH_MAX_BYTES]; /* client: premaster between SKE and CKE */
+    uint8_t *pms;            /* client: premaster between SKE and CKE (heap, MT_DH_MAX_BYTES) */
     size_t pms_len;
     uint8_t key_block[MT_KEY_BLOCK_MAX];
     uint16_t client_version; /* server: ClientHello.client_version (RSA premaster check) */
@@ -142,7 +141,7 @@ typedef struct mt_hs_state {
     size_t session_hash_len;
 
     mt_kex_share kex;
-    mt_dh_key dh; /* DHE (RFC 7919 groups, or the server's for a client) */
+    mt_dh_key *dh; /* DHE (RFC 7919 groups, or the server's for a client): heap, or NULL */
 } mt_hs_state;
 
 /* TLS 1.3: the transcript through the client Finished under the suite's hash, for
@@ -279,6 +278,18 @@ struct mt_conn {
  * exact-size allocation (kept when it already says that); n 0: the static "". Errors:
  * -MT_E_NOMEM (*name unchanged). */
 MT_WUR int mt_conn_set_name(char **name, const void *p, size_t n);
+
+/* A zeroed session in *slot (h->offered, h->ticket: allocated when NULL). Errors: -MT_E_NOMEM. */
+MT_WUR int mt_hs_session(mt_session **slot);
+/* Wipe and free *slot, then NULL (NULL is fine). */
+void mt_hs_session_drop(mt_session **slot);
+
+/* c->h->dh (mt_hs_dh) or c->h->pms (mt_hs_pms) allocated, zeroed, when NULL; _drop wipes and
+ * frees it. Errors: -MT_E_NOMEM. */
+MT_WUR int mt_hs_dh(mt_conn *c);
+void mt_hs_dh_drop(mt_conn *c);
+MT_WUR int mt_hs_pms(mt_conn *c);
+void mt_hs_pms_drop(mt_conn *c);
 
 /* Start the state of a new handshake (any old one is ended first). Errors: -MT_E_NOMEM. */
 MT_WUR int mt_conn_hs_begin(mt_conn *c);

@@ -487,10 +487,11 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
         if (c->ticket_ext) {
             /* RFC 5077 3.3: the ticket after the client's Finished, before our
              * ChangeCipherSpec; the application may make it (MT_DECIDE_NEW_TICKET) */
-            GUARD(mt_conn_session_state(c, &c->h->ticket));
-            c->h->ticket.sid_len = 0;
-            memset(c->h->ticket.sid, 0, sizeof(c->h->ticket.sid));
-            c->h->ticket.created = mt_tk_now(c);
+            GUARD(mt_hs_session(&c->h->ticket));
+            GUARD(mt_conn_session_state(c, c->h->ticket));
+            c->h->ticket->sid_len = 0;
+            memset(c->h->ticket->sid, 0, sizeof(c->h->ticket->sid));
+            c->h->ticket->created = mt_tk_now(c);
             if (mt_tk_ask(c)) {
                 c->hs = MT_HS_S_SEND_NST;
                 return 0;

@@ -441,9 +441,11 @@ MT_WUR static int dhe_params(mt_conn *c, const uint8_t *body, size_t len)
     mt_dh_policy pol = {c->cfg->dh_min_bits, 0};
     /* p odd and large enough, 1 < g < p-1, 1 < Ys < p-1 (RFC 7919 3, 5.1) */
     GUARD(mt_dh_check_params(&prm, &pol, &named));
-    GUARD(mt_dh_generate_custom(&c->h->dh, prm.p, prm.p_len, prm.g, prm.g_len));
+    GUARD(mt_hs_dh(c));
+    GUARD(mt_hs_pms(c));
+    GUARD(mt_dh_generate_custom(c->h->dh, prm.p, prm.p_len, prm.g, prm.g_len));
     /* RFC 5246 8.1.2: leading zero bytes of Z are stripped */
-    GUARD(mt_dh_derive(&c->h->dh, prm.ys, prm.ys_len, MT_DH_STRIPPED, c->h->pms, &c->h->pms_len));
+    GUARD(mt_dh_derive(c->h->dh, prm.ys, prm.ys_len, MT_DH_STRIPPED, c->h->pms, &c->h->pms_len));
     c->group = named;
     return 0;
 }
@@ -467,6 +469,7 @@ MT_WUR static int ecdhe_params(mt_conn *c, const uint8_t *body, size_t len)
     size_t plen = mt_rd_left(&point);
     GUARD(mt_rd_borrow(&point, plen, &pt));
     GUARD(mt_kex_generate(&c->h->kex, group));
+    GUARD(mt_hs_pms(c));
     GUARD(mt_kex_derive(&c->h->kex, pt, plen, c->h->pms, &c->h->pms_len));
     c->group = group;
     return 0;
@@ -493,10 +496,12 @@ MT_WUR static int build_cke(mt_conn *c, mt_wr *w)
         GUARD(mt_wr_u8(w, (uint8_t)c->h->kex.pub_len));
         return mt_wr_bytes(w, c->h->kex.pub, c->h->kex.pub_len);
     case MT_KX_DHE:
-        GUARD(mt_wr_u16(w, (uint16_t)c->h->dh.pub_len));
-        return mt_wr_bytes(w, c->h->dh.pub, c->h->dh.pub_len);
+        ENSURE(c->h->dh != NULL, INTERNAL);
+        GUARD(mt_wr_u16(w, (uint16_t)c->h->dh->pub_len));
+        return mt_wr_bytes(w, c->h->dh->pub, c->h->dh->pub_len);
     case MT_KX_RSA:
         /* RFC 5246 7.4.7.1: client_version (the one in our hello) || 46 random bytes */
+        GUARD(mt_hs_pms(c));
         c->h->pms[0] = MT_TLS12 >> 8;
         c->h->pms[1] = MT_TLS12 & 0xff;
         GUARD(mt_rng_bytes(c->h->pms + 2, MT_PREMASTER_LEN - 2));
@@ -541,11 +546,11 @@ int mt_hs12_on_server_hello_done(mt_conn *c, size_t len)
     mt_wr_free(&cke);
     if (rc == 0) {
         c->h->session_hash_len = mt_conn_transcript_hash(c, c->h->session_hash);
-        rc = mt_hs12_derive_keys(c, c->h->pms, c->h->pms_len);
+        rc = c->h->pms ? mt_hs12_derive_keys(c, c->h->pms, c->h->pms_len) : -MT_E_INTERNAL;
     }
-    mt_wipe(c->h->pms, sizeof(c->h->pms));
+    mt_hs_pms_drop(c);
     mt_kex_wipe(&c->h->kex);
-    mt_dh_wipe(&c->h->dh);
+    mt_hs_dh_drop(c);
     GUARD(rc);
     GUARD(mt_hs12_send_certificate_verify(c));
     GUARD(mt_hs12_send_finished(c));

@@ -200,8 +200,9 @@ MT_WUR static int send_server_key_exchange(mt_conn *c)
     BAIL(rc, mt_wr_bytes(&w, c->crand, 32));
     BAIL(rc, mt_wr_bytes(&w, c->srand, 32));
     if (c->suite->kx == MT_KX_DHE) {
-        BAIL(rc, mt_dh_generate(&c->h->dh, c->group));
-        BAIL(rc, mt_dh_params_write(&c->h->dh, &w));
+        BAIL(rc, mt_hs_dh(c));
+        BAIL(rc, mt_dh_generate(c->h->dh, c->group));
+        BAIL(rc, mt_dh_params_write(c->h->dh, &w));
     } else {
         BAIL(rc, mt_kex_generate(&c->h->kex, c->group));
         BAIL(rc, mt_wr_u8(&w, 3));
@@ -355,10 +356,9 @@ MT_WUR static int find_session(mt_conn *c, mt_rd sid, mt_rd ticket, mt_session *
         c->decision = MT_DECIDE_SESSION;
         return MT_HS_AGAIN;
     }
-    if (c->h->has_offered) {
-        *s = c->h->offered;
-        mt_session_wipe(&c->h->offered);
-        c->h->has_offered = 0;
+    if (c->h->offered) {
+        *s = *c->h->offered;
+        mt_hs_session_drop(&c->h->offered);
         *found = s->created <= now && now - s->created < SESSION_MAX_AGE;
         return 0;
     }
@@ -446,9 +446,10 @@ MT_WUR static int resume(mt_conn *c)
     GUARD(send_server_hello(c));
     if (c->ticket_ext) {
         /* RFC 5077 3.3: the renewed ticket, after the ServerHello; the session keeps its age */
-        c->h->ticket = c->h->resume;
-        c->h->ticket.sid_len = 0;
-        c->h->ticket.lifetime = 0;
+        GUARD(mt_hs_session(&c->h->ticket));
+        *c->h->ticket = c->h->resume;
+        c->h->ticket->sid_len = 0;
+        c->h->ticket->lifetime = 0;
         GUARD(mt_tk_send(c));
     }
     GUARD(mt_hs12_key_block(c));
@@ -654,7 +655,8 @@ int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
         rc = mt_kex_derive(&c->h->kex, p, n, pms, &pms_len);
         break;
     case MT_KX_DHE:
-        rc = mt_dh_derive(&c->h->dh, p, n, MT_DH_STRIPPED, pms, &pms_len);
+        rc =
+            c->h->dh ? mt_dh_derive(c->h->dh, p, n, MT_DH_STRIPPED, pms, &pms_len) : -MT_E_INTERNAL;
         break;
     case MT_KX_RSA:
         /* RFC 5246 7.4.7.1: no error may depend on the padding or the version; a bad
@@ -669,7 +671,7 @@ int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
         break;
     }
     mt_kex_wipe(&c->h->kex);
-    mt_dh_wipe(&c->h->dh);
+    mt_hs_dh_drop(c);
     if (rc == 0) {
         c->h->session_hash_len = mt_conn_transcript_hash(c, c->h->session_hash);
         rc = mt_hs12_derive_keys(c, pms, pms_len);

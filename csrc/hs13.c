@@ -102,16 +102,17 @@ int mt_hs13_share_generate(mt_conn *c, uint16_t group)
     mt_hs13_share_wipe(c);
     c->h->share_group = group;
     if (mt_dh_supported(group)) {
-        return mt_dh_generate(&c->h->dh, group);
+        GUARD(mt_hs_dh(c));
+        return mt_dh_generate(c->h->dh, group);
     }
     return mt_kex_generate(&c->h->kex, group);
 }
 
 void mt_hs13_share_pub(const mt_conn *c, const uint8_t **pub, size_t *len)
 {
-    if (mt_dh_supported(c->h->share_group)) {
-        *pub = c->h->dh.pub;
-        *len = c->h->dh.pub_len;
+    if (mt_dh_supported(c->h->share_group) && c->h->dh) {
+        *pub = c->h->dh->pub;
+        *len = c->h->dh->pub_len;
     } else {
         *pub = c->h->kex.pub;
         *len = c->h->kex.pub_len;
@@ -123,7 +124,8 @@ int mt_hs13_share_derive(mt_conn *c, const uint8_t *peer, size_t n, uint8_t *out
     int rc;
     if (mt_dh_supported(c->h->share_group)) {
         /* RFC 8446 4.2.8.1: the peer's Y is exactly the size of p; Z padded to it (7.4.1) */
-        rc = mt_dh_derive(&c->h->dh, peer, n, MT_DH_PADDED, out, out_len);
+        rc =
+            c->h->dh ? mt_dh_derive(c->h->dh, peer, n, MT_DH_PADDED, out, out_len) : -MT_E_INTERNAL;
     } else {
         /* RFC 8446 4.2.8.2: uncompressed points, checked on the curve; X25519/X448 non-zero */
         rc = mt_kex_derive(&c->h->kex, peer, n, out, out_len);
@@ -135,7 +137,7 @@ int mt_hs13_share_derive(mt_conn *c, const uint8_t *peer, size_t n, uint8_t *out
 void mt_hs13_share_wipe(mt_conn *c)
 {
     mt_kex_wipe(&c->h->kex);
-    mt_dh_wipe(&c->h->dh);
+    mt_hs_dh_drop(c);
 }
 
 /* ---- transcript and key schedule ---- */

@@ -270,8 +270,8 @@ MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw
 MT_WUR static int ticket_session(mt_conn *c)
 {
     static const uint8_t nonce[1] = {0};
-    mt_session *s = &c->h->ticket;
-    mt_session_wipe(s);
+    GUARD(mt_hs_session(&c->h->ticket));
+    mt_session *s = c->h->ticket;
     s->version = MT_TLS13;
     s->suite = c->suite->id;
     s->created = mt_tk_now(c);
@@ -529,7 +529,7 @@ MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len
 out:
     mt_wipe(dhe, sizeof(dhe));
     mt_kex_wipe(&c->h->kex);
-    mt_dh_wipe(&c->h->dh);
+    mt_hs_dh_drop(c);
     return rc;
 }
 

@@ -52,10 +52,9 @@ int mt_tk_find(mt_conn *c, const uint8_t *p, size_t n, mt_session *s, int *found
         c->decision = MT_DECIDE_TICKET;
         return MT_HS_AGAIN;
     }
-    if (c->h->has_offered) {
-        *s = c->h->offered;
-        mt_session_wipe(&c->h->offered);
-        c->h->has_offered = 0;
+    if (c->h->offered) {
+        *s = *c->h->offered;
+        mt_hs_session_drop(&c->h->offered);
         found = 1;
     }
     if (!found && cfg->tickets) {
@@ -92,7 +91,8 @@ int mt_tk_ask(mt_conn *c)
 int mt_tk_make(mt_conn *c, int stateful, mt_wr *w, uint32_t *lifetime)
 {
     const mt_config *cfg = c->cfg;
-    mt_session *s = &c->h->ticket;
+    mt_session *s = c->h->ticket;
+    ENSURE(s != NULL, INTERNAL);
     if (c->h->nst_set) {
         *lifetime = s->lifetime;
         return mt_wr_bytes(w, s->ticket, s->ticket_len);
@@ -128,7 +128,7 @@ int mt_tk_send(mt_conn *c)
         }
         /* RFC 8446 4.6.1: lifetime, age_add, nonce, ticket, extensions (early_data) */
         BAIL(rc, mt_wr_u32(&w, life));
-        BAIL(rc, mt_wr_u32(&w, c->h->ticket.age_add));
+        BAIL(rc, mt_wr_u32(&w, c->h->ticket->age_add));
         BAIL(rc, mt_wr_u8(&w, sizeof(nonce)));
         BAIL(rc, mt_wr_bytes(&w, nonce, sizeof(nonce)));
     } else {
@@ -139,11 +139,11 @@ int mt_tk_send(mt_conn *c)
     BAIL(rc, mt_wr_bytes(&w, t.p, t.len));
     if (c->tls13) {
         BAIL(rc, mt_wr_open(&w, 2));
-        if (c->h->ticket.max_early_data) {
+        if (c->h->ticket->max_early_data) {
             /* RFC 8446 4.2.10: the ticket allows 0-RTT up to max_early_data_size */
             BAIL(rc, mt_wr_u16(&w, EXT_EARLY_DATA));
             BAIL(rc, mt_wr_u16(&w, 4));
-            BAIL(rc, mt_wr_u32(&w, c->h->ticket.max_early_data));
+            BAIL(rc, mt_wr_u32(&w, c->h->ticket->max_early_data));
         }
         BAIL(rc, mt_wr_close(&w));
     }
@@ -152,7 +152,7 @@ int mt_tk_send(mt_conn *c)
 out:
     mt_wr_free(&t);
     mt_wr_free(&w);
-    mt_session_wipe(&c->h->ticket);
+    mt_hs_session_drop(&c->h->ticket);
     c->h->nst_set = 0;
     return rc;
 }
@@ -172,16 +172,16 @@ size_t mt_conn_ticket(const mt_conn *c, const uint8_t **ticket)
 int mt_conn_ticket_session(const mt_conn *c, mt_session *out)
 {
     ENSURE(c->decision == MT_DECIDE_NEW_TICKET, INVALID_ARG);
-    *out = c->h->ticket;
+    *out = *c->h->ticket;
     return 0;
 }
 
 int mt_conn_set_ticket(mt_conn *c, const uint8_t *ticket, size_t len, uint32_t lifetime)
 {
     ENSURE(c->decision == MT_DECIDE_NEW_TICKET && len > 0 && len <= MT_TICKET_MAX, INVALID_ARG);
-    memcpy(c->h->ticket.ticket, ticket, len);
-    c->h->ticket.ticket_len = (uint16_t)len;
-    c->h->ticket.lifetime = mt_tk_lifetime(c->cfg, lifetime);
+    memcpy(c->h->ticket->ticket, ticket, len);
+    c->h->ticket->ticket_len = (uint16_t)len;
+    c->h->ticket->lifetime = mt_tk_lifetime(c->cfg, lifetime);
     c->h->nst_set = 1;
     return 0;
 }
