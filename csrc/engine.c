@@ -18,8 +18,15 @@
  * Memory: rin is allocated at the first record and grows to the largest record
  * seen (handshake records are small, so a handshake never takes MT_REC_MAX),
  * `out` and `hs_in` grow as needed; mt_conn_trim frees all three when they
- * hold nothing and parks the expanded cipher keys (record.h), so an idle
- * connection keeps only this struct and the peer's certificates.
+ * hold nothing and parks the expanded cipher keys (record.h). What only a
+ * handshake needs (premaster, key block, key shares, key schedule, transcript
+ * hashes, sessions offered or issued) is in `h` (mt_hs_state), allocated when
+ * a handshake starts (the first, a renegotiation, a 1.3 post-handshake
+ * authentication) and wiped and freed when it ends, so an idle connection
+ * keeps only this struct (the record keys, the traffic, exporter and
+ * resumption secrets, the key log's secrets, the renegotiation state), the
+ * peer's certificates, the ticket a client got (encoded, exact size) and, when
+ * post-handshake authentication was offered, the frozen transcript hash.
  *
  * State: `hs` is the handshake state; the table in hs12.c says which message
  * each state expects. `err` is sticky. A decision (verify the peer chain)

@@ -23,9 +23,13 @@
  * transcript in the dispatch; hellos, CertificateVerify and Finished in their
  * handlers (the last two after their check, which needs the hash before them).
  *
- * Secrets: ks holds the stage secret; the traffic secrets are kept for the
- * key log (hs and _0) and KeyUpdate (c_ap, s_ap); everything is wiped with
- * the connection. Application data flows only once `established` is set, which
+ * Secrets: ks (in the handshake state, wiped and freed when the handshake
+ * ends) holds the stage secret; the traffic secrets stay in the connection for
+ * the key log (hs and _0) and KeyUpdate (c_ap, s_ap), with the exporter and
+ * resumption masters; they are wiped with the connection. The transcript
+ * through the client Finished is kept (th_fin) only when post-handshake
+ * authentication was offered; each authentication runs in a handshake state of
+ * its own, started from it. Application data flows only once `established` is set, which
  * only the last Finished does, after the chain verdict (chain_ok) and the
  * CertificateVerify (ske_ok / cv_ok) were checked.
  */
