@@ -18,8 +18,15 @@
  * Memory: rin is allocated at the first record and grows to the largest record
  * seen (handshake records are small, so a handshake never takes MT_REC_MAX),
  * `out` and `hs_in` grow as needed; mt_conn_trim frees all three when they
- * hold nothing and parks the expanded cipher keys (record.h), so an idle
- * connection keeps only this struct and the peer's certificates.
+ * hold nothing and parks the expanded cipher keys (record.h). What only a
+ * handshake needs (premaster, key block, key shares, key schedule, transcript
+ * hashes, sessions offered or issued) is in `h` (mt_hs_state), allocated when
+ * a handshake starts (the first, a renegotiation, a 1.3 post-handshake
+ * authentication) and wiped and freed when it ends, so an idle connection
+ * keeps only this struct (the record keys, the traffic, exporter and
+ * resumption secrets, the key log's secrets, the renegotiation state), the
+ * peer's certificates, the ticket a client got (encoded, exact size) and, when
+ * post-handshake authentication was offered, the frozen transcript hash.
  *
  * State: `hs` is the handshake state; the table in hs12.c says which message
  * each state expects. `err` is sticky. A decision (verify the peer chain)
@@ -52,10 +59,15 @@
 #include "engine_int.h"
 #include "err.h"
 #include "prf.h"
+#include "session_codec.h"
 
 #define OUT_HIGH (4 * MT_REC_MAX)
 
 static void rin_free(mt_conn *c);
+static void free_name(char **name);
+
+static char no_name[1]; /* "": sni and alpn before they are set */
+static void drop_ticket(mt_conn *c);
 
 void mt_config_defaults(mt_config *cfg)
 {
@@ -84,7 +96,7 @@ int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_co
 {
     *out = NULL;
     ENSURE(cfg != NULL, INVALID_ARG);
-    ENSURE(!server_name || strlen(server_name) < sizeof(((mt_conn *)0)->sni), INVALID_ARG);
+    ENSURE(!server_name || strlen(server_name) < MT_NAME_MAX, INVALID_ARG);
     /* RFC 6066 4: codes 1..4; RFC 8449 4: limits of 64..2^14 (TLS 1.2) */
     ENSURE(cfg->max_fragment_length <= 4, INVALID_ARG);
     ENSURE(cfg->min_version >= MT_TLS12 && cfg->min_version <= cfg->max_version &&
@@ -97,20 +109,26 @@ int mt_conn_new(const mt_config *cfg, int server, const char *server_name, mt_co
     ENSURE(c != NULL, NOMEM);
     c->cfg = cfg;
     c->server = server;
+    c->sni = c->alpn = no_name;
     c->peer_alert = -1;
     mt_wr_init_growable(&c->hs_in, MT_HS_MAX);
     mt_wr_init_growable(&c->out, OUT_HIGH + 2 * MT_HS_MAX);
     mt_wr_init_growable(&c->peer_certs, MT_HS_MAX);
+    if (mt_conn_hs_begin(c) < 0) {
+        mt_conn_free(c);
+        return -MT_E_NOMEM;
+    }
     mt_hs12_cauth_init(c);
-    sha256_init(&c->th256);
-    sha384_init(&c->th384);
     /* RFC 6066 3: literal IPv4 and IPv6 addresses are not permitted in server_name */
     uint8_t addr[16];
+    int rc = 0;
     if (server_name && inet_pton(AF_INET, server_name, addr) != 1 &&
         inet_pton(AF_INET6, server_name, addr) != 1) {
-        strcpy(c->sni, server_name);
+        rc = mt_conn_set_name(&c->sni, server_name, strlen(server_name));
     }
-    int rc = server ? mt_hs12_server_start(c) : mt_hs12_client_start(c);
+    if (rc == 0) {
+        rc = server ? mt_hs12_server_start(c) : mt_hs12_client_start(c);
+    }
     if (rc < 0) {
         mt_conn_free(c);
         return rc;
@@ -128,18 +146,183 @@ void mt_conn_free(mt_conn *c)
     mt_wr_free(&c->hs_in);
     mt_wr_free(&c->out);
     mt_wr_free(&c->peer_certs);
-    mt_wr_free(&c->th_raw);
-    mt_kex_wipe(&c->kex);
-    mt_dh_wipe(&c->dh);
-    mt_key_free(c->peer_key);
     mt_rec_prot_clear(&c->rd);
     mt_rec_prot_clear(&c->wr);
-    mt_session_wipe(&c->resume);
-    mt_session_wipe(&c->ticket);
-    mt_session_wipe(&c->offered);
-    mt_hs13_wipe(c);
+    mt_conn_hs_end(c);
+    drop_ticket(c);
+    free_name(&c->sni);
+    free_name(&c->alpn);
+    if (c->th_fin) {
+        mt_wipe(c->th_fin, sizeof(*c->th_fin));
+        free(c->th_fin);
+    }
     mt_wipe(c, sizeof(*c));
     free(c);
+}
+
+static void free_name(char **name)
+{
+    if (*name && *name != no_name) {
+        mt_wipe(*name, strlen(*name));
+        free(*name);
+    }
+    *name = no_name;
+}
+
+int mt_conn_set_name(char **name, const void *p, size_t n)
+{
+    ENSURE(n < MT_NAME_MAX, INTERNAL);
+    if (strlen(*name) == n && (n == 0 || memcmp(*name, p, n) == 0)) {
+        return 0; /* the same (a renegotiation): pointers given out stay good */
+    }
+    char *s = no_name;
+    if (n > 0) {
+        s = malloc(n + 1);
+        ENSURE(s != NULL, NOMEM);
+        memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    free_name(name);
+    *name = s;
+    return 0;
+}
+
+static void drop_ticket(mt_conn *c)
+{
+    if (c->ticket) {
+        mt_wipe(c->ticket, c->ticket_len);
+        free(c->ticket);
+    }
+    c->ticket = NULL;
+    c->ticket_len = 0;
+}
+
+int mt_hs_session(mt_session **slot)
+{
+    if (!*slot) {
+        *slot = malloc(sizeof(**slot));
+        ENSURE(*slot != NULL, NOMEM);
+    }
+    memset(*slot, 0, sizeof(**slot));
+    return 0;
+}
+
+void mt_hs_session_drop(mt_session **slot)
+{
+    if (*slot) {
+        mt_session_wipe(*slot);
+        free(*slot);
+    }
+    *slot = NULL;
+}
+
+int mt_hs_dh(mt_conn *c)
+{
+    if (!c->h->dh) {
+        c->h->dh = calloc(1, sizeof(*c->h->dh));
+        ENSURE(c->h->dh != NULL, NOMEM);
+    }
+    return 0;
+}
+
+void mt_hs_dh_drop(mt_conn *c)
+{
+    if (c->h->dh) {
+        mt_dh_wipe(c->h->dh);
+        mt_wipe(c->h->dh, sizeof(*c->h->dh));
+        free(c->h->dh);
+    }
+    c->h->dh = NULL;
+}
+
+int mt_hs_pms(mt_conn *c)
+{
+    if (!c->h->pms) {
+        c->h->pms = calloc(1, MT_DH_MAX_BYTES);
+        ENSURE(c->h->pms != NULL, NOMEM);
+    }
+    return 0;
+}
+
+void mt_hs_pms_drop(mt_conn *c)
+{
+    if (c->h->pms) {
+        mt_wipe(c->h->pms, MT_DH_MAX_BYTES);
+        free(c->h->pms);
+    }
+    c->h->pms = NULL;
+    c->h->pms_len = 0;
+}
+
+int mt_conn_hs_begin(mt_conn *c)
+{
+    mt_conn_hs_end(c);
+    mt_hs_state *h = calloc(1, sizeof(*h));
+    ENSURE(h != NULL, NOMEM);
+    sha256_init(&h->th256);
+    sha384_init(&h->th384);
+    mt_wr_init_growable(&h->th_raw, 0);
+    c->h = h;
+    return 0;
+}
+
+void mt_conn_hs_end(mt_conn *c)
+{
+    mt_hs_state *h = c->h;
+    if (!h) {
+        return;
+    }
+    mt_wr_free(&h->th_raw);
+    mt_kex_wipe(&h->kex);
+    mt_hs_dh_drop(c);
+    mt_hs_pms_drop(c);
+    mt_key_free(h->peer_key);
+    mt_ks13_wipe(&h->ks);
+    mt_session_wipe(&h->resume);
+    mt_hs_session_drop(&h->offered);
+    mt_hs_session_drop(&h->ticket);
+    mt_wipe(h, sizeof(*h));
+    free(h);
+    c->h = NULL;
+}
+
+int mt_conn_keep_ticket(mt_conn *c, const mt_session *s, int resumed)
+{
+    mt_wr w;
+    mt_wr_init_growable(&w, 2 * MT_HS_MAX);
+    int rc = mt_session_encode(s, NULL, NULL, &w);
+    uint8_t *p = rc == 0 ? malloc(w.len) : NULL;
+    if (rc == 0 && !p) {
+        rc = -MT_E_NOMEM;
+    }
+    if (rc == 0) {
+        memcpy(p, w.p, w.len);
+        drop_ticket(c);
+        c->ticket = p;
+        c->ticket_len = w.len;
+        c->ticket_resumed = resumed;
+    }
+    mt_wr_free(&w); /* wiped */
+    return rc;
+}
+
+/* The heap a record protection holds: expanded AEAD keys (none while parked) or a CBC state. */
+static size_t prot_memory(const mt_rec_prot *p)
+{
+    return (p->ctx ? mt_aead_ctx_size(p->aead) : 0) + (p->cbc_st ? sizeof(*p->cbc_st) : 0);
+}
+
+size_t mt_conn_memory(const mt_conn *c)
+{
+    size_t n = sizeof(*c) + c->rin_cap + c->hs_in.cap + c->out.cap + c->peer_certs.cap;
+    if (c->h) {
+        n += sizeof(*c->h) + c->h->th_raw.cap;
+    }
+    n += c->ticket_len;
+    n += (c->sni != no_name ? strlen(c->sni) + 1 : 0) +
+         (c->alpn != no_name ? strlen(c->alpn) + 1 : 0);
+    n += c->th_fin ? sizeof(*c->th_fin) : 0;
+    return n + prot_memory(&c->rd) + prot_memory(&c->wr);
 }
 
 int mt_conn_fail(mt_conn *c, int err)
@@ -212,25 +395,25 @@ int mt_conn_send_ccs(mt_conn *c)
 
 void mt_conn_transcript(mt_conn *c, const uint8_t *p, size_t n)
 {
-    if (c->th_frozen) {
-        return; /* TLS 1.3 after the handshake (hs13.c, post-handshake authentication) */
+    if (!c->h || c->h->th_frozen) {
+        return; /* after the handshake, or between the messages of a post-handshake auth */
     }
-    sha256_update(&c->th256, n, p);
-    sha384_update(&c->th384, n, p);
-    if (c->th_keep == 1 && mt_wr_bytes(&c->th_raw, p, n) < 0) {
-        c->th_keep = -1;
+    sha256_update(&c->h->th256, n, p);
+    sha384_update(&c->h->th384, n, p);
+    if (c->h->th_keep == 1 && mt_wr_bytes(&c->h->th_raw, p, n) < 0) {
+        c->h->th_keep = -1;
     }
 }
 
 size_t mt_conn_transcript_hash(const mt_conn *c, uint8_t *out)
 {
     if (c->suite && c->suite->prf == &nettle_sha384) {
-        struct sha512_ctx h = c->th384;
-        sha384_digest(&h, SHA384_DIGEST_SIZE, out);
+        struct sha512_ctx t = c->h->th384;
+        sha384_digest(&t, SHA384_DIGEST_SIZE, out);
         return SHA384_DIGEST_SIZE;
     }
-    struct sha256_ctx h = c->th256;
-    sha256_digest(&h, SHA256_DIGEST_SIZE, out);
+    struct sha256_ctx t = c->h->th256;
+    sha256_digest(&t, SHA256_DIGEST_SIZE, out);
     return SHA256_DIGEST_SIZE;
 }
 
@@ -290,10 +473,11 @@ static void renegotiation_refused(mt_conn *c)
     } else if (c->reneg == MT_RENEG_RUNNING && !c->server && c->hs == MT_HS_C_WAIT_SH) {
         /* the server never took our ClientHello: the keys in force are those of the client
          * random we replaced */
-        memcpy(c->crand, c->saved_crand, sizeof(c->crand));
+        memcpy(c->crand, c->h->saved_crand, sizeof(c->crand));
         c->chain_ok = c->ske_ok = c->fin_ok = 1;
         c->hs = MT_HS_CONNECTED;
         c->reneg = MT_RENEG_NONE;
+        mt_conn_hs_end(c);
     }
 }
 
@@ -386,7 +570,7 @@ MT_WUR static int on_renegotiation_request(mt_conn *c)
         ENSURE(c->server ? type == 1 : (type == 0 && len == 0), UNEXPECTED_MESSAGE);
         if (peer_may_renegotiate(c)) {
             if (c->server) {
-                mt_hs12_restart(c); /* the ClientHello stays in hs_in for the handshake */
+                GUARD(mt_hs12_restart(c)); /* the ClientHello stays in hs_in for the handshake */
             } else {
                 c->hs_off += 4; /* RFC 5246 7.4.1.1: HelloRequest is not hashed */
                 GUARD(mt_hs12_client_renegotiate(c));
@@ -847,19 +1031,21 @@ int mt_conn_decide(mt_conn *c, int verdict)
         c->chain_ok = 1;
         break;
     case MT_DECIDE_SELECT:
-        c->ch_selected = 1;
+        c->h->ch_selected = 1;
         break;
     case MT_DECIDE_TICKET:
-        c->ch_ticket_asked = 1;
+        c->h->ch_ticket_asked = 1;
         break;
     case MT_DECIDE_NEW_TICKET:
         break;
     default:
-        c->ch_session_asked = 1;
+        c->h->ch_session_asked = 1;
         break;
     }
-    c->hello_alpn = c->hello_sid = c->hello_ticket = NULL;
-    c->hello_alpn_len = c->hello_sid_len = c->hello_ticket_len = 0;
+    if (c->h) {
+        c->h->hello_alpn = c->h->hello_sid = c->h->hello_ticket = NULL;
+        c->h->hello_alpn_len = c->h->hello_sid_len = c->h->hello_ticket_len = 0;
+    }
     /* a ticket to issue: what the handshake left for after it */
     int rc = decision == MT_DECIDE_NEW_TICKET ? mt_tk_continue(c) : 0;
     if (rc == 0) {
@@ -872,8 +1058,8 @@ int mt_conn_hello(const mt_conn *c, const char **sni, const uint8_t **alpn, size
 {
     ENSURE(c->decision == MT_DECIDE_SELECT, INVALID_ARG);
     *sni = c->sni;
-    *alpn = c->hello_alpn;
-    *alpn_len = c->hello_alpn_len;
+    *alpn = c->h->hello_alpn;
+    *alpn_len = c->h->hello_alpn_len;
     return 0;
 }
 
@@ -882,7 +1068,7 @@ int mt_conn_set_config(mt_conn *c, const mt_config *cfg)
     ENSURE(c->decision == MT_DECIDE_SELECT && cfg, INVALID_ARG);
     c->cfg = cfg;
     /* nothing entered the transcript yet: record it (or not) as the new policy says */
-    mt_wr_free(&c->th_raw);
+    mt_wr_free(&c->h->th_raw);
     mt_hs12_cauth_init(c);
     return 0;
 }
@@ -890,8 +1076,8 @@ int mt_conn_set_config(mt_conn *c, const mt_config *cfg)
 size_t mt_conn_session_id(const mt_conn *c, const uint8_t **id)
 {
     if (c->decision == MT_DECIDE_SESSION) {
-        *id = c->hello_sid;
-        return c->hello_sid_len;
+        *id = c->h->hello_sid;
+        return c->h->hello_sid_len;
     }
     *id = c->sid;
     return c->hs == MT_HS_CONNECTED ? c->sid_len : 0;
@@ -900,12 +1086,11 @@ size_t mt_conn_session_id(const mt_conn *c, const uint8_t **id)
 int mt_conn_offer_session(mt_conn *c, const mt_session *s)
 {
     ENSURE(c->decision == MT_DECIDE_SESSION || c->decision == MT_DECIDE_TICKET, INVALID_ARG);
-    ENSURE(c->decision == MT_DECIDE_TICKET ||
-               (s->sid_len == c->hello_sid_len && memcmp(s->sid, c->hello_sid, s->sid_len) == 0),
+    ENSURE(c->decision == MT_DECIDE_TICKET || (s->sid_len == c->h->hello_sid_len &&
+                                               memcmp(s->sid, c->h->hello_sid, s->sid_len) == 0),
            INVALID_ARG);
-    mt_session_wipe(&c->offered);
-    c->offered = *s;
-    c->has_offered = 1;
+    GUARD(mt_hs_session(&c->h->offered));
+    *c->h->offered = *s;
     return 0;
 }
 
@@ -943,7 +1128,8 @@ void mt_conn_get_info(const mt_conn *c, mt_conn_info *info)
 
 int mt_conn_resume(mt_conn *c, const mt_session *s)
 {
-    ENSURE(!c->server && !c->established && c->hs == MT_HS_C_WAIT_SH && c->out_sent == 0 && !c->err,
+    ENSURE(!c->server && !c->established && c->hs == MT_HS_C_WAIT_SH && c->out_sent == 0 &&
+               !c->err && c->h,
            INVALID_ARG);
     /* a 1.2 session by its id, a 1.3 one by its ticket */
     ENSURE(s->version == MT_TLS13
@@ -953,31 +1139,40 @@ int mt_conn_resume(mt_conn *c, const mt_session *s)
            INVALID_ARG);
     /* nothing left yet: start over with a ClientHello that offers the session */
     mt_wr_reset(&c->out);
-    sha256_init(&c->th256);
-    sha384_init(&c->th384);
-    c->resume = *s;
+    sha256_init(&c->h->th256);
+    sha384_init(&c->h->th384);
+    c->h->resume = *s;
     return mt_hs12_client_start(c);
 }
 
 int mt_conn_session(const mt_conn *c, mt_session *out)
 {
     ENSURE(c->hs == MT_HS_CONNECTED, INVALID_ARG);
+    /* the ticket the server sent last (not the one a 1.2 connection resumed with) */
+    int received = c->ticket && !c->ticket_resumed;
     if (c->tls13) {
         /* RFC 8446 4.6.1: a 1.3 session is the server's last NewSessionTicket */
-        ENSURE(!c->server && c->have_ticket, INVALID_ARG);
-        *out = c->ticket;
-        return 0;
+        ENSURE(!c->server && received, INVALID_ARG);
+        return mt_session_decode(c->ticket, c->ticket_len, NULL, out);
     }
     /* 1.2: resumable by the server's session id, or (client) by a ticket (RFC 5077) */
-    int ticket = !c->server && (c->have_ticket || (c->resumed && c->resume.ticket_len));
+    int ticket = !c->server && (received || (c->resumed && c->ticket && c->ticket_resumed));
     ENSURE(c->sid_len > 0 || ticket, INVALID_ARG);
     GUARD(mt_conn_session_state(c, out));
     if (ticket) {
         /* the newest ticket: one received now, else the one this connection resumed with */
-        const mt_session *t = c->have_ticket ? &c->ticket : &c->resume;
-        memcpy(out->ticket, t->ticket, t->ticket_len);
-        out->ticket_len = t->ticket_len;
-        out->lifetime = t->lifetime;
+        mt_session t;
+        int rc = mt_session_decode(c->ticket, c->ticket_len, NULL, &t);
+        if (rc == 0) {
+            memcpy(out->ticket, t.ticket, t.ticket_len);
+            out->ticket_len = t.ticket_len;
+            out->lifetime = t.lifetime;
+        }
+        mt_session_wipe(&t);
+        if (rc < 0) {
+            mt_session_wipe(out);
+        }
+        return rc;
     }
     return 0;
 }
@@ -992,9 +1187,9 @@ int mt_conn_session_state(const mt_conn *c, mt_session *out)
     memcpy(out->sid, c->sid, c->sid_len);
     out->ems = (uint8_t)c->ems;
     memcpy(out->master, c->master, sizeof(out->master));
-    out->created = c->resumed ? c->resume.created : (int64_t)time(NULL);
-    memcpy(out->sni, c->sni, sizeof(out->sni));
-    memcpy(out->alpn, c->alpn, sizeof(out->alpn));
+    out->created = c->resumed ? c->resume_created : (int64_t)time(NULL);
+    memcpy(out->sni, c->sni, strlen(c->sni) + 1);
+    memcpy(out->alpn, c->alpn, strlen(c->alpn) + 1);
     return 0;
 }
 

@@ -147,8 +147,8 @@ int mt_hs12_derive_keys(mt_conn *c, const uint8_t *pms, size_t pms_len)
 {
     const struct nettle_hash *h = c->suite->prf;
     if (c->ems) {
-        GUARD(mt_prf_tls12(h, pms, pms_len, "extended master secret", c->session_hash,
-                           c->session_hash_len, NULL, 0, c->master, sizeof(c->master)));
+        GUARD(mt_prf_tls12(h, pms, pms_len, "extended master secret", c->h->session_hash,
+                           c->h->session_hash_len, NULL, 0, c->master, sizeof(c->master)));
     } else {
         GUARD(mt_prf_tls12(h, pms, pms_len, "master secret", c->crand, 32, c->srand, 32, c->master,
                            sizeof(c->master)));
@@ -164,9 +164,9 @@ int mt_hs12_key_block(mt_conn *c)
     const mt_suite *s = c->suite;
     size_t need = s->cbc ? 2u * s->mac->mac_len + 2u * s->cbc->key_len
                          : 2u * s->aead->key_len + 2u * s->aead->fixed_iv_len;
-    ENSURE(need <= sizeof(c->key_block), INTERNAL);
+    ENSURE(need <= sizeof(c->h->key_block), INTERNAL);
     return mt_prf_tls12(s->prf, c->master, sizeof(c->master), "key expansion", c->srand, 32,
-                        c->crand, 32, c->key_block, need);
+                        c->crand, 32, c->h->key_block, need);
 }
 
 /* Switch one direction to the pending keys: client keys for what the client writes. */
@@ -177,14 +177,14 @@ int mt_hs12_activate(mt_conn *c, int for_write)
     mt_rec_prot *p = for_write ? &c->wr : &c->rd;
     if (s->cbc) {
         size_t ml = s->mac->mac_len, kl = s->cbc->key_len;
-        const uint8_t *mac_key = c->key_block + (client_side ? 0 : ml);
-        const uint8_t *key = c->key_block + 2u * ml + (client_side ? 0 : kl);
+        const uint8_t *mac_key = c->h->key_block + (client_side ? 0 : ml);
+        const uint8_t *key = c->h->key_block + 2u * ml + (client_side ? 0 : kl);
         return mt_rec_prot_set_cbc(p, s->cbc, s->mac, for_write ? MT_CBC_SEAL : MT_CBC_OPEN, c->etm,
                                    c->version, key, mac_key);
     }
     const mt_aead *a = s->aead;
-    const uint8_t *key = c->key_block + (client_side ? 0 : a->key_len);
-    const uint8_t *iv = c->key_block + 2u * a->key_len + (client_side ? 0 : a->fixed_iv_len);
+    const uint8_t *key = c->h->key_block + (client_side ? 0 : a->key_len);
+    const uint8_t *iv = c->h->key_block + 2u * a->key_len + (client_side ? 0 : a->fixed_iv_len);
     mt_rec_prot_set(p, a, 0, key, iv);
     return 0;
 }
@@ -325,17 +325,13 @@ int mt_hs12_check_peer_leaf(const mt_conn *c)
     return 0;
 }
 
-void mt_hs12_restart(mt_conn *c)
+int mt_hs12_restart(mt_conn *c)
 {
-    sha256_init(&c->th256);
-    sha384_init(&c->th384);
-    mt_wr_free(&c->th_raw);
+    GUARD(mt_conn_hs_begin(c));
     mt_hs12_cauth_init(c);
     c->reneg = MT_RENEG_RUNNING;
     c->chain_ok = c->ske_ok = c->fin_ok = c->cv_ok = 0;
     c->cert_requested = 0;
-    mt_key_free(c->peer_key);
-    c->peer_key = NULL;
     if (c->server) {
         /* a client resets these at the ServerHello: until then its ClientHello may be refused */
         c->ems = c->etm = c->resumed = 0;
@@ -344,9 +340,9 @@ void mt_hs12_restart(mt_conn *c)
         c->client_sent_ticket = c->ticket_ext = 0;
         c->mfl_code = 0;
         c->rsl_send = c->rsl_recv = 0;
-        mt_session_wipe(&c->resume);
         c->hs = MT_HS_S_WAIT_CH;
     }
+    return 0;
 }
 
 /* The last Finished checked or sent: the connection carries (again) application data. */
@@ -363,7 +359,14 @@ static int hs12_done(mt_conn *c)
         leaf_hash(c, c->peer_leaf);
         c->have_peer_leaf = 1;
     }
-    return 0;
+    /* a client that resumed by ticket keeps it for mt_conn_session, unless a new one came */
+    mt_session *r = &c->h->resume;
+    int rc = 0;
+    if (!c->server && c->resumed && r->ticket_len && (!c->ticket || c->ticket_resumed)) {
+        rc = mt_conn_keep_ticket(c, r, 1);
+    }
+    mt_conn_hs_end(c);
+    return rc;
 }
 
 /* ---- dispatch ---- */
@@ -484,10 +487,11 @@ int mt_hs12_message(mt_conn *c, uint8_t type, const uint8_t *body, size_t len, c
         if (c->ticket_ext) {
             /* RFC 5077 3.3: the ticket after the client's Finished, before our
              * ChangeCipherSpec; the application may make it (MT_DECIDE_NEW_TICKET) */
-            GUARD(mt_conn_session_state(c, &c->ticket));
-            c->ticket.sid_len = 0;
-            memset(c->ticket.sid, 0, sizeof(c->ticket.sid));
-            c->ticket.created = mt_tk_now(c);
+            GUARD(mt_hs_session(&c->h->ticket));
+            GUARD(mt_conn_session_state(c, c->h->ticket));
+            c->h->ticket->sid_len = 0;
+            memset(c->h->ticket->sid, 0, sizeof(c->h->ticket->sid));
+            c->h->ticket->created = mt_tk_now(c);
             if (mt_tk_ask(c)) {
                 c->hs = MT_HS_S_SEND_NST;
                 return 0;

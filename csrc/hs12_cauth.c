@@ -44,15 +44,15 @@ enum {
 
 void mt_hs12_cauth_init(mt_conn *c)
 {
-    mt_wr_init_growable(&c->th_raw, TH_RAW_MAX);
-    c->th_keep = c->server ? c->cfg->client_auth != MT_CLIENT_AUTH_NONE : c->cfg->nchains > 0;
+    mt_wr_init_growable(&c->h->th_raw, TH_RAW_MAX);
+    c->h->th_keep = c->server ? c->cfg->client_auth != MT_CLIENT_AUTH_NONE : c->cfg->nchains > 0;
 }
 
 static void stop_recording(mt_conn *c)
 {
-    c->th_keep = 0;
-    mt_wr_free(&c->th_raw);
-    mt_wr_init_growable(&c->th_raw, TH_RAW_MAX);
+    c->h->th_keep = 0;
+    mt_wr_free(&c->h->th_raw);
+    mt_wr_init_growable(&c->h->th_raw, TH_RAW_MAX);
 }
 
 /* The certificate type a key's certificate belongs to, 0 for none we ask for or offer. */
@@ -131,10 +131,10 @@ int mt_hs12_on_client_certificate(mt_conn *c, const uint8_t *body, size_t len)
     size_t n;
     int rc = mt_hs12_cert_spki(c->peer_certs.p, c->peer_len[0], &spki, &n);
     ENSURE(rc == 0, BAD_CERTIFICATE);
-    rc = mt_key_from_spki(spki, n, &c->peer_key);
+    rc = mt_key_from_spki(spki, n, &c->h->peer_key);
     ENSURE(rc == 0, UNSUPPORTED_CERTIFICATE);
     /* RFC 5246 7.4.6: the certificate must be of a type CertificateRequest allowed */
-    ENSURE(cert_type_of(c->peer_key) != 0, UNSUPPORTED_CERTIFICATE);
+    ENSURE(cert_type_of(c->h->peer_key) != 0, UNSUPPORTED_CERTIFICATE);
     c->hs = MT_HS_S_WAIT_CKE;
     if (c->cfg->verify_peer) {
         c->decision = MT_DECIDE_VERIFY;
@@ -154,11 +154,12 @@ int mt_hs12_on_certificate_verify(mt_conn *c, const uint8_t *body, size_t len)
      * CertificateRequest, and fit the client's key */
     mt_sig_alg alg;
     ENSURE(mt_hs12_in_list(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) &&
-               mt_hs12_sigalg_of(scheme, &alg) && mt_hs12_key_fits(c->peer_key, scheme),
+               mt_hs12_sigalg_of(scheme, &alg) && mt_hs12_key_fits(c->h->peer_key, scheme),
            ILLEGAL_PARAMETER);
-    ENSURE(c->th_keep == 1 && c->th_raw.len >= 4 + len, INTERNAL);
+    ENSURE(c->h->th_keep == 1 && c->h->th_raw.len >= 4 + len, INTERNAL);
     /* RFC 5246 7.4.8: signed over every handshake message up to, not including, this one */
-    int rc = mt_key_verify(c->peer_key, alg, c->th_raw.p, c->th_raw.len - 4 - len, sg, slen);
+    int rc =
+        mt_key_verify(c->h->peer_key, alg, c->h->th_raw.p, c->h->th_raw.len - 4 - len, sg, slen);
     ENSURE(rc == 0, DECRYPT_ERROR);
     stop_recording(c);
     c->cv_ok = 1;
@@ -190,7 +191,7 @@ int mt_hs12_choose_client_chain(mt_conn *c, mt_rd types, mt_rd algs)
 {
     const mt_config *cfg = c->cfg;
     /* a transcript too long to sign (th_keep -1) leaves us without a certificate */
-    for (size_t k = 0; c->th_keep == 1 && k < cfg->nchains; k++) {
+    for (size_t k = 0; c->h->th_keep == 1 && k < cfg->nchains; k++) {
         const mt_chain *chain = cfg->chains[k];
         int type = cert_type_of(chain->key);
         int listed = 0;
@@ -201,13 +202,13 @@ int mt_hs12_choose_client_chain(mt_conn *c, mt_rd types, mt_rd algs)
         for (size_t j = 0; listed && j < cfg->nsigalgs; j++) {
             if (mt_hs12_has_u16(algs, cfg->sigalgs[j]) &&
                 mt_hs12_key_fits(chain->key, cfg->sigalgs[j])) {
-                c->chain = chain;
+                c->h->chain = chain;
                 c->cv_sigalg = cfg->sigalgs[j];
                 return 0;
             }
         }
     }
-    c->chain = NULL;
+    c->h->chain = NULL;
     return 0;
 }
 
@@ -222,9 +223,9 @@ int mt_hs12_send_client_certificate(mt_conn *c)
     int rc = 0;
     /* RFC 5246 7.4.6: an empty list when no chain fits */
     BAIL(rc, mt_wr_open(&w, 3));
-    for (size_t i = 0; c->chain && i < c->chain->n; i++) {
+    for (size_t i = 0; c->h->chain && i < c->h->chain->n; i++) {
         BAIL(rc, mt_wr_open(&w, 3));
-        BAIL(rc, mt_wr_bytes(&w, c->chain->der[i], c->chain->der_len[i]));
+        BAIL(rc, mt_wr_bytes(&w, c->h->chain->der[i], c->h->chain->der_len[i]));
         BAIL(rc, mt_wr_close(&w));
     }
     BAIL(rc, mt_wr_close(&w));
@@ -232,7 +233,7 @@ int mt_hs12_send_client_certificate(mt_conn *c)
     BAIL(rc, mt_conn_send_hs(c, HT_CERTIFICATE, w.p, w.len));
 out:
     mt_wr_free(&w);
-    if (!c->chain) {
+    if (!c->h->chain) {
         stop_recording(c);
     }
     return rc;
@@ -240,17 +241,17 @@ out:
 
 int mt_hs12_send_certificate_verify(mt_conn *c)
 {
-    if (!c->cert_requested || !c->chain) {
+    if (!c->cert_requested || !c->h->chain) {
         return 0;
     }
     mt_sig_alg alg;
-    ENSURE(c->th_keep == 1 && mt_hs12_sigalg_of(c->cv_sigalg, &alg), INTERNAL);
+    ENSURE(c->h->th_keep == 1 && mt_hs12_sigalg_of(c->cv_sigalg, &alg), INTERNAL);
     mt_wr w, sig;
     mt_wr_init_growable(&w, MT_HS_MAX);
     mt_wr_init_growable(&sig, MT_HS_MAX);
     int rc = 0;
     /* RFC 5246 7.4.8: over every handshake message so far (through ClientKeyExchange) */
-    BAIL(rc, mt_key_sign(c->chain->key, alg, c->th_raw.p, c->th_raw.len, &sig));
+    BAIL(rc, mt_key_sign(c->h->chain->key, alg, c->h->th_raw.p, c->h->th_raw.len, &sig));
     stop_recording(c);
     BAIL(rc, mt_wr_u16(&w, c->cv_sigalg));
     BAIL(rc, mt_wr_open(&w, 2));

@@ -14,7 +14,7 @@
 /* The ticket of the 1.2 session offered for resumption (never in a renegotiation). */
 static size_t resume_ticket_len(const mt_conn *c)
 {
-    return !c->established && c->resume.version == MT_TLS12 ? c->resume.ticket_len : 0;
+    return !c->established && c->h->resume.version == MT_TLS12 ? c->h->resume.ticket_len : 0;
 }
 
 /* RFC 5077 3.2: a hello that may speak 1.2 asks for a ticket (a renegotiation too: peers keep
@@ -32,11 +32,11 @@ int mt_hs12_build_client_hello(mt_conn *c, mt_wr *w)
     GUARD(mt_wr_bytes(w, c->crand, 32));
     /* RFC 5246 7.4.1.2: the id of a session to resume, or empty (always in a renegotiation);
      * RFC 8446 D.4: offering 1.3 without one, 32 random bytes (middlebox compatibility) */
-    size_t sid_len = c->established || c->resume.version == MT_TLS13 ? 0 : c->resume.sid_len;
-    const uint8_t *sid = c->resume.sid;
+    size_t sid_len = c->established || c->h->resume.version == MT_TLS13 ? 0 : c->h->resume.sid_len;
+    const uint8_t *sid = c->h->resume.sid;
     if (c->offer13 && sid_len == 0) {
-        sid_len = c->sid13_len;
-        sid = c->sid13;
+        sid_len = c->h->sid13_len;
+        sid = c->h->sid13;
     }
     GUARD(mt_wr_u8(w, (uint8_t)sid_len));
     GUARD(mt_wr_bytes(w, sid, sid_len));
@@ -129,7 +129,7 @@ int mt_hs12_build_client_hello(mt_conn *c, mt_wr *w)
         size_t tn = resume_ticket_len(c);
         GUARD(mt_wr_u16(w, EXT_SESSION_TICKET));
         GUARD(mt_wr_u16(w, (uint16_t)tn));
-        GUARD(mt_wr_bytes(w, c->resume.ticket, tn));
+        GUARD(mt_wr_bytes(w, c->h->resume.ticket, tn));
     }
     if (c->offer13) {
         GUARD(mt_hs13_client_hello_exts(c, w));
@@ -144,11 +144,11 @@ int mt_hs12_client_start(mt_conn *c)
     if (!c->established) {
         c->rec_version = MT_TLS10; /* RFC 5246 E.1: the first record may say 1.0 */
     }
-    if (!c->established && c->resume.version == MT_TLS12 && c->resume.ticket_len > 0) {
+    if (!c->established && c->h->resume.version == MT_TLS12 && c->h->resume.ticket_len > 0) {
         /* RFC 5077 3.4: with a ticket, a fresh session id; the server echoes it when it takes
          * the ticket, so an echo means resumption */
-        c->resume.sid_len = 32;
-        GUARD(mt_rng_bytes(c->resume.sid, 32));
+        c->h->resume.sid_len = 32;
+        GUARD(mt_rng_bytes(c->h->resume.sid, 32));
     }
     GUARD(mt_hs13_client_prepare(c));
     mt_wr w;
@@ -170,8 +170,8 @@ int mt_hs12_client_start(mt_conn *c)
 
 int mt_hs12_client_renegotiate(mt_conn *c)
 {
-    memcpy(c->saved_crand, c->crand, sizeof(c->crand));
-    mt_hs12_restart(c);
+    GUARD(mt_hs12_restart(c));
+    memcpy(c->h->saved_crand, c->crand, sizeof(c->crand));
     return mt_hs12_client_start(c);
 }
 
@@ -208,12 +208,14 @@ MT_WUR static int check_renegotiation_info(mt_conn *c, mt_rd d)
 MT_WUR static int resume(mt_conn *c)
 {
     /* RFC 5246 7.4.1.3: the resumed session's suite and version */
-    ENSURE(c->suite->id == c->resume.suite && c->version == c->resume.version, ILLEGAL_PARAMETER);
+    ENSURE(c->suite->id == c->h->resume.suite && c->version == c->h->resume.version,
+           ILLEGAL_PARAMETER);
     /* RFC 7627 5.3: EMS must be negotiated exactly as in the original session */
-    ENSURE(c->ems == c->resume.ems, HANDSHAKE_FAILURE);
-    memcpy(c->master, c->resume.master, sizeof(c->master));
+    ENSURE(c->ems == c->h->resume.ems, HANDSHAKE_FAILURE);
+    memcpy(c->master, c->h->resume.master, sizeof(c->master));
     GUARD(mt_hs12_key_block(c));
     c->resumed = 1;
+    c->resume_created = c->h->resume.created;
     /* the chain and its signature were checked when the session was made */
     c->chain_ok = 1;
     c->ske_ok = 1;
@@ -248,9 +250,7 @@ int mt_hs12_take_server_alpn(mt_conn *c, mt_rd d)
     /* the application protocol of a connection does not change on renegotiation */
     ENSURE(!c->established || (strlen(c->alpn) == n && memcmp(c->alpn, p, n) == 0),
            ILLEGAL_PARAMETER);
-    memcpy(c->alpn, p, n);
-    c->alpn[n] = '\0';
-    return 0;
+    return mt_conn_set_name(&c->alpn, p, n);
 }
 
 int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
@@ -350,11 +350,11 @@ int mt_hs12_on_server_hello(mt_conn *c, const uint8_t *body, size_t len)
     c->version = version;
     c->rec_version = version;
     c->suite = s;
-    if (!c->established && c->resume.sid_len && c->sid_len == c->resume.sid_len &&
-        memcmp(c->sid, c->resume.sid, c->sid_len) == 0) {
+    if (!c->established && c->h->resume.sid_len && c->sid_len == c->h->resume.sid_len &&
+        memcmp(c->sid, c->h->resume.sid, c->sid_len) == 0) {
         return resume(c);
     }
-    mt_session_wipe(&c->resume); /* a full handshake: the offered session is gone */
+    mt_session_wipe(&c->h->resume); /* a full handshake: the offered session is gone */
     c->hs = MT_HS_C_WAIT_CERT;
     return 0;
 }
@@ -369,16 +369,17 @@ int mt_hs12_on_server_certificate(mt_conn *c, const uint8_t *body, size_t len)
     size_t n;
     int rc = mt_hs12_cert_spki(c->peer_certs.p, c->peer_len[0], &spki, &n);
     ENSURE(rc == 0, BAD_CERTIFICATE);
-    rc = mt_key_from_spki(spki, n, &c->peer_key);
+    rc = mt_key_from_spki(spki, n, &c->h->peer_key);
     ENSURE(rc == 0, UNSUPPORTED_CERTIFICATE);
-    mt_key_type t = mt_key_type_of(c->peer_key);
+    mt_key_type t = mt_key_type_of(c->h->peer_key);
     int rsa = t == MT_KEY_RSA;
     int ec = t == MT_KEY_EC_P256 || t == MT_KEY_EC_P384 || t == MT_KEY_EC_P521 ||
              t == MT_KEY_ED25519 || t == MT_KEY_ED448;
     /* RFC 8422 5.3 / RFC 5246 7.4.2: the key must fit the suite's authentication */
     ENSURE(c->suite->auth == MT_AUTH_RSA ? rsa : ec, UNSUPPORTED_CERTIFICATE);
     /* RFC 4055 1.2: no RSA key transport to an id-RSASSA-PSS key */
-    ENSURE(c->suite->kx != MT_KX_RSA || !mt_key_is_rsa_pss(c->peer_key), UNSUPPORTED_CERTIFICATE);
+    ENSURE(c->suite->kx != MT_KX_RSA || !mt_key_is_rsa_pss(c->h->peer_key),
+           UNSUPPORTED_CERTIFICATE);
     c->hs = MT_HS_C_WAIT_SKE;
     if (c->suite->kx == MT_KX_RSA) {
         /* RFC 5246 7.4.3: no ServerKeyExchange; the server proves its key by decrypting */
@@ -409,7 +410,7 @@ MT_WUR static int check_ske_signature(mt_conn *c, const uint8_t *params, size_t 
     ENSURE(mt_hs12_in_list(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) &&
                mt_hs12_sigalg_of(scheme, &alg),
            ILLEGAL_PARAMETER);
-    ENSURE(mt_hs12_key_fits(c->peer_key, scheme), ILLEGAL_PARAMETER);
+    ENSURE(mt_hs12_key_fits(c->h->peer_key, scheme), ILLEGAL_PARAMETER);
     mt_wr m;
     mt_wr_init_growable(&m, 64 + params_len);
     int rc = mt_wr_bytes(&m, c->crand, 32);
@@ -420,7 +421,7 @@ MT_WUR static int check_ske_signature(mt_conn *c, const uint8_t *params, size_t 
         rc = mt_rd_borrow(&sig, slen, &sg);
     }
     if (rc == 0) {
-        rc = mt_key_verify(c->peer_key, alg, m.p, m.len, sg, slen) < 0 ? -MT_E_DECRYPT_ERROR : 0;
+        rc = mt_key_verify(c->h->peer_key, alg, m.p, m.len, sg, slen) < 0 ? -MT_E_DECRYPT_ERROR : 0;
     }
     mt_wr_free(&m);
     GUARD(rc);
@@ -440,9 +441,11 @@ MT_WUR static int dhe_params(mt_conn *c, const uint8_t *body, size_t len)
     mt_dh_policy pol = {c->cfg->dh_min_bits, 0};
     /* p odd and large enough, 1 < g < p-1, 1 < Ys < p-1 (RFC 7919 3, 5.1) */
     GUARD(mt_dh_check_params(&prm, &pol, &named));
-    GUARD(mt_dh_generate_custom(&c->dh, prm.p, prm.p_len, prm.g, prm.g_len));
+    GUARD(mt_hs_dh(c));
+    GUARD(mt_hs_pms(c));
+    GUARD(mt_dh_generate_custom(c->h->dh, prm.p, prm.p_len, prm.g, prm.g_len));
     /* RFC 5246 8.1.2: leading zero bytes of Z are stripped */
-    GUARD(mt_dh_derive(&c->dh, prm.ys, prm.ys_len, MT_DH_STRIPPED, c->pms, &c->pms_len));
+    GUARD(mt_dh_derive(c->h->dh, prm.ys, prm.ys_len, MT_DH_STRIPPED, c->h->pms, &c->h->pms_len));
     c->group = named;
     return 0;
 }
@@ -465,8 +468,9 @@ MT_WUR static int ecdhe_params(mt_conn *c, const uint8_t *body, size_t len)
            ILLEGAL_PARAMETER);
     size_t plen = mt_rd_left(&point);
     GUARD(mt_rd_borrow(&point, plen, &pt));
-    GUARD(mt_kex_generate(&c->kex, group));
-    GUARD(mt_kex_derive(&c->kex, pt, plen, c->pms, &c->pms_len));
+    GUARD(mt_kex_generate(&c->h->kex, group));
+    GUARD(mt_hs_pms(c));
+    GUARD(mt_kex_derive(&c->h->kex, pt, plen, c->h->pms, &c->h->pms_len));
     c->group = group;
     return 0;
 }
@@ -489,19 +493,21 @@ MT_WUR static int build_cke(mt_conn *c, mt_wr *w)
 {
     switch (c->suite->kx) {
     case MT_KX_ECDHE:
-        GUARD(mt_wr_u8(w, (uint8_t)c->kex.pub_len));
-        return mt_wr_bytes(w, c->kex.pub, c->kex.pub_len);
+        GUARD(mt_wr_u8(w, (uint8_t)c->h->kex.pub_len));
+        return mt_wr_bytes(w, c->h->kex.pub, c->h->kex.pub_len);
     case MT_KX_DHE:
-        GUARD(mt_wr_u16(w, (uint16_t)c->dh.pub_len));
-        return mt_wr_bytes(w, c->dh.pub, c->dh.pub_len);
+        ENSURE(c->h->dh != NULL, INTERNAL);
+        GUARD(mt_wr_u16(w, (uint16_t)c->h->dh->pub_len));
+        return mt_wr_bytes(w, c->h->dh->pub, c->h->dh->pub_len);
     case MT_KX_RSA:
         /* RFC 5246 7.4.7.1: client_version (the one in our hello) || 46 random bytes */
-        c->pms[0] = MT_TLS12 >> 8;
-        c->pms[1] = MT_TLS12 & 0xff;
-        GUARD(mt_rng_bytes(c->pms + 2, MT_PREMASTER_LEN - 2));
-        c->pms_len = MT_PREMASTER_LEN;
+        GUARD(mt_hs_pms(c));
+        c->h->pms[0] = MT_TLS12 >> 8;
+        c->h->pms[1] = MT_TLS12 & 0xff;
+        GUARD(mt_rng_bytes(c->h->pms + 2, MT_PREMASTER_LEN - 2));
+        c->h->pms_len = MT_PREMASTER_LEN;
         GUARD(mt_wr_open(w, 2));
-        GUARD(mt_key_rsa_encrypt_premaster(c->peer_key, c->pms, w));
+        GUARD(mt_key_rsa_encrypt_premaster(c->h->peer_key, c->h->pms, w));
         return mt_wr_close(w);
     default:
         return -MT_E_INTERNAL;
@@ -539,12 +545,12 @@ int mt_hs12_on_server_hello_done(mt_conn *c, size_t len)
     }
     mt_wr_free(&cke);
     if (rc == 0) {
-        c->session_hash_len = mt_conn_transcript_hash(c, c->session_hash);
-        rc = mt_hs12_derive_keys(c, c->pms, c->pms_len);
+        c->h->session_hash_len = mt_conn_transcript_hash(c, c->h->session_hash);
+        rc = c->h->pms ? mt_hs12_derive_keys(c, c->h->pms, c->h->pms_len) : -MT_E_INTERNAL;
     }
-    mt_wipe(c->pms, sizeof(c->pms));
-    mt_kex_wipe(&c->kex);
-    mt_dh_wipe(&c->dh);
+    mt_hs_pms_drop(c);
+    mt_kex_wipe(&c->h->kex);
+    mt_hs_dh_drop(c);
     GUARD(rc);
     GUARD(mt_hs12_send_certificate_verify(c));
     GUARD(mt_hs12_send_finished(c));
@@ -564,11 +570,16 @@ int mt_hs12_on_new_session_ticket(mt_conn *c, const uint8_t *body, size_t len)
     /* RFC 5077 3.3: an empty ticket means none; one longer than we keep is dropped. It is not
      * valid before the server's Finished checks (mt_conn_session waits for CONNECTED). */
     if (n > 0 && n <= MT_TICKET_MAX) {
-        mt_session_wipe(&c->ticket);
-        GUARD(mt_rd_copy(&t, c->ticket.ticket, n));
-        c->ticket.ticket_len = (uint16_t)n;
-        c->ticket.lifetime = hint;
-        c->have_ticket = 1;
+        mt_session s;
+        memset(&s, 0, sizeof(s));
+        s.version = c->version;
+        s.suite = c->suite->id; /* (only the ticket and its lifetime are used) */
+        int rc = mt_rd_copy(&t, s.ticket, n);
+        s.ticket_len = (uint16_t)n;
+        s.lifetime = hint;
+        rc = rc < 0 ? rc : mt_conn_keep_ticket(c, &s, 0);
+        mt_session_wipe(&s);
+        GUARD(rc);
     }
     c->hs = MT_HS_C_WAIT_CCS;
     return 0;

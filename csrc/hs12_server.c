@@ -54,13 +54,13 @@ int mt_hs12_take_sni(mt_conn *c, mt_rd d)
     ENSURE(type == 0, ILLEGAL_PARAMETER);
     c->client_sent_sni = 1;
     size_t n = mt_rd_left(&name);
-    GUARD(mt_rd_copy(&name, c->sni, n));
-    c->sni[n] = '\0';
+    const uint8_t *p;
+    GUARD(mt_rd_borrow(&name, n, &p));
     /* RFC 6066 3: a DNS name in ASCII without the trailing dot; no NULs or controls */
     for (size_t i = 0; i < n; i++) {
-        ENSURE(c->sni[i] > 0x20 && c->sni[i] < 0x7f, ILLEGAL_PARAMETER);
+        ENSURE(p[i] > 0x20 && p[i] < 0x7f, ILLEGAL_PARAMETER);
     }
-    return 0;
+    return mt_conn_set_name(&c->sni, p, n);
 }
 
 /* ALPN (RFC 7301 3.2): the first of our protocols the client offers. */
@@ -92,9 +92,7 @@ int mt_hs12_choose_alpn(mt_conn *c, mt_rd d)
             size_t tn = mt_rd_left(&t);
             GUARD(mt_rd_borrow(&t, tn, &tp));
             if (tn == on && memcmp(tp, op, on) == 0) {
-                memcpy(c->alpn, op, on);
-                c->alpn[on] = '\0';
-                return 0;
+                return mt_conn_set_name(&c->alpn, op, on);
             }
         }
     }
@@ -182,7 +180,7 @@ MT_WUR static int negotiate(mt_conn *c, const client_hello *ch, mt_rd groups, in
             uint16_t scheme;
             if ((k < cfg->nchains) == named && chain_fits(s, chain, sigalgs, cfg, &scheme)) {
                 c->suite = s;
-                c->chain = chain;
+                c->h->chain = chain;
                 c->sigalg = scheme;
                 c->group = s->kx == MT_KX_ECDHE ? group : s->kx == MT_KX_DHE ? dh_group : 0;
                 return 0;
@@ -202,18 +200,19 @@ MT_WUR static int send_server_key_exchange(mt_conn *c)
     BAIL(rc, mt_wr_bytes(&w, c->crand, 32));
     BAIL(rc, mt_wr_bytes(&w, c->srand, 32));
     if (c->suite->kx == MT_KX_DHE) {
-        BAIL(rc, mt_dh_generate(&c->dh, c->group));
-        BAIL(rc, mt_dh_params_write(&c->dh, &w));
+        BAIL(rc, mt_hs_dh(c));
+        BAIL(rc, mt_dh_generate(c->h->dh, c->group));
+        BAIL(rc, mt_dh_params_write(c->h->dh, &w));
     } else {
-        BAIL(rc, mt_kex_generate(&c->kex, c->group));
+        BAIL(rc, mt_kex_generate(&c->h->kex, c->group));
         BAIL(rc, mt_wr_u8(&w, 3));
         BAIL(rc, mt_wr_u16(&w, c->group));
-        BAIL(rc, mt_wr_u8(&w, (uint8_t)c->kex.pub_len));
-        BAIL(rc, mt_wr_bytes(&w, c->kex.pub, c->kex.pub_len));
+        BAIL(rc, mt_wr_u8(&w, (uint8_t)c->h->kex.pub_len));
+        BAIL(rc, mt_wr_bytes(&w, c->h->kex.pub, c->h->kex.pub_len));
     }
     mt_sig_alg alg;
     mt_hs12_sigalg_of(c->sigalg, &alg);
-    BAIL(rc, mt_key_sign(c->chain->key, alg, w.p, w.len, &sig));
+    BAIL(rc, mt_key_sign(c->h->chain->key, alg, w.p, w.len, &sig));
     BAIL(rc, mt_wr_u16(&w, c->sigalg));
     BAIL(rc, mt_wr_u16(&w, (uint16_t)sig.len));
     BAIL(rc, mt_wr_bytes(&w, sig.p, sig.len));
@@ -309,9 +308,9 @@ MT_WUR static int send_server_flight(mt_conn *c)
     BAIL(rc, send_server_hello(c));
     /* Certificate */
     BAIL(rc, mt_wr_open(&w, 3));
-    for (size_t i = 0; i < c->chain->n; i++) {
+    for (size_t i = 0; i < c->h->chain->n; i++) {
         BAIL(rc, mt_wr_open(&w, 3));
-        BAIL(rc, mt_wr_bytes(&w, c->chain->der[i], c->chain->der_len[i]));
+        BAIL(rc, mt_wr_bytes(&w, c->h->chain->der[i], c->h->chain->der_len[i]));
         BAIL(rc, mt_wr_close(&w));
     }
     BAIL(rc, mt_wr_close(&w));
@@ -351,16 +350,15 @@ MT_WUR static int find_session(mt_conn *c, mt_rd sid, mt_rd ticket, mt_session *
         return 0;
     }
     GUARD(mt_rd_borrow(&sid, n, &p));
-    if (c->cfg->decide_session && !c->ch_session_asked) {
-        c->hello_sid = p;
-        c->hello_sid_len = n;
+    if (c->cfg->decide_session && !c->h->ch_session_asked) {
+        c->h->hello_sid = p;
+        c->h->hello_sid_len = n;
         c->decision = MT_DECIDE_SESSION;
         return MT_HS_AGAIN;
     }
-    if (c->has_offered) {
-        *s = c->offered;
-        mt_session_wipe(&c->offered);
-        c->has_offered = 0;
+    if (c->h->offered) {
+        *s = *c->h->offered;
+        mt_hs_session_drop(&c->h->offered);
         *found = s->created <= now && now - s->created < SESSION_MAX_AGE;
         return 0;
     }
@@ -403,7 +401,7 @@ MT_WUR static int try_resume(mt_conn *c, const client_hello *ch, mt_rd ticket, i
          * own length (0..32) and bytes: nothing of ours beyond them (Ticketbleed) */
         GUARD(mt_rd_copy(&sid, c->sid, n));
         c->sid_len = n;
-        c->resume = s;
+        c->h->resume = s;
         /* RFC 5077 3.3: a ticket sealed under a key that no longer seals is renewed */
         const mt_tickets *t = c->cfg->tickets;
         mt_rd tk = ticket;
@@ -431,8 +429,8 @@ MT_WUR static int hello_names(mt_conn *c, const client_hello *ch)
                 mt_rd name;
                 GUARD(mt_rd_vec(&chk, 1, 1, 255, &name));
             }
-            c->hello_alpn_len = mt_rd_left(&list);
-            GUARD(mt_rd_borrow(&list, c->hello_alpn_len, &c->hello_alpn));
+            c->h->hello_alpn_len = mt_rd_left(&list);
+            GUARD(mt_rd_borrow(&list, c->h->hello_alpn_len, &c->h->hello_alpn));
         }
     }
     return 0;
@@ -442,14 +440,16 @@ MT_WUR static int hello_names(mt_conn *c, const client_hello *ch)
 MT_WUR static int resume(mt_conn *c)
 {
     c->resumed = 1;
+    c->resume_created = c->h->resume.created;
     /* RFC 7366 3.1: the extension is negotiated again on resumption */
     c->etm = c->client_sent_etm && c->suite->cbc != NULL && !c->cfg->no_etm;
     GUARD(send_server_hello(c));
     if (c->ticket_ext) {
         /* RFC 5077 3.3: the renewed ticket, after the ServerHello; the session keeps its age */
-        c->ticket = c->resume;
-        c->ticket.sid_len = 0;
-        c->ticket.lifetime = 0;
+        GUARD(mt_hs_session(&c->h->ticket));
+        *c->h->ticket = c->h->resume;
+        c->h->ticket->sid_len = 0;
+        c->h->ticket->lifetime = 0;
         GUARD(mt_tk_send(c));
     }
     GUARD(mt_hs12_key_block(c));
@@ -494,11 +494,11 @@ MT_WUR static int check_renegotiation(const mt_conn *c, const client_hello *ch, 
 int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
 {
     client_hello ch;
-    char sni[sizeof(c->sni)], alpn[sizeof(c->alpn)];
+    char sni[MT_NAME_MAX], alpn[MT_NAME_MAX];
     int saw_ri = 0;
     GUARD(parse_client_hello(body, len, &ch));
-    memcpy(sni, c->sni, sizeof(sni));
-    memcpy(alpn, c->alpn, sizeof(alpn));
+    memcpy(sni, c->sni, strlen(c->sni) + 1);
+    memcpy(alpn, c->alpn, strlen(c->alpn) + 1);
     /* RFC 7507 3: a fallback SCSV from a client that offers less than our best version means
      * someone made its first attempt fail: refuse the downgrade */
     ENSURE(!(mt_hs12_has_u16(ch.suites, MT_SCSV_FALLBACK) && ch.version < c->cfg->max_version),
@@ -512,7 +512,7 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
         has_null |= comp == 0;
     }
     ENSURE(has_null, ILLEGAL_PARAMETER);
-    if (c->cfg->decide_select && !c->ch_selected) {
+    if (c->cfg->decide_select && !c->h->ch_selected) {
         GUARD(hello_names(c, &ch));
         c->decision = MT_DECIDE_SELECT;
         return MT_HS_AGAIN;
@@ -608,7 +608,7 @@ int mt_hs12_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
     }
     mt_hs12_limit_records(c);
     memcpy(c->crand, ch.random, 32);
-    c->client_version = ch.version;
+    c->h->client_version = ch.version;
     GUARD(mt_rng_bytes(c->srand, 32));
     if (c->cfg->max_version >= MT_TLS13) {
         /* RFC 8446 4.1.3: a server able to speak 1.3 negotiating 1.2 says so in its random */
@@ -652,16 +652,17 @@ int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
     GUARD(mt_rd_borrow(&share, n, &p));
     switch (c->suite->kx) {
     case MT_KX_ECDHE:
-        rc = mt_kex_derive(&c->kex, p, n, pms, &pms_len);
+        rc = mt_kex_derive(&c->h->kex, p, n, pms, &pms_len);
         break;
     case MT_KX_DHE:
-        rc = mt_dh_derive(&c->dh, p, n, MT_DH_STRIPPED, pms, &pms_len);
+        rc =
+            c->h->dh ? mt_dh_derive(c->h->dh, p, n, MT_DH_STRIPPED, pms, &pms_len) : -MT_E_INTERNAL;
         break;
     case MT_KX_RSA:
         /* RFC 5246 7.4.7.1: no error may depend on the padding or the version; a bad
          * premaster is replaced by random bytes and fails at Finished. Only the public
          * length can fail here. */
-        rc = mt_key_rsa_decrypt_premaster(c->chain->key, p, n, c->client_version, pms);
+        rc = mt_key_rsa_decrypt_premaster(c->h->chain->key, p, n, c->h->client_version, pms);
         rc = rc == -MT_E_BAD_LENGTH ? -MT_E_DECODE : rc;
         pms_len = MT_PREMASTER_LEN;
         break;
@@ -669,15 +670,15 @@ int mt_hs12_on_client_key_exchange(mt_conn *c, const uint8_t *body, size_t len)
         rc = -MT_E_INTERNAL;
         break;
     }
-    mt_kex_wipe(&c->kex);
-    mt_dh_wipe(&c->dh);
+    mt_kex_wipe(&c->h->kex);
+    mt_hs_dh_drop(c);
     if (rc == 0) {
-        c->session_hash_len = mt_conn_transcript_hash(c, c->session_hash);
+        c->h->session_hash_len = mt_conn_transcript_hash(c, c->h->session_hash);
         rc = mt_hs12_derive_keys(c, pms, pms_len);
     }
     mt_wipe(pms, sizeof(pms));
     GUARD(rc);
     /* RFC 5246 7.4.8: CertificateVerify follows a non-empty client Certificate */
-    c->hs = c->peer_key ? MT_HS_S_WAIT_CV : MT_HS_S_WAIT_CCS;
+    c->hs = c->h->peer_key ? MT_HS_S_WAIT_CV : MT_HS_S_WAIT_CCS;
     return 0;
 }

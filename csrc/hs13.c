@@ -23,13 +23,18 @@
  * transcript in the dispatch; hellos, CertificateVerify and Finished in their
  * handlers (the last two after their check, which needs the hash before them).
  *
- * Secrets: ks holds the stage secret; the traffic secrets are kept for the
- * key log (hs and _0) and KeyUpdate (c_ap, s_ap); everything is wiped with
- * the connection. Application data flows only once `established` is set, which
+ * Secrets: ks (in the handshake state, wiped and freed when the handshake
+ * ends) holds the stage secret; the traffic secrets stay in the connection for
+ * the key log (hs and _0) and KeyUpdate (c_ap, s_ap), with the exporter and
+ * resumption masters; they are wiped with the connection. The transcript
+ * through the client Finished is kept (th_fin) only when post-handshake
+ * authentication was offered; each authentication runs in a handshake state of
+ * its own, started from it. Application data flows only once `established` is set, which
  * only the last Finished does, after the chain verdict (chain_ok) and the
  * CertificateVerify (ske_ok / cv_ok) were checked.
  */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -99,33 +104,35 @@ int mt_hs13_group_ok(uint16_t group)
 int mt_hs13_share_generate(mt_conn *c, uint16_t group)
 {
     mt_hs13_share_wipe(c);
-    c->share_group = group;
+    c->h->share_group = group;
     if (mt_dh_supported(group)) {
-        return mt_dh_generate(&c->dh, group);
+        GUARD(mt_hs_dh(c));
+        return mt_dh_generate(c->h->dh, group);
     }
-    return mt_kex_generate(&c->kex, group);
+    return mt_kex_generate(&c->h->kex, group);
 }
 
 void mt_hs13_share_pub(const mt_conn *c, const uint8_t **pub, size_t *len)
 {
-    if (mt_dh_supported(c->share_group)) {
-        *pub = c->dh.pub;
-        *len = c->dh.pub_len;
+    if (mt_dh_supported(c->h->share_group) && c->h->dh) {
+        *pub = c->h->dh->pub;
+        *len = c->h->dh->pub_len;
     } else {
-        *pub = c->kex.pub;
-        *len = c->kex.pub_len;
+        *pub = c->h->kex.pub;
+        *len = c->h->kex.pub_len;
     }
 }
 
 int mt_hs13_share_derive(mt_conn *c, const uint8_t *peer, size_t n, uint8_t *out, size_t *out_len)
 {
     int rc;
-    if (mt_dh_supported(c->share_group)) {
+    if (mt_dh_supported(c->h->share_group)) {
         /* RFC 8446 4.2.8.1: the peer's Y is exactly the size of p; Z padded to it (7.4.1) */
-        rc = mt_dh_derive(&c->dh, peer, n, MT_DH_PADDED, out, out_len);
+        rc =
+            c->h->dh ? mt_dh_derive(c->h->dh, peer, n, MT_DH_PADDED, out, out_len) : -MT_E_INTERNAL;
     } else {
         /* RFC 8446 4.2.8.2: uncompressed points, checked on the curve; X25519/X448 non-zero */
-        rc = mt_kex_derive(&c->kex, peer, n, out, out_len);
+        rc = mt_kex_derive(&c->h->kex, peer, n, out, out_len);
     }
     mt_hs13_share_wipe(c);
     return rc == -MT_E_INVALID_ARG ? -MT_E_ILLEGAL_PARAMETER : rc;
@@ -133,8 +140,8 @@ int mt_hs13_share_derive(mt_conn *c, const uint8_t *peer, size_t n, uint8_t *out
 
 void mt_hs13_share_wipe(mt_conn *c)
 {
-    mt_kex_wipe(&c->kex);
-    mt_dh_wipe(&c->dh);
+    mt_kex_wipe(&c->h->kex);
+    mt_hs_dh_drop(c);
 }
 
 /* ---- transcript and key schedule ---- */
@@ -149,8 +156,8 @@ void mt_hs13_th_hrr(mt_conn *c)
     uint8_t h[MT_KS13_MAX_HASH];
     size_t n = mt_hs13_th(c, h);
     uint8_t hdr[4] = {HT_MESSAGE_HASH, 0, 0, (uint8_t)n};
-    sha256_init(&c->th256);
-    sha384_init(&c->th384);
+    sha256_init(&c->h->th256);
+    sha384_init(&c->h->th384);
     mt_conn_transcript(c, hdr, 4);
     mt_conn_transcript(c, h, n);
 }
@@ -162,26 +169,26 @@ int mt_hs13_handshake_secrets(mt_conn *c, const uint8_t *dhe, size_t n)
     ENSURE(h != NULL, INTERNAL);
     c->hlen = h->digest_size;
     /* the Early Secret of 0-RTT (mt_hs13_early_secret) when this PSK was accepted */
-    if (!(c->resumed && c->ks.stage == MT_KS13_EARLY && c->ks.hash == h)) {
-        GUARD(mt_ks13_init(&c->ks, h));
+    if (!(c->resumed && c->h->ks.stage == MT_KS13_EARLY && c->h->ks.hash == h)) {
+        GUARD(mt_ks13_init(&c->h->ks, h));
         /* RFC 8446 7.1: the resumption PSK when resuming, else zeros */
-        GUARD(mt_ks13_early(&c->ks, c->resumed ? c->psk : NULL, c->resumed ? c->hlen : 0));
+        GUARD(mt_ks13_early(&c->h->ks, c->resumed ? c->h->psk : NULL, c->resumed ? c->hlen : 0));
     }
-    GUARD(mt_ks13_handshake(&c->ks, dhe, n));
+    GUARD(mt_ks13_handshake(&c->h->ks, dhe, n));
     size_t tl = mt_hs13_th(c, th);
-    GUARD(mt_ks13_derive(&c->ks, MT_KS13_C_HS_TRAFFIC, th, tl, c->c_hs));
-    return mt_ks13_derive(&c->ks, MT_KS13_S_HS_TRAFFIC, th, tl, c->s_hs);
+    GUARD(mt_ks13_derive(&c->h->ks, MT_KS13_C_HS_TRAFFIC, th, tl, c->c_hs));
+    return mt_ks13_derive(&c->h->ks, MT_KS13_S_HS_TRAFFIC, th, tl, c->s_hs);
 }
 
 /* The transcript hash under `h` (whatever the suite). */
 static size_t th_under(const mt_conn *c, const struct nettle_hash *h, uint8_t *out)
 {
     if (h == &nettle_sha384) {
-        struct sha512_ctx t = c->th384;
+        struct sha512_ctx t = c->h->th384;
         sha384_digest(&t, SHA384_DIGEST_SIZE, out);
         return SHA384_DIGEST_SIZE;
     }
-    struct sha256_ctx t = c->th256;
+    struct sha256_ctx t = c->h->th256;
     sha256_digest(&t, SHA256_DIGEST_SIZE, out);
     return SHA256_DIGEST_SIZE;
 }
@@ -190,23 +197,39 @@ int mt_hs13_early_secret(mt_conn *c, const struct nettle_hash *h, const uint8_t 
 {
     uint8_t th[MT_KS13_MAX_HASH];
     size_t tl = th_under(c, h, th);
-    GUARD(mt_ks13_init(&c->ks, h));
-    GUARD(mt_ks13_early(&c->ks, psk, h->digest_size));
-    return mt_ks13_derive(&c->ks, MT_KS13_C_E_TRAFFIC, th, tl, c->c_early);
+    GUARD(mt_ks13_init(&c->h->ks, h));
+    GUARD(mt_ks13_early(&c->h->ks, psk, h->digest_size));
+    return mt_ks13_derive(&c->h->ks, MT_KS13_C_E_TRAFFIC, th, tl, c->c_early);
 }
 
-void mt_hs13_th_freeze(mt_conn *c)
+int mt_hs13_th_freeze(mt_conn *c)
 {
-    c->th_fin256 = c->th256;
-    c->th_fin384 = c->th384;
-    c->th_frozen = 1;
+    c->h->th_frozen = 1;
+    if (!c->pha_offered) {
+        return 0; /* no post-handshake authentication will need it */
+    }
+    if (!c->th_fin) {
+        c->th_fin = malloc(sizeof(*c->th_fin));
+        ENSURE(c->th_fin != NULL, NOMEM);
+    }
+    if (mt_ks13_suite_hash(c->suite) == &nettle_sha384) {
+        c->th_fin->s384 = c->h->th384;
+    } else {
+        c->th_fin->s256 = c->h->th256;
+    }
+    return 0;
 }
 
-void mt_hs13_th_thaw(mt_conn *c)
+int mt_hs13_th_thaw(mt_conn *c)
 {
-    c->th256 = c->th_fin256;
-    c->th384 = c->th_fin384;
-    c->th_frozen = 0;
+    ENSURE(c->h && c->th_fin, INTERNAL);
+    if (mt_ks13_suite_hash(c->suite) == &nettle_sha384) {
+        c->h->th384 = c->th_fin->s384;
+    } else {
+        c->h->th256 = c->th_fin->s256;
+    }
+    c->h->th_frozen = 0;
+    return 0;
 }
 
 int mt_hs13_binder(const mt_conn *c, const struct nettle_hash *h, const uint8_t *psk,
@@ -216,11 +239,11 @@ int mt_hs13_binder(const mt_conn *c, const struct nettle_hash *h, const uint8_t 
     uint8_t bk[MT_KS13_MAX_HASH], th[MT_KS13_MAX_HASH];
     ENSURE(h == &nettle_sha256 || h == &nettle_sha384, INTERNAL);
     if (h == &nettle_sha256) {
-        struct sha256_ctx t = c->th256;
+        struct sha256_ctx t = c->h->th256;
         sha256_update(&t, n, partial);
         sha256_digest(&t, SHA256_DIGEST_SIZE, th);
     } else {
-        struct sha512_ctx t = c->th384;
+        struct sha512_ctx t = c->h->th384;
         sha384_update(&t, n, partial);
         sha384_digest(&t, SHA384_DIGEST_SIZE, th);
     }
@@ -236,11 +259,11 @@ int mt_hs13_binder(const mt_conn *c, const struct nettle_hash *h, const uint8_t 
 int mt_hs13_app_secrets(mt_conn *c)
 {
     uint8_t th[MT_KS13_MAX_HASH];
-    GUARD(mt_ks13_master(&c->ks));
+    GUARD(mt_ks13_master(&c->h->ks));
     size_t tl = mt_hs13_th(c, th);
-    GUARD(mt_ks13_derive(&c->ks, MT_KS13_C_AP_TRAFFIC, th, tl, c->c_ap));
-    GUARD(mt_ks13_derive(&c->ks, MT_KS13_S_AP_TRAFFIC, th, tl, c->s_ap));
-    GUARD(mt_ks13_derive(&c->ks, MT_KS13_EXP_MASTER, th, tl, c->exp_master));
+    GUARD(mt_ks13_derive(&c->h->ks, MT_KS13_C_AP_TRAFFIC, th, tl, c->c_ap));
+    GUARD(mt_ks13_derive(&c->h->ks, MT_KS13_S_AP_TRAFFIC, th, tl, c->s_ap));
+    GUARD(mt_ks13_derive(&c->h->ks, MT_KS13_EXP_MASTER, th, tl, c->exp_master));
     memcpy(c->c_ap0, c->c_ap, c->hlen);
     memcpy(c->s_ap0, c->s_ap, c->hlen);
     return 0;
@@ -349,9 +372,9 @@ int mt_hs13_take_certificate(mt_conn *c, const uint8_t *body, size_t len, const 
     size_t sn;
     int rc = mt_hs12_cert_spki(c->peer_certs.p, c->peer_len[0], &spki, &sn);
     ENSURE(rc == 0, BAD_CERTIFICATE);
-    mt_key_free(c->peer_key);
-    c->peer_key = NULL;
-    rc = mt_key_from_spki(spki, sn, &c->peer_key);
+    mt_key_free(c->h->peer_key);
+    c->h->peer_key = NULL;
+    rc = mt_key_from_spki(spki, sn, &c->h->peer_key);
     ENSURE(rc == 0, UNSUPPORTED_CERTIFICATE);
     return 0;
 }
@@ -403,11 +426,11 @@ int mt_hs13_check_certificate_verify(mt_conn *c, const uint8_t *body, size_t len
     /* RFC 8446 4.4.3: a scheme we offered (or asked for) that fits the certificate's key */
     mt_sig_alg alg;
     ENSURE(mt_hs12_in_list(c->cfg->sigalgs, c->cfg->nsigalgs, scheme) &&
-               mt_hs12_sigalg_of(scheme, &alg) && mt_hs13_key_fits(c->peer_key, scheme),
+               mt_hs12_sigalg_of(scheme, &alg) && mt_hs13_key_fits(c->h->peer_key, scheme),
            ILLEGAL_PARAMETER);
     uint8_t m[CV_MAX];
     size_t mn = cv_content(c, !c->server, m);
-    ENSURE(mt_key_verify(c->peer_key, alg, m, mn, sg, slen) == 0, DECRYPT_ERROR);
+    ENSURE(mt_key_verify(c->h->peer_key, alg, m, mn, sg, slen) == 0, DECRYPT_ERROR);
     mt_conn_transcript(c, raw, 4 + len);
     if (!c->server) {
         c->sigalg = scheme;
@@ -420,7 +443,7 @@ void mt_hs13_done(mt_conn *c)
     c->fin_ok = 1;
     c->hs = MT_HS_CONNECTED;
     c->established = 1;
-    mt_ks13_wipe(&c->ks);
+    mt_conn_hs_end(c);
 }
 
 /* ---- dispatch ---- */
@@ -524,17 +547,13 @@ MT_WUR static int on_new_session_ticket(mt_conn *c, const uint8_t *body, size_t 
     s.created = (int64_t)time(NULL);
     s.ticket_len = (uint16_t)tn;
     s.max_early_data = max_early;
-    memcpy(s.sni, c->sni, sizeof(s.sni));
-    memcpy(s.alpn, c->alpn, sizeof(s.alpn));
+    memcpy(s.sni, c->sni, strlen(c->sni) + 1);
+    memcpy(s.alpn, c->alpn, strlen(c->alpn) + 1);
     int rc = mt_rd_copy(&ticket, s.ticket, tn);
     rc = rc < 0 ? rc
                 : mt_ks13_resumption_psk(mt_ks13_suite_hash(c->suite), c->res_master, c->hlen, np,
                                          nn, s.master);
-    if (rc == 0) {
-        mt_session_wipe(&c->ticket);
-        c->ticket = s;
-        c->have_ticket = 1;
-    }
+    rc = rc < 0 ? rc : mt_conn_keep_ticket(c, &s, 0);
     mt_session_wipe(&s);
     return rc;
 }
@@ -633,9 +652,4 @@ int mt_hs13_export(const mt_conn *c, const char *label, const uint8_t *context, 
 {
     return mt_ks13_export(mt_ks13_suite_hash(c->suite), c->exp_master, c->hlen, label, context,
                           ctx_len, out, out_len);
-}
-
-void mt_hs13_wipe(mt_conn *c)
-{
-    mt_ks13_wipe(&c->ks);
 }

@@ -30,17 +30,17 @@ int mt_hs13_client_prepare(mt_conn *c)
         return 0;
     }
     /* RFC 8446 D.4: a non-empty legacy_session_id asks for middlebox compatibility mode */
-    c->sid13_len = 32;
-    GUARD(mt_rng_bytes(c->sid13, 32));
+    c->h->sid13_len = 32;
+    GUARD(mt_rng_bytes(c->h->sid13, 32));
     /* a 1.3 session is offered by its ticket (RFC 8446 4.2.11), when we still run its suite */
-    const mt_suite *rs = mt_suite_by_id(c->resume.suite);
-    c->psk_offered = c->resume.version == MT_TLS13 && c->resume.ticket_len && rs &&
-                     rs->kx == MT_KX_TLS13 &&
-                     mt_hs12_in_list(c->cfg->suites, c->cfg->nsuites, rs->id);
-    if (c->resume.sid_len && c->resume.version != MT_TLS13) {
+    const mt_suite *rs = mt_suite_by_id(c->h->resume.suite);
+    c->h->psk_offered = c->h->resume.version == MT_TLS13 && c->h->resume.ticket_len && rs &&
+                        rs->kx == MT_KX_TLS13 &&
+                        mt_hs12_in_list(c->cfg->suites, c->cfg->nsuites, rs->id);
+    if (c->h->resume.sid_len && c->h->resume.version != MT_TLS13) {
         /* a 1.2 session offered: its id goes in the hello */
-        c->sid13_len = c->resume.sid_len;
-        memcpy(c->sid13, c->resume.sid, c->sid13_len);
+        c->h->sid13_len = c->h->resume.sid_len;
+        memcpy(c->h->sid13, c->h->resume.sid, c->h->sid13_len);
     }
     c->compat = 1;
     c->pha_offered = c->cfg->post_handshake_auth;
@@ -50,15 +50,17 @@ int mt_hs13_client_prepare(mt_conn *c)
     }
     c->early = MT_EARLY_NONE;
     c->early_open = c->early_bytes = 0;
-    c->early_sent = c->psk_offered && c->cfg->max_early_data > 0 && c->resume.max_early_data > 0;
+    c->early_sent =
+        c->h->psk_offered && c->cfg->max_early_data > 0 && c->h->resume.max_early_data > 0;
     if (c->early_sent) {
-        c->early_max = c->cfg->max_early_data < c->resume.max_early_data ? c->cfg->max_early_data
-                                                                         : c->resume.max_early_data;
-        c->early_suite = c->resume.suite;
+        c->early_max = c->cfg->max_early_data < c->h->resume.max_early_data
+                           ? c->cfg->max_early_data
+                           : c->h->resume.max_early_data;
+        c->early_suite = c->h->resume.suite;
     }
     /* RFC 8446 4.2.8: one share, for our most preferred group (none: the server asks) */
     mt_hs13_share_wipe(c);
-    c->share_group = 0;
+    c->h->share_group = 0;
     for (size_t i = 0; i < c->cfg->ngroups; i++) {
         if (mt_hs13_group_ok(c->cfg->groups[i])) {
             return mt_hs13_share_generate(c, c->cfg->groups[i]);
@@ -74,8 +76,8 @@ MT_WUR static int psk_exts(mt_conn *c, mt_wr *w)
 {
     static const uint8_t dhe_only[] = {0, EXT_PSK_KEX_MODES, 0, 2, 1, 1},
                          both[] = {0, EXT_PSK_KEX_MODES, 0, 3, 2, 1, 0};
-    const struct nettle_hash *h = mt_ks13_suite_hash(mt_suite_by_id(c->resume.suite));
-    int64_t age = (int64_t)time(NULL) - c->resume.created;
+    const struct nettle_hash *h = mt_ks13_suite_hash(mt_suite_by_id(c->h->resume.suite));
+    int64_t age = (int64_t)time(NULL) - c->h->resume.created;
     uint32_t ms = age > 0 && age < 604800 ? (uint32_t)age * 1000u : 0;
     if (c->cfg->psk_ke) {
         GUARD(mt_wr_bytes(w, both, sizeof(both)));
@@ -85,10 +87,10 @@ MT_WUR static int psk_exts(mt_conn *c, mt_wr *w)
     GUARD(mt_wr_u16(w, EXT_PRE_SHARED_KEY));
     GUARD(mt_wr_open(w, 2));
     GUARD(mt_wr_open(w, 2));
-    GUARD(mt_wr_u16(w, c->resume.ticket_len));
-    GUARD(mt_wr_bytes(w, c->resume.ticket, c->resume.ticket_len));
+    GUARD(mt_wr_u16(w, c->h->resume.ticket_len));
+    GUARD(mt_wr_bytes(w, c->h->resume.ticket, c->h->resume.ticket_len));
     /* RFC 8446 4.2.11.1: obfuscated_ticket_age = age in ms + ticket_age_add (mod 2^32) */
-    GUARD(mt_wr_u32(w, ms + c->resume.age_add));
+    GUARD(mt_wr_u32(w, ms + c->h->resume.age_add));
     GUARD(mt_wr_close(w));
     GUARD(mt_wr_open(w, 2));
     GUARD(mt_wr_u8(w, (uint8_t)h->digest_size));
@@ -115,22 +117,22 @@ int mt_hs13_client_hello_exts(mt_conn *c, mt_wr *w)
     GUARD(mt_wr_u16(w, EXT_KEY_SHARE));
     GUARD(mt_wr_open(w, 2));
     GUARD(mt_wr_open(w, 2));
-    if (c->share_group) {
+    if (c->h->share_group) {
         const uint8_t *pub;
         size_t n;
         mt_hs13_share_pub(c, &pub, &n);
-        GUARD(mt_wr_u16(w, c->share_group));
+        GUARD(mt_wr_u16(w, c->h->share_group));
         GUARD(mt_wr_u16(w, (uint16_t)n));
         GUARD(mt_wr_bytes(w, pub, n));
     }
     GUARD(mt_wr_close(w));
     GUARD(mt_wr_close(w));
-    if (c->cookie_len) {
+    if (c->h->cookie_len) {
         /* RFC 8446 4.2.2: the HelloRetryRequest's cookie, echoed */
         GUARD(mt_wr_u16(w, EXT_COOKIE));
         GUARD(mt_wr_open(w, 2));
         GUARD(mt_wr_open(w, 2));
-        GUARD(mt_wr_bytes(w, c->cookie, c->cookie_len));
+        GUARD(mt_wr_bytes(w, c->h->cookie, c->h->cookie_len));
         GUARD(mt_wr_close(w));
         GUARD(mt_wr_close(w));
     }
@@ -155,7 +157,7 @@ int mt_hs13_client_hello_exts(mt_conn *c, mt_wr *w)
         GUARD(mt_wr_u16(w, EXT_EARLY_DATA));
         GUARD(mt_wr_u16(w, 0));
     }
-    if (c->psk_offered) {
+    if (c->h->psk_offered) {
         GUARD(psk_exts(c, w));
     }
     return 0;
@@ -173,7 +175,7 @@ int mt_hs13_client_early_start(mt_conn *c)
      * 5.1: every record after it says 0x0303 */
     c->rec_version = MT_TLS12;
     GUARD(mt_conn_send_ccs(c));
-    GUARD(mt_hs13_early_secret(c, h, c->resume.master));
+    GUARD(mt_hs13_early_secret(c, h, c->h->resume.master));
     /* RFC 8446 4.2.10: early data goes under the ticket's suite */
     GUARD(mt_ks13_set_prot(&c->wr, h, c->c_early, h->digest_size, s->aead));
     c->early = MT_EARLY_OFFERED;
@@ -183,10 +185,10 @@ int mt_hs13_client_early_start(mt_conn *c)
 
 int mt_hs13_client_binder(mt_conn *c, mt_wr *body)
 {
-    if (!c->offer13 || !c->psk_offered) {
+    if (!c->offer13 || !c->h->psk_offered) {
         return 0;
     }
-    const struct nettle_hash *h = mt_ks13_suite_hash(mt_suite_by_id(c->resume.suite));
+    const struct nettle_hash *h = mt_ks13_suite_hash(mt_suite_by_id(c->h->resume.suite));
     size_t hl = h->digest_size, keep = body->len - hl, partial = keep - 3;
     uint8_t b[MT_KS13_MAX_HASH];
     mt_wr m;
@@ -195,7 +197,7 @@ int mt_hs13_client_binder(mt_conn *c, mt_wr *body)
     int rc = mt_wr_u8(&m, HT_CLIENT_HELLO);
     rc = rc < 0 ? rc : mt_wr_u24(&m, (uint32_t)body->len);
     rc = rc < 0 ? rc : mt_wr_bytes(&m, body->p, partial);
-    rc = rc < 0 ? rc : mt_hs13_binder(c, h, c->resume.master, m.p, m.len, b);
+    rc = rc < 0 ? rc : mt_hs13_binder(c, h, c->h->resume.master, m.p, m.len, b);
     mt_wr_free(&m);
     GUARD(rc);
     mt_wr_truncate(body, keep);
@@ -218,10 +220,10 @@ static int we_sent(const mt_conn *c, uint16_t type)
     case EXT_ETM:
         return mt_hs12_offer_etm(c->cfg);
     case EXT_COOKIE:
-        return c->cookie_len != 0;
+        return c->h->cookie_len != 0;
     case EXT_PRE_SHARED_KEY:
     case EXT_PSK_KEX_MODES:
-        return c->psk_offered;
+        return c->h->psk_offered;
     case EXT_EARLY_DATA:
         return c->early_sent;
     case EXT_POST_HANDSHAKE_AUTH:
@@ -276,7 +278,7 @@ MT_WUR static int check_common(mt_conn *c, const server_hello *sh, const mt_suit
     GUARD(mt_rd_borrow(&sid, n, &p));
     ENSURE(sh->version == MT_TLS12, ILLEGAL_PARAMETER);
     /* legacy_session_id_echo: ours */
-    ENSURE(n == c->sid13_len && mt_ct_eq(p, c->sid13, n), ILLEGAL_PARAMETER);
+    ENSURE(n == c->h->sid13_len && mt_ct_eq(p, c->h->sid13, n), ILLEGAL_PARAMETER);
     ENSURE(sh->comp == 0, ILLEGAL_PARAMETER);
     const mt_suite *s = mt_suite_by_id(sh->suite);
     ENSURE(s && s->kx == MT_KX_TLS13 && mt_hs12_in_list(c->cfg->suites, c->cfg->nsuites, s->id),
@@ -307,15 +309,15 @@ MT_WUR static int on_hello_retry_request(mt_conn *c, const server_hello *sh, con
             GUARD(mt_rd_end(&d));
             /* RFC 8446 4.2.8: a group we listed, and not the one we sent a share for */
             ENSURE(mt_hs12_in_list(c->cfg->groups, c->cfg->ngroups, group) &&
-                       mt_hs13_group_ok(group) && group != c->share_group,
+                       mt_hs13_group_ok(group) && group != c->h->share_group,
                    ILLEGAL_PARAMETER);
             changed = 1;
             break;
         case EXT_COOKIE:
-            GUARD(mt_rd_vec(&d, 2, 1, sizeof(c->cookie), &ck));
+            GUARD(mt_rd_vec(&d, 2, 1, sizeof(c->h->cookie), &ck));
             GUARD(mt_rd_end(&d));
-            c->cookie_len = mt_rd_left(&ck);
-            GUARD(mt_rd_copy(&ck, c->cookie, c->cookie_len));
+            c->h->cookie_len = mt_rd_left(&ck);
+            GUARD(mt_rd_copy(&ck, c->h->cookie, c->h->cookie_len));
             changed = 1;
             break;
         default:
@@ -327,7 +329,8 @@ MT_WUR static int on_hello_retry_request(mt_conn *c, const server_hello *sh, con
     c->suite = s;
     c->hrr = 1;
     /* RFC 8446 4.1.4: a PSK of another hash than the suite's is left out of ClientHello2 */
-    c->psk_offered &= mt_ks13_suite_hash(mt_suite_by_id(c->resume.suite)) == mt_ks13_suite_hash(s);
+    c->h->psk_offered &=
+        mt_ks13_suite_hash(mt_suite_by_id(c->h->resume.suite)) == mt_ks13_suite_hash(s);
     mt_hs13_th_hrr(c);
     mt_conn_transcript(c, raw, 4 + len);
     if (group) {
@@ -342,7 +345,7 @@ MT_WUR static int on_hello_retry_request(mt_conn *c, const server_hello *sh, con
         c->early_sent = c->early_open = 0;
         c->early = MT_EARLY_REJECTED;
         mt_rec_prot_clear(&c->wr);
-        mt_ks13_wipe(&c->ks);
+        mt_ks13_wipe(&c->h->ks);
     } else {
         GUARD(mt_conn_send_ccs(c));
     }
@@ -377,17 +380,17 @@ MT_WUR static int on_server_hello13(mt_conn *c, const server_hello *sh, const ui
             GUARD(mt_rd_vec(&d, 2, 1, 0xffff, &share));
             GUARD(mt_rd_end(&d));
             /* RFC 8446 4.2.8: the group of the share we sent */
-            ENSURE(group == c->share_group && group != 0, ILLEGAL_PARAMETER);
+            ENSURE(group == c->h->share_group && group != 0, ILLEGAL_PARAMETER);
             have_share = 1;
             break;
         case EXT_PRE_SHARED_KEY: {
             uint16_t sel;
-            ENSURE(c->psk_offered, UNSUPPORTED_EXTENSION);
+            ENSURE(c->h->psk_offered, UNSUPPORTED_EXTENSION);
             GUARD(mt_rd_u16(&d, &sel));
             GUARD(mt_rd_end(&d));
             /* RFC 8446 4.2.11: the identity we sent, under a suite of its hash */
-            ENSURE(sel == 0 &&
-                       mt_ks13_suite_hash(mt_suite_by_id(c->resume.suite)) == mt_ks13_suite_hash(s),
+            ENSURE(sel == 0 && mt_ks13_suite_hash(mt_suite_by_id(c->h->resume.suite)) ==
+                                   mt_ks13_suite_hash(s),
                    ILLEGAL_PARAMETER);
             c->resumed = 1;
             break;
@@ -414,13 +417,13 @@ MT_WUR static int on_server_hello13(mt_conn *c, const server_hello *sh, const ui
     }
     if (rc == 0 && c->resumed) {
         /* the server's certificate was checked when the ticket's connection was made */
-        memcpy(c->psk, c->resume.master, sizeof(c->psk));
+        memcpy(c->h->psk, c->h->resume.master, sizeof(c->h->psk));
         c->chain_ok = c->ske_ok = 1;
     }
-    mt_session_wipe(&c->resume);
+    mt_session_wipe(&c->h->resume);
     if (rc == 0) {
         c->suite = s;
-        c->group = c->psk_ke ? 0 : c->share_group;
+        c->group = c->psk_ke ? 0 : c->h->share_group;
         memcpy(c->srand, sh->random, 32);
         mt_conn_transcript(c, raw, 4 + len);
         rc = mt_hs13_handshake_secrets(c, c->psk_ke ? NULL : dhe, dn);
@@ -477,8 +480,8 @@ int mt_hs13_client_server_hello(mt_conn *c, const uint8_t *body, size_t len, con
         c->version = MT_TLS13;
         c->rec_version = MT_TLS12;
         /* no TLS 1.2 CertificateVerify will need the transcript bytes */
-        c->th_keep = 0;
-        mt_wr_free(&c->th_raw);
+        c->h->th_keep = 0;
+        mt_wr_free(&c->h->th_raw);
     }
     if (memcmp(sh.random, mt_hs13_hrr_random, 32) == 0) {
         return on_hello_retry_request(c, &sh, raw, len);
@@ -563,7 +566,7 @@ MT_WUR static int take_certificate_request(mt_conn *c, const uint8_t *body, size
     /* RFC 8446 4.3.2: empty in the handshake; after it, the context our answer echoes */
     size_t cn = mt_rd_left(&ctx);
     ENSURE(post || cn == 0, ILLEGAL_PARAMETER);
-    GUARD(mt_rd_copy(&ctx, c->cr_ctx, cn));
+    GUARD(mt_rd_copy(&ctx, c->h->cr_ctx, cn));
     int have_algs = 0;
     mt_rd algs;
     for (size_t i = 0; i < e.n; i++) {
@@ -577,12 +580,12 @@ MT_WUR static int take_certificate_request(mt_conn *c, const uint8_t *body, size
         /* others (certificate_authorities, oid_filters, ...) may be ignored */
     }
     ENSURE(have_algs, MISSING_EXTENSION);
-    c->chain = NULL;
-    c->cr_ctx_len = cn;
-    for (size_t k = 0; k < c->cfg->nchains && !c->chain; k++) {
+    c->h->chain = NULL;
+    c->h->cr_ctx_len = cn;
+    for (size_t k = 0; k < c->cfg->nchains && !c->h->chain; k++) {
         uint16_t scheme = mt_hs13_choose_scheme(c->cfg, c->cfg->chains[k]->key, algs);
         if (scheme) {
-            c->chain = c->cfg->chains[k];
+            c->h->chain = c->cfg->chains[k];
             c->cv_sigalg = scheme;
         }
     }
@@ -597,26 +600,31 @@ MT_WUR static int on_certificate_request(mt_conn *c, const uint8_t *body, size_t
     return 0;
 }
 
-int mt_hs13_client_pha(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
+/* A post-handshake CertificateRequest, answered in the handshake state c->h. */
+MT_WUR static int answer_pha(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
 {
-    /* RFC 8446 4.6.2: only when we offered it (unexpected_message otherwise) */
-    ENSURE(!c->server && c->pha_offered, UNEXPECTED_MESSAGE);
     GUARD(take_certificate_request(c, body, len, 1));
     if (c->local_closed) {
         return 0; /* after our close_notify nothing more goes out */
     }
     /* the transcript: the handshake's through our Finished, then these messages; the Finished
      * key from the current client_application_traffic_secret (RFC 8446 4.4) */
-    mt_hs13_th_thaw(c);
+    GUARD(mt_hs13_th_thaw(c));
     mt_conn_transcript(c, raw, 4 + len);
-    int rc = mt_hs13_send_certificate(c, c->cr_ctx, c->cr_ctx_len, c->chain);
-    if (rc == 0 && c->chain) {
-        rc = mt_hs13_send_certificate_verify(c, c->chain->key, c->cv_sigalg);
+    GUARD(mt_hs13_send_certificate(c, c->h->cr_ctx, c->h->cr_ctx_len, c->h->chain));
+    if (c->h->chain) {
+        GUARD(mt_hs13_send_certificate_verify(c, c->h->chain->key, c->cv_sigalg));
     }
-    if (rc == 0) {
-        rc = mt_hs13_send_finished_with(c, c->c_ap);
-    }
-    c->th_frozen = 1;
+    return mt_hs13_send_finished_with(c, c->c_ap);
+}
+
+int mt_hs13_client_pha(mt_conn *c, const uint8_t *body, size_t len, const uint8_t *raw)
+{
+    /* RFC 8446 4.6.2: only when we offered it (unexpected_message otherwise) */
+    ENSURE(!c->server && c->pha_offered, UNEXPECTED_MESSAGE);
+    GUARD(mt_conn_hs_begin(c));
+    int rc = answer_pha(c, body, len, raw);
+    mt_conn_hs_end(c);
     return rc;
 }
 
@@ -648,17 +656,17 @@ MT_WUR static int on_server_finished(mt_conn *c, const uint8_t *body, size_t len
         GUARD(mt_hs13_set_wr(c, c->c_hs));
     }
     if (c->cert_requested) {
-        GUARD(mt_hs13_send_certificate(c, c->cr_ctx, c->cr_ctx_len, c->chain));
-        if (c->chain) {
-            GUARD(mt_hs13_send_certificate_verify(c, c->chain->key, c->cv_sigalg));
+        GUARD(mt_hs13_send_certificate(c, c->h->cr_ctx, c->h->cr_ctx_len, c->h->chain));
+        if (c->h->chain) {
+            GUARD(mt_hs13_send_certificate_verify(c, c->h->chain->key, c->cv_sigalg));
         }
     }
     GUARD(mt_hs13_send_finished(c));
     GUARD(mt_hs13_set_wr(c, c->c_ap));
     uint8_t th[MT_KS13_MAX_HASH];
     size_t tl = mt_hs13_th(c, th);
-    GUARD(mt_ks13_derive(&c->ks, MT_KS13_RES_MASTER, th, tl, c->res_master));
-    mt_hs13_th_freeze(c);
+    GUARD(mt_ks13_derive(&c->h->ks, MT_KS13_RES_MASTER, th, tl, c->res_master));
+    GUARD(mt_hs13_th_freeze(c));
     mt_hs13_done(c);
     return 0;
 }

@@ -56,11 +56,12 @@ void mt_hs13_th_hrr(mt_conn *c);
 /* 0-RTT: the Early Secret of `psk` under `h` into ks, and client_early_traffic_secret from
  * the transcript so far (TH(ClientHello), RFC 8446 7.1) into c_early. */
 MT_WUR int mt_hs13_early_secret(mt_conn *c, const struct nettle_hash *h, const uint8_t *psk);
-/* After the client Finished entered the transcript: keep it (th_fin) for post-handshake
- * authentication, and let nothing else enter. thaw: start one authentication's transcript on
- * top of it (freeze again when it is over). */
-void mt_hs13_th_freeze(mt_conn *c);
-void mt_hs13_th_thaw(mt_conn *c);
+/* After the client Finished entered the transcript: keep it (th_fin, the suite's hash only,
+ * when post-handshake authentication was offered) and let nothing else enter. thaw: start one
+ * authentication's transcript in a new handshake state (c->h) on top of it. Errors:
+ * -MT_E_NOMEM (freeze), -MT_E_INTERNAL (thaw without a frozen transcript or handshake state). */
+MT_WUR int mt_hs13_th_freeze(mt_conn *c);
+MT_WUR int mt_hs13_th_thaw(mt_conn *c);
 
 /* Handshake Secret from the (EC)DHE secret; c_hs, s_hs from TH(CH..SH). The Early Secret is
  * the one already in ks when resuming with the PSK it was made of (0-RTT). */

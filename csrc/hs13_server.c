@@ -256,7 +256,7 @@ MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw
         if (rc == 0) {
             c->resumed = 1;
             c->psk_ke = ke;
-            memcpy(c->psk, s.master, h->digest_size);
+            memcpy(c->h->psk, s.master, h->digest_size);
             if (c->client_early && early_ok(c, &s, age, bp, bn)) {
                 c->early = MT_EARLY_ACCEPTED;
                 c->early_max = c->cfg->max_early_data;
@@ -274,14 +274,14 @@ MT_WUR static int try_psk(mt_conn *c, const client_hello *ch, const uint8_t *raw
 MT_WUR static int ticket_session(mt_conn *c)
 {
     static const uint8_t nonce[1] = {0};
-    mt_session *s = &c->ticket;
-    mt_session_wipe(s);
+    GUARD(mt_hs_session(&c->h->ticket));
+    mt_session *s = c->h->ticket;
     s->version = MT_TLS13;
     s->suite = c->suite->id;
     s->created = mt_tk_now(c);
     s->lifetime = mt_tk_lifetime(c->cfg, 0);
-    memcpy(s->sni, c->sni, sizeof(s->sni));
-    memcpy(s->alpn, c->alpn, sizeof(s->alpn));
+    memcpy(s->sni, c->sni, strlen(c->sni) + 1);
+    memcpy(s->alpn, c->alpn, strlen(c->alpn) + 1);
     /* RFC 8446 4.2.10: the ticket allows 0-RTT up to max_early_data_size */
     s->max_early_data = c->cfg->max_early_data;
     GUARD(mt_rng_bytes((uint8_t *)&s->age_add, sizeof(s->age_add)));
@@ -343,7 +343,7 @@ MT_WUR static int choose(mt_conn *c, const client_hello *ch)
         uint16_t scheme;
         if ((pass < 2) == named && (pass % 2 == 1 || leaf_signed_with(chain, cert_algs)) &&
             (scheme = mt_hs13_choose_scheme(cfg, chain->key, ch->sigalgs)) != 0) {
-            c->chain = chain;
+            c->h->chain = chain;
             c->sigalg = scheme;
             return 0;
         }
@@ -359,8 +359,8 @@ MT_WUR static int send_server_hello(mt_conn *c, int retry)
     int rc = 0;
     BAIL(rc, mt_wr_u16(&w, MT_TLS12));
     BAIL(rc, mt_wr_bytes(&w, retry ? mt_hs13_hrr_random : c->srand, 32));
-    BAIL(rc, mt_wr_u8(&w, (uint8_t)c->sid13_len));
-    BAIL(rc, mt_wr_bytes(&w, c->sid13, c->sid13_len));
+    BAIL(rc, mt_wr_u8(&w, (uint8_t)c->h->sid13_len));
+    BAIL(rc, mt_wr_bytes(&w, c->h->sid13, c->h->sid13_len));
     BAIL(rc, mt_wr_u16(&w, c->suite->id));
     BAIL(rc, mt_wr_u8(&w, 0));
     BAIL(rc, mt_wr_open(&w, 2));
@@ -371,7 +371,7 @@ MT_WUR static int send_server_hello(mt_conn *c, int retry)
         /* (psk_ke: no key_share, RFC 8446 4.2.8) */
         BAIL(rc, mt_wr_u16(&w, EXT_KEY_SHARE));
         BAIL(rc, mt_wr_open(&w, 2));
-        BAIL(rc, mt_wr_u16(&w, c->share_group));
+        BAIL(rc, mt_wr_u16(&w, c->h->share_group));
         if (!retry) {
             const uint8_t *pub;
             size_t n;
@@ -389,9 +389,9 @@ MT_WUR static int send_server_hello(mt_conn *c, int retry)
     }
     if (retry) {
         BAIL(rc, mt_wr_u16(&w, EXT_COOKIE));
-        BAIL(rc, mt_wr_u16(&w, (uint16_t)(2 + c->cookie_len)));
-        BAIL(rc, mt_wr_u16(&w, (uint16_t)c->cookie_len));
-        BAIL(rc, mt_wr_bytes(&w, c->cookie, c->cookie_len));
+        BAIL(rc, mt_wr_u16(&w, (uint16_t)(2 + c->h->cookie_len)));
+        BAIL(rc, mt_wr_u16(&w, (uint16_t)c->h->cookie_len));
+        BAIL(rc, mt_wr_bytes(&w, c->h->cookie, c->h->cookie_len));
     }
     BAIL(rc, mt_wr_close(&w));
     BAIL(rc, mt_wr_finish(&w));
@@ -493,7 +493,7 @@ MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len
     const struct nettle_hash *h = mt_ks13_suite_hash(c->suite);
     if (c->early == MT_EARLY_ACCEPTED) {
         /* client_early_traffic_secret from TH(ClientHello), before the ServerHello enters */
-        BAIL(rc, mt_hs13_early_secret(c, h, c->psk));
+        BAIL(rc, mt_hs13_early_secret(c, h, c->h->psk));
     } else if (c->client_early) {
         /* RFC 8446 4.2.10: rejected: skip what fails under the handshake keys */
         c->early = MT_EARLY_REJECTED;
@@ -501,8 +501,8 @@ MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len
     }
     BAIL(rc, mt_rng_bytes(c->srand, 32));
     if (!c->psk_ke) {
-        BAIL(rc, mt_hs13_share_generate(c, c->share_group));
-        c->group = c->share_group;
+        BAIL(rc, mt_hs13_share_generate(c, c->h->share_group));
+        c->group = c->h->share_group;
     }
     BAIL(rc, send_server_hello(c, 0));
     if (!c->psk_ke) {
@@ -528,8 +528,8 @@ MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len
         BAIL(rc, send_certificate_request(c, NULL, 0));
     }
     if (!c->resumed) {
-        BAIL(rc, mt_hs13_send_certificate(c, NULL, 0, c->chain));
-        BAIL(rc, mt_hs13_send_certificate_verify(c, c->chain->key, c->sigalg));
+        BAIL(rc, mt_hs13_send_certificate(c, NULL, 0, c->h->chain));
+        BAIL(rc, mt_hs13_send_certificate_verify(c, c->h->chain->key, c->sigalg));
     }
     BAIL(rc, mt_hs13_send_finished(c));
     BAIL(rc, mt_hs13_app_secrets(c));
@@ -539,8 +539,8 @@ MT_WUR static int send_flight(mt_conn *c, const uint8_t *share, size_t share_len
                                           : MT_HS13_S_WAIT_FIN;
 out:
     mt_wipe(dhe, sizeof(dhe));
-    mt_kex_wipe(&c->kex);
-    mt_dh_wipe(&c->dh);
+    mt_kex_wipe(&c->h->kex);
+    mt_hs_dh_drop(c);
     return rc;
 }
 
@@ -563,15 +563,15 @@ int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
         c->rsl_recv = ours && ours < MT_REC_MAX_PLAIN ? ours : 0;
     }
     size_t sn = mt_rd_left(&ch.sid);
-    GUARD(mt_rd_copy(&ch.sid, c->sid13, sn));
-    c->sid13_len = sn;
+    GUARD(mt_rd_copy(&ch.sid, c->h->sid13, sn));
+    c->h->sid13_len = sn;
     c->compat = sn > 0;
     memcpy(c->crand, ch.random, 32);
     GUARD(choose(c, &ch));
     c->tls13 = 1;
     c->version = MT_TLS13;
-    c->th_keep = 0;
-    mt_wr_free(&c->th_raw);
+    c->h->th_keep = 0;
+    mt_wr_free(&c->h->th_raw);
     /* the group: ours first among those the client sent a share for */
     mt_rd share;
     for (size_t i = 0; i < c->cfg->ngroups; i++) {
@@ -585,7 +585,7 @@ int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
             }
             GUARD(rc);
             mt_conn_transcript(c, raw, 4 + len);
-            c->share_group = g;
+            c->h->share_group = g;
             size_t n = mt_rd_left(&share);
             const uint8_t *p;
             GUARD(mt_rd_borrow(&share, n, &p));
@@ -598,7 +598,7 @@ int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
     for (size_t i = 0; i < c->cfg->ngroups; i++) {
         uint16_t g = c->cfg->groups[i];
         if (mt_hs13_group_ok(g) && mt_hs12_has_u16(ch.groups, g)) {
-            c->share_group = g;
+            c->h->share_group = g;
             c->hrr = 1;
             if (c->client_early) {
                 /* RFC 8446 4.2.10: a HelloRetryRequest rejects early data */
@@ -606,8 +606,8 @@ int mt_hs13_on_client_hello(mt_conn *c, const uint8_t *body, size_t len, const u
                 c->early_skip = MT_SKIP_HRR;
                 c->early_max = c->cfg->max_early_data;
             }
-            c->cookie_len = 32;
-            GUARD(mt_rng_bytes(c->cookie, 32));
+            c->h->cookie_len = 32;
+            GUARD(mt_rng_bytes(c->h->cookie, 32));
             mt_hs13_th_hrr(c);
             GUARD(send_server_hello(c, 1));
             if (c->compat) {
@@ -632,8 +632,8 @@ MT_WUR static int on_client_hello2(mt_conn *c, const uint8_t *body, size_t len, 
     int v13;
     GUARD(mt_hs13_server_version(c, &ch.ext, &v13));
     ENSURE(v13, ILLEGAL_PARAMETER);
-    char sni[sizeof(c->sni)];
-    memcpy(sni, c->sni, sizeof(sni));
+    char sni[MT_NAME_MAX];
+    memcpy(sni, c->sni, strlen(c->sni) + 1);
     GUARD(take_extensions(c, &ch));
     ENSURE(strcmp(sni, c->sni) == 0, ILLEGAL_PARAMETER);
     /* RFC 8446 4.1.2: early_data is left out of ClientHello2 */
@@ -644,19 +644,20 @@ MT_WUR static int on_client_hello2(mt_conn *c, const uint8_t *body, size_t len, 
     const uint8_t *p;
     size_t sn = mt_rd_left(&sid);
     GUARD(mt_rd_borrow(&sid, sn, &p));
-    ENSURE(sn == c->sid13_len && mt_ct_eq(p, c->sid13, sn) && mt_ct_eq(ch.random, c->crand, 32),
+    ENSURE(sn == c->h->sid13_len && mt_ct_eq(p, c->h->sid13, sn) &&
+               mt_ct_eq(ch.random, c->crand, 32),
            ILLEGAL_PARAMETER);
     ENSURE(ch.have_cookie, MISSING_EXTENSION);
     mt_rd ck = ch.cookie;
     size_t kn = mt_rd_left(&ck);
     GUARD(mt_rd_borrow(&ck, kn, &p));
-    ENSURE(kn == c->cookie_len && mt_ct_eq(p, c->cookie, kn), ILLEGAL_PARAMETER);
+    ENSURE(kn == c->h->cookie_len && mt_ct_eq(p, c->h->cookie, kn), ILLEGAL_PARAMETER);
     /* exactly one share, for the group we asked */
     mt_rd share, all = ch.shares;
     uint16_t g;
     GUARD(mt_rd_u16(&all, &g));
     GUARD(mt_rd_vec(&all, 2, 1, 0xffff, &share));
-    ENSURE(g == c->share_group && mt_rd_left(&all) == 0, ILLEGAL_PARAMETER);
+    ENSURE(g == c->h->share_group && mt_rd_left(&all) == 0, ILLEGAL_PARAMETER);
     GUARD(choose(c, &ch));
     int rc = try_psk(c, &ch, raw, len);
     if (rc != 0) {
@@ -694,9 +695,9 @@ MT_WUR static int on_client_finished(mt_conn *c, const uint8_t *body, size_t len
     ENSURE(c->npeer == 0 || (c->chain_ok && c->cv_ok), INTERNAL);
     uint8_t th[MT_KS13_MAX_HASH];
     size_t tl = mt_hs13_th(c, th);
-    GUARD(mt_ks13_derive(&c->ks, MT_KS13_RES_MASTER, th, tl, c->res_master));
+    GUARD(mt_ks13_derive(&c->h->ks, MT_KS13_RES_MASTER, th, tl, c->res_master));
     GUARD(mt_hs13_set_rd(c, c->c_ap));
-    mt_hs13_th_freeze(c); /* post-handshake authentication starts from here */
+    GUARD(mt_hs13_th_freeze(c)); /* post-handshake authentication starts from here */
     if (!c->cfg->cache && !mt_tk_enabled(c)) {
         mt_hs13_done(c);
         return 0;
@@ -743,13 +744,15 @@ int mt_hs13_server_request_auth(mt_conn *c)
 {
     uint8_t ctx[16];
     GUARD(mt_rng_bytes(ctx, sizeof(ctx)));
-    /* its transcript: the handshake's through the client Finished, then CertificateRequest */
-    mt_hs13_th_thaw(c);
+    /* a handshake state for the authentication until its Finished (mt_hs13_server_pha); its
+     * transcript: the handshake's through the client Finished, then CertificateRequest */
+    GUARD(mt_conn_hs_begin(c));
+    GUARD(mt_hs13_th_thaw(c));
     int rc = send_certificate_request(c, ctx, sizeof(ctx));
-    c->th_frozen = 1;
+    c->h->th_frozen = 1;
     GUARD(rc);
-    memcpy(c->cr_ctx, ctx, sizeof(ctx));
-    c->cr_ctx_len = sizeof(ctx);
+    memcpy(c->h->cr_ctx, ctx, sizeof(ctx));
+    c->h->cr_ctx_len = sizeof(ctx);
     c->pha = MT_PHA_WAIT_CERT;
     return 0;
 }
@@ -757,7 +760,7 @@ int mt_hs13_server_request_auth(mt_conn *c)
 MT_WUR static int pha_certificate(mt_conn *c, const uint8_t *body, size_t len)
 {
     /* RFC 8446 4.4.2: the context of our request */
-    GUARD(mt_hs13_take_certificate(c, body, len, c->cr_ctx, c->cr_ctx_len));
+    GUARD(mt_hs13_take_certificate(c, body, len, c->h->cr_ctx, c->h->cr_ctx_len));
     c->cv_ok = 0;
     if (c->npeer == 0) {
         ENSURE(c->cfg->client_auth != MT_CLIENT_AUTH_REQUIRE, CERTIFICATE_REQUIRED);
@@ -778,7 +781,7 @@ int mt_hs13_server_pha(mt_conn *c, uint8_t type, const uint8_t *body, size_t len
     static const uint8_t want[] = {0, HT_CERTIFICATE, HT_CERTIFICATE_VERIFY, HT_FINISHED};
     ENSURE(c->server && c->pha != MT_PHA_NONE && type == want[c->pha], UNEXPECTED_MESSAGE);
     int rc;
-    c->th_frozen = 0;
+    c->h->th_frozen = 0;
     switch (c->pha) {
     case MT_PHA_WAIT_CERT:
         mt_conn_transcript(c, raw, 4 + len);
@@ -799,6 +802,9 @@ int mt_hs13_server_pha(mt_conn *c, uint8_t type, const uint8_t *body, size_t len
         c->client_auths += rc == 0;
         break;
     }
-    c->th_frozen = 1;
+    c->h->th_frozen = 1;
+    if (c->pha == MT_PHA_NONE) {
+        mt_conn_hs_end(c); /* the authentication is over */
+    }
     return rc;
 }

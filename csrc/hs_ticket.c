@@ -46,16 +46,15 @@ int mt_tk_find(mt_conn *c, const uint8_t *p, size_t n, mt_session *s, int *found
     int found = 0;
     *found_out = 0;
     mt_session_wipe(s);
-    if (cfg->decide_ticket && !c->ch_ticket_asked) {
-        c->hello_ticket = p;
-        c->hello_ticket_len = n;
+    if (cfg->decide_ticket && !c->h->ch_ticket_asked) {
+        c->h->hello_ticket = p;
+        c->h->hello_ticket_len = n;
         c->decision = MT_DECIDE_TICKET;
         return MT_HS_AGAIN;
     }
-    if (c->has_offered) {
-        *s = c->offered;
-        mt_session_wipe(&c->offered);
-        c->has_offered = 0;
+    if (c->h->offered) {
+        *s = *c->h->offered;
+        mt_hs_session_drop(&c->h->offered);
         found = 1;
     }
     if (!found && cfg->tickets) {
@@ -81,7 +80,7 @@ int mt_tk_find(mt_conn *c, const uint8_t *p, size_t n, mt_session *s, int *found
 
 int mt_tk_ask(mt_conn *c)
 {
-    c->nst_set = 0;
+    c->h->nst_set = 0;
     if (!c->cfg->decide_ticket) {
         return 0;
     }
@@ -92,8 +91,9 @@ int mt_tk_ask(mt_conn *c)
 int mt_tk_make(mt_conn *c, int stateful, mt_wr *w, uint32_t *lifetime)
 {
     const mt_config *cfg = c->cfg;
-    mt_session *s = &c->ticket;
-    if (c->nst_set) {
+    mt_session *s = c->h->ticket;
+    ENSURE(s != NULL, INTERNAL);
+    if (c->h->nst_set) {
         *lifetime = s->lifetime;
         return mt_wr_bytes(w, s->ticket, s->ticket_len);
     }
@@ -128,7 +128,7 @@ int mt_tk_send(mt_conn *c)
         }
         /* RFC 8446 4.6.1: lifetime, age_add, nonce, ticket, extensions (early_data) */
         BAIL(rc, mt_wr_u32(&w, life));
-        BAIL(rc, mt_wr_u32(&w, c->ticket.age_add));
+        BAIL(rc, mt_wr_u32(&w, c->h->ticket->age_add));
         BAIL(rc, mt_wr_u8(&w, sizeof(nonce)));
         BAIL(rc, mt_wr_bytes(&w, nonce, sizeof(nonce)));
     } else {
@@ -139,11 +139,11 @@ int mt_tk_send(mt_conn *c)
     BAIL(rc, mt_wr_bytes(&w, t.p, t.len));
     if (c->tls13) {
         BAIL(rc, mt_wr_open(&w, 2));
-        if (c->ticket.max_early_data) {
+        if (c->h->ticket->max_early_data) {
             /* RFC 8446 4.2.10: the ticket allows 0-RTT up to max_early_data_size */
             BAIL(rc, mt_wr_u16(&w, EXT_EARLY_DATA));
             BAIL(rc, mt_wr_u16(&w, 4));
-            BAIL(rc, mt_wr_u32(&w, c->ticket.max_early_data));
+            BAIL(rc, mt_wr_u32(&w, c->h->ticket->max_early_data));
         }
         BAIL(rc, mt_wr_close(&w));
     }
@@ -152,8 +152,8 @@ int mt_tk_send(mt_conn *c)
 out:
     mt_wr_free(&t);
     mt_wr_free(&w);
-    mt_session_wipe(&c->ticket);
-    c->nst_set = 0;
+    mt_hs_session_drop(&c->h->ticket);
+    c->h->nst_set = 0;
     return rc;
 }
 
@@ -164,23 +164,24 @@ int mt_tk_continue(mt_conn *c)
 
 size_t mt_conn_ticket(const mt_conn *c, const uint8_t **ticket)
 {
-    *ticket = c->hello_ticket;
-    return c->decision == MT_DECIDE_TICKET ? c->hello_ticket_len : 0;
+    int asked = c->decision == MT_DECIDE_TICKET;
+    *ticket = asked ? c->h->hello_ticket : NULL;
+    return asked ? c->h->hello_ticket_len : 0;
 }
 
 int mt_conn_ticket_session(const mt_conn *c, mt_session *out)
 {
     ENSURE(c->decision == MT_DECIDE_NEW_TICKET, INVALID_ARG);
-    *out = c->ticket;
+    *out = *c->h->ticket;
     return 0;
 }
 
 int mt_conn_set_ticket(mt_conn *c, const uint8_t *ticket, size_t len, uint32_t lifetime)
 {
     ENSURE(c->decision == MT_DECIDE_NEW_TICKET && len > 0 && len <= MT_TICKET_MAX, INVALID_ARG);
-    memcpy(c->ticket.ticket, ticket, len);
-    c->ticket.ticket_len = (uint16_t)len;
-    c->ticket.lifetime = mt_tk_lifetime(c->cfg, lifetime);
-    c->nst_set = 1;
+    memcpy(c->h->ticket->ticket, ticket, len);
+    c->h->ticket->ticket_len = (uint16_t)len;
+    c->h->ticket->lifetime = mt_tk_lifetime(c->cfg, lifetime);
+    c->h->nst_set = 1;
     return 0;
 }
