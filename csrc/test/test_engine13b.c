@@ -12,147 +12,8 @@
 #include "../record.h"
 #include "../replay.h"
 #include "../x509.h"
-#include "fake_cert.h"
+#include "pair.h"
 #include "t.h"
-
-typedef struct ident {
-    mt_key *key;
-    mt_wr cert;
-    uint8_t *der[1];
-    size_t der_len[1];
-    mt_chain chain;
-} ident;
-
-static void make_id(ident *id, mt_key_type type, unsigned bits)
-{
-    memset(id, 0, sizeof(*id));
-    CHECK_EQ(mt_key_generate(type, bits, &id->key), 0);
-    mt_wr_init_growable(&id->cert, 1 << 16);
-    fake_cert(id->key, &id->cert);
-    id->der[0] = id->cert.p;
-    id->der_len[0] = id->cert.len;
-    id->chain.der = id->der;
-    id->chain.der_len = id->der_len;
-    id->chain.n = 1;
-    id->chain.key = id->key;
-}
-
-static void free_id(ident *id)
-{
-    mt_key_free(id->key);
-    mt_wr_free(&id->cert);
-}
-
-/* Move every pending byte between a and b until neither moves; the first error, after
- * delivering the alert the failing side queued. */
-static int pump(mt_conn *a, mt_conn *b)
-{
-    for (int round = 0; round < 1000; round++) {
-        int moved = 0;
-        mt_conn *from[2] = {a, b}, *to[2] = {b, a};
-        for (int i = 0; i < 2; i++) {
-            size_t len, used;
-            const uint8_t *p = mt_conn_out(from[i], &len);
-            if (len == 0) {
-                continue;
-            }
-            int rc = mt_conn_feed(to[i], p, len, &used);
-            mt_conn_out_done(from[i], used);
-            moved |= used > 0;
-            if (rc < 0) {
-                const uint8_t *q = mt_conn_out(to[i], &len);
-                if (len) {
-                    size_t u2;
-                    int ignored = mt_conn_feed(from[i], q, len, &u2);
-                    (void)ignored;
-                }
-                return rc;
-            }
-        }
-        if (!moved) {
-            return 0;
-        }
-    }
-    return -MT_E_INTERNAL;
-}
-
-typedef struct pair {
-    mt_config ccfg, scfg;
-    mt_conn *c, *s;
-} pair;
-
-static void setup(pair *p, ident *id)
-{
-    mt_config_defaults(&p->ccfg);
-    mt_config_defaults(&p->scfg);
-    p->scfg.chains[0] = &id->chain;
-    p->scfg.nchains = 1;
-    p->c = p->s = NULL;
-}
-
-static int start(pair *p)
-{
-    int rc = mt_conn_new(&p->ccfg, 0, "example.com", &p->c);
-    if (rc == 0) {
-        rc = mt_conn_new(&p->scfg, 1, NULL, &p->s);
-    }
-    return rc;
-}
-
-static int run(pair *p)
-{
-    int rc = start(p);
-    return rc ? rc : pump(p->c, p->s);
-}
-
-static void free_pair(pair *p)
-{
-    mt_conn_free(p->c);
-    mt_conn_free(p->s);
-    p->c = p->s = NULL;
-}
-
-/* Send len bytes from a to b through the engines, read them back, compare. */
-static int echo(mt_conn *a, mt_conn *b, size_t len)
-{
-    uint8_t *data = malloc(len + 1), *got = malloc(len + 1);
-    for (size_t i = 0; i < len; i++) {
-        data[i] = (uint8_t)(i * 31 + 7);
-    }
-    size_t sent = 0, recvd = 0;
-    int rc = 0;
-    while (rc == 0 && recvd < len) {
-        size_t n = 0;
-        if (sent < len) {
-            rc = mt_conn_write(a, data + sent, len - sent, &n);
-            if (rc == -MT_E_WANT_WRITE) {
-                rc = 0;
-            }
-            sent += n;
-        }
-        if (rc == 0) {
-            rc = pump(a, b);
-        }
-        while (rc == 0) {
-            size_t k;
-            int r = mt_conn_read(b, got + recvd, len - recvd, &k);
-            if (r == -MT_E_WANT_READ) {
-                break;
-            }
-            rc = r;
-            recvd += k;
-            if (rc == 0) {
-                rc = pump(a, b);
-            }
-        }
-    }
-    if (rc == 0 && (recvd != len || memcmp(data, got, len) != 0)) {
-        rc = -MT_E_INTERNAL;
-    }
-    free(data);
-    free(got);
-    return rc;
-}
 
 /* The length of the first whole record in p[0..n), 0 if none. */
 static size_t first_record(const uint8_t *p, size_t n)
@@ -829,14 +690,7 @@ static void make_pss_id(ident *id)
     memset(id, 0, sizeof(*id));
     CHECK_EQ(mt_key_generate(MT_KEY_RSA, 2048, &id->key), 0);
     CHECK_EQ(mt_key_set_rsa_pss(id->key), 0);
-    mt_wr_init_growable(&id->cert, 1 << 16);
-    fake_cert(id->key, &id->cert);
-    id->der[0] = id->cert.p;
-    id->der_len[0] = id->cert.len;
-    id->chain.der = id->der;
-    id->chain.der_len = id->der_len;
-    id->chain.n = 1;
-    id->chain.key = id->key;
+    id_chain(id);
 }
 
 /* An id-RSASSA-PSS key: written and read back as one (SPKI, PKCS#8), PSS signatures only, no

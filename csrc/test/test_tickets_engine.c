@@ -8,32 +8,10 @@
 #include "../err.h"
 #include "../keys.h"
 #include "../ticket.h"
-#include "fake_cert.h"
+#include "pair.h"
 #include "t.h"
 
-typedef struct ident {
-    mt_key *key;
-    mt_wr cert;
-    uint8_t *der[1];
-    size_t der_len[1];
-    mt_chain chain;
-} ident;
-
 static ident id;
-
-static void make_id(void)
-{
-    memset(&id, 0, sizeof(id));
-    CHECK_EQ(mt_key_generate(MT_KEY_EC_P256, 0, &id.key), 0);
-    mt_wr_init_growable(&id.cert, 1 << 16);
-    fake_cert(id.key, &id.cert);
-    id.der[0] = id.cert.p;
-    id.der_len[0] = id.cert.len;
-    id.chain.der = id.der;
-    id.chain.der_len = id.der_len;
-    id.chain.n = 1;
-    id.chain.key = id.key;
-}
 
 /* The injected clock of every config here. */
 static int64_t now_value = 1700000000;
@@ -43,69 +21,14 @@ static int64_t fake_now(void)
     return now_value;
 }
 
-/* Move bytes both ways until nothing moves (a decision stops a side); the first error. */
-static int pump(mt_conn *a, mt_conn *b)
-{
-    for (int round = 0; round < 1000; round++) {
-        int moved = 0;
-        mt_conn *from[2] = {a, b}, *to[2] = {b, a};
-        for (int i = 0; i < 2; i++) {
-            size_t len, used;
-            const uint8_t *p = mt_conn_out(from[i], &len);
-            if (len == 0) {
-                continue;
-            }
-            int rc = mt_conn_feed(to[i], p, len, &used);
-            mt_conn_out_done(from[i], used);
-            moved |= used > 0;
-            if (rc < 0) {
-                return rc;
-            }
-        }
-        if (!moved) {
-            return 0;
-        }
-    }
-    return -MT_E_INTERNAL;
-}
-
-typedef struct pair {
-    mt_config ccfg, scfg;
-    mt_conn *c, *s;
-} pair;
-
 /* Client and server configs for `version` (0x0303 alone, or the 1.3 defaults), the server
  * sealing with `t` (may be NULL) and the fake clock. */
-static void setup(pair *p, uint16_t version, mt_tickets *t)
+static void setup_tickets(pair *p, uint16_t version, mt_tickets *t)
 {
-    mt_config_defaults(&p->ccfg);
-    mt_config_defaults(&p->scfg);
+    setup(p, &id);
     p->ccfg.max_version = p->scfg.max_version = version;
-    p->scfg.chains[0] = &id.chain;
-    p->scfg.nchains = 1;
     p->scfg.tickets = t;
     p->scfg.clock = fake_now;
-    p->c = p->s = NULL;
-}
-
-/* A handshake, resuming `s` when given, to server name `sni`; 0 or the first error. */
-static int run(pair *p, const mt_session *s, const char *sni)
-{
-    int rc = mt_conn_new(&p->ccfg, 0, sni, &p->c);
-    if (rc == 0 && s) {
-        rc = mt_conn_resume(p->c, s);
-    }
-    if (rc == 0) {
-        rc = mt_conn_new(&p->scfg, 1, NULL, &p->s);
-    }
-    return rc ? rc : pump(p->c, p->s);
-}
-
-static void free_pair(pair *p)
-{
-    mt_conn_free(p->c);
-    mt_conn_free(p->s);
-    p->c = p->s = NULL;
 }
 
 /* Both sides connected; *resumed: whether both say the handshake resumed (-1 if they differ). */
@@ -124,8 +47,8 @@ static void first(uint16_t version, mt_tickets *t, mt_session *s)
 {
     pair p;
     int resumed;
-    setup(&p, version, t);
-    CHECK_EQ(run(&p, NULL, "example.com"), 0);
+    setup_tickets(&p, version, t);
+    CHECK_EQ(run(&p), 0);
     CHECK(connected(&p, &resumed) && !resumed);
     CHECK_EQ(mt_conn_session(p.c, s), 0);
     CHECK(s->ticket_len > MT_TICKET_OVERHEAD);
@@ -139,8 +62,8 @@ static int resume(uint16_t version, mt_tickets *t, const mt_session *s, const ch
 {
     pair p;
     int resumed = -1;
-    setup(&p, version, t);
-    int rc = run(&p, s, sni);
+    setup_tickets(&p, version, t);
+    int rc = run_to(&p, s, sni);
     int ok = rc == 0 && connected(&p, &resumed);
     if (ok && renewed) {
         CHECK_EQ(mt_conn_session(p.c, renewed), 0);
@@ -235,19 +158,19 @@ static void rotation_and_lifetime(void)
         /* lifetime 100 s (keys that do not rotate): good at 99 s, refused at 100 s */
         now_value = t0;
         pair p;
-        setup(&p, versions[v], &t);
+        setup_tickets(&p, versions[v], &t);
         CHECK_EQ(mt_tickets_init(&t, 100000, t0), 0);
         p.scfg.ticket_lifetime = 100;
-        CHECK_EQ(run(&p, NULL, "example.com"), 0);
+        CHECK_EQ(run(&p), 0);
         CHECK_EQ(mt_conn_session(p.c, &s), 0);
         CHECK_EQ(s.lifetime, 100);
         free_pair(&p);
         for (int k = 0; k < 2; k++) {
             now_value = t0 + 99 + k;
-            setup(&p, versions[v], &t);
+            setup_tickets(&p, versions[v], &t);
             p.scfg.ticket_lifetime = 100;
             int resumed = -1;
-            CHECK_EQ(run(&p, &s, "example.com"), 0);
+            CHECK_EQ(run_to(&p, &s, "example.com"), 0);
             CHECK(connected(&p, &resumed));
             CHECK_EQ(resumed, !k);
             free_pair(&p);
@@ -342,7 +265,7 @@ static void session_id_echo(void)
         for (size_t i = 0; i < sizeof(sid); i++) {
             sid[i] = (uint8_t)(0xa0 + i);
         }
-        setup(&p, 0x0303, &t);
+        setup_tickets(&p, 0x0303, &t);
         CHECK_EQ(mt_conn_new(&p.ccfg, 0, "example.com", &p.c), 0);
         CHECK_EQ(mt_conn_resume(p.c, &s), 0);
         CHECK_EQ(mt_conn_new(&p.scfg, 1, NULL, &p.s), 0);
@@ -375,9 +298,9 @@ static void application_tickets(void)
         pair p;
         mt_session kept, cs, ask;
         int resumed;
-        setup(&p, versions[v], NULL);
+        setup_tickets(&p, versions[v], NULL);
         p.scfg.decide_ticket = 1;
-        CHECK_EQ(run(&p, NULL, "example.com"), 0);
+        CHECK_EQ(run(&p), 0);
         CHECK_EQ(mt_conn_decision(p.s), MT_DECIDE_NEW_TICKET);
         CHECK_EQ(mt_conn_ticket_session(p.s, &kept), 0);
         CHECK_EQ(kept.version, versions[v]);
@@ -391,9 +314,9 @@ static void application_tickets(void)
         CHECK_EQ(cs.lifetime, 600);
         free_pair(&p);
         for (int answer = 0; answer < 3; answer++) {
-            setup(&p, versions[v], NULL);
+            setup_tickets(&p, versions[v], NULL);
             p.scfg.decide_ticket = 1;
-            CHECK_EQ(run(&p, &cs, "example.com"), 0);
+            CHECK_EQ(run_to(&p, &cs, "example.com"), 0);
             CHECK_EQ(mt_conn_decision(p.s), MT_DECIDE_TICKET);
             const uint8_t *tk;
             CHECK_EQ(mt_conn_ticket(p.s, &tk), 5);
@@ -440,19 +363,19 @@ static void client_without_tickets(void)
     mt_cache *cache;
     CHECK_EQ(mt_tickets_init(&t, 0, now_value), 0);
     CHECK_EQ(mt_cache_new(10, 600, &cache), 0);
-    setup(&p, 0x0303, &t);
+    setup_tickets(&p, 0x0303, &t);
     p.ccfg.no_tickets = 1;
     p.scfg.cache = cache;
-    CHECK_EQ(run(&p, NULL, "example.com"), 0);
+    CHECK_EQ(run(&p), 0);
     CHECK(connected(&p, &resumed) && !resumed);
     CHECK_EQ(mt_conn_session(p.c, &s), 0);
     CHECK_EQ(s.ticket_len, 0);
     CHECK_EQ(s.sid_len, 32);
     free_pair(&p);
-    setup(&p, 0x0303, &t);
+    setup_tickets(&p, 0x0303, &t);
     p.ccfg.no_tickets = 1;
     p.scfg.cache = cache;
-    CHECK_EQ(run(&p, &s, "example.com"), 0);
+    CHECK_EQ(run_to(&p, &s, "example.com"), 0);
     CHECK(connected(&p, &resumed) && resumed);
     free_pair(&p);
     mt_cache_free(cache);
@@ -462,7 +385,8 @@ static void client_without_tickets(void)
 
 int main(void)
 {
-    make_id();
+    pump_opts.no_alert = 1; /* these cases never had the failing side's alert delivered */
+    make_id(&id, MT_KEY_EC_P256, 0);
     RUN(ticket_resumption);
     RUN(every_bit_flipped);
     RUN(rotation_and_lifetime);
@@ -471,7 +395,6 @@ int main(void)
     RUN(session_id_echo);
     RUN(application_tickets);
     RUN(client_without_tickets);
-    mt_key_free(id.key);
-    mt_wr_free(&id.cert);
+    free_id(&id);
     return t_done();
 }
