@@ -407,7 +407,12 @@ void mt_conn_transcript(mt_conn *c, const uint8_t *p, size_t n)
 
 size_t mt_conn_transcript_hash(const mt_conn *c, uint8_t *out)
 {
-    if (c->suite && c->suite->prf == &nettle_sha384) {
+    return mt_conn_transcript_hash_under(c, c->suite ? c->suite->prf : NULL, out);
+}
+
+size_t mt_conn_transcript_hash_under(const mt_conn *c, const struct nettle_hash *h, uint8_t *out)
+{
+    if (h == &nettle_sha384) {
         struct sha512_ctx t = c->h->th384;
         sha384_digest(&t, SHA384_DIGEST_SIZE, out);
         return SHA384_DIGEST_SIZE;

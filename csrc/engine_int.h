@@ -328,6 +328,9 @@ void mt_conn_transcript(mt_conn *c, const uint8_t *p, size_t n);
  * chosen); returns its length. */
 size_t mt_conn_transcript_hash(const mt_conn *c, uint8_t *out);
 
+/* The same under `h` (SHA-384, else SHA-256), whatever the suite. */
+size_t mt_conn_transcript_hash_under(const mt_conn *c, const struct nettle_hash *h, uint8_t *out);
+
 /* The resumable state once the master secret is final (mt_conn_session without the
  * "connected" check, for the server's cache at its last Finished). */
 MT_WUR int mt_conn_session_state(const mt_conn *c, mt_session *out);

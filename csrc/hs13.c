@@ -180,23 +180,10 @@ int mt_hs13_handshake_secrets(mt_conn *c, const uint8_t *dhe, size_t n)
     return mt_ks13_derive(&c->h->ks, MT_KS13_S_HS_TRAFFIC, th, tl, c->s_hs);
 }
 
-/* The transcript hash under `h` (whatever the suite). */
-static size_t th_under(const mt_conn *c, const struct nettle_hash *h, uint8_t *out)
-{
-    if (h == &nettle_sha384) {
-        struct sha512_ctx t = c->h->th384;
-        sha384_digest(&t, SHA384_DIGEST_SIZE, out);
-        return SHA384_DIGEST_SIZE;
-    }
-    struct sha256_ctx t = c->h->th256;
-    sha256_digest(&t, SHA256_DIGEST_SIZE, out);
-    return SHA256_DIGEST_SIZE;
-}
-
 int mt_hs13_early_secret(mt_conn *c, const struct nettle_hash *h, const uint8_t *psk)
 {
     uint8_t th[MT_KS13_MAX_HASH];
-    size_t tl = th_under(c, h, th);
+    size_t tl = mt_conn_transcript_hash_under(c, h, th);
     GUARD(mt_ks13_init(&c->h->ks, h));
     GUARD(mt_ks13_early(&c->h->ks, psk, h->digest_size));
     return mt_ks13_derive(&c->h->ks, MT_KS13_C_E_TRAFFIC, th, tl, c->c_early);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "err.h"
+#include "sys.h"
 #include "sys_sock.h"
 
 #define SOCK_FLAGS (SOCK_NONBLOCK | SOCK_CLOEXEC)
@@ -178,21 +179,8 @@ int mt_sock_accept(int lfd, int *fd, int *sys_errno)
 
 long mt_sock_recv(int fd, void *buf, size_t cap, int *sys_errno)
 {
-    *sys_errno = 0;
-    for (;;) {
-        ssize_t k = recv(fd, buf, cap, 0);
-        if (k >= 0) {
-            return (long)k;
-        }
-        if (errno == EINTR) {
-            continue;
-        }
-        if (errno == EAGAIN || errno == EWOULDBLOCK) {
-            return -MT_E_WANT_READ;
-        }
-        *sys_errno = errno;
-        return -MT_E_INVALID_ARG;
-    }
+    /* recv(2) without flags is read(2) on a socket */
+    return mt_sys_read(fd, buf, cap, sys_errno);
 }
 
 long mt_sock_send(int fd, const void *buf, size_t len, int *sys_errno)

@@ -149,44 +149,35 @@ local function select(f)
    return conn:decide(true)
 end
 
+-- A hook's answer for the session to resume: a Session, its encoding (sealed under
+-- ctx.session_key if it has one) or nil. Offered to the engine; true when it took it.
+local function offer(f, s)
+   if type(s) == "string" then
+      s = require("moontls.session").decode(s, rawget(f.ctx, "session_key"))
+   end
+   if s == nil then return false end
+   if not pcall(f.conn.offer_session, f.conn, s) then return nil end
+   f.offered = s
+   return true
+end
+
 -- "session": lookup_session; nil lets the built-in cache answer.
 local function session(f)
-   local conn, ctx = f.conn, f.ctx
-   local hook = rawget(ctx, "lookup_session")
-   if type(hook) == "function" then
-      local id = conn:session_id()
-      local s = hook(id)
-      if type(s) == "string" then
-         -- an encoded session (session:encode), sealed under ctx.session_key if it has one
-         s = require("moontls.session").decode(s, rawget(ctx, "session_key"))
-      end
-      if s ~= nil then
-         local ok = pcall(conn.offer_session, conn, s)
-         if ok then
-            f.offered = s
-         else
-            -- a session for another id, or not a Session: a full handshake
-            f.session_hook_error = "lookup_session returned a session for another id"
-         end
-      end
+   local hook = rawget(f.ctx, "lookup_session")
+   if type(hook) == "function" and offer(f, hook(f.conn:session_id())) == nil then
+      -- a session for another id, or not a Session: a full handshake
+      f.session_hook_error = "lookup_session returned a session for another id"
    end
-   return conn:decide(true)
+   return f.conn:decide(true)
 end
 
 -- "ticket": decode_ticket; nil lets the built-in keys try.
 local function ticket(f)
-   local conn, ctx = f.conn, f.ctx
-   local hook = rawget(ctx, "decode_ticket")
-   if type(hook) == "function" then
-      local s = hook(conn:ticket())
-      if type(s) == "string" then
-         s = require("moontls.session").decode(s, rawget(ctx, "session_key"))
-      end
-      if s ~= nil and not pcall(conn.offer_session, conn, s) then
-         f.ticket_hook_error = "decode_ticket must return a Session, its encoding or nil"
-      end
+   local hook = rawget(f.ctx, "decode_ticket")
+   if type(hook) == "function" and offer(f, hook(f.conn:ticket())) == nil then
+      f.ticket_hook_error = "decode_ticket must return a Session, its encoding or nil"
    end
-   return conn:decide(true)
+   return f.conn:decide(true)
 end
 
 -- "new_ticket": encode_ticket; nil lets the built-in keys seal one (none without keys).
