@@ -954,9 +954,18 @@ int mt_conn_write(mt_conn *c, const uint8_t *data, size_t len, size_t *n)
     ENSURE(!c->local_closed, CLOSED);
     ENSURE(c->established, WANT_WRITE);
     size_t lim = mt_conn_send_limit(c);
+    uint64_t rekey =
+        c->cfg->key_update_records ? c->cfg->key_update_records : MT_KEY_UPDATE_RECORDS;
     while (*n < len && c->out.len - c->out_sent < OUT_HIGH) {
         size_t k = len - *n < lim ? len - *n : lim;
-        int rc = mt_rec_seal(&c->wr, MT_CT_APPLICATION_DATA, c->rec_version, data + *n, k, &c->out);
+        int rc = 0;
+        if (c->tls13 && c->hs == MT_HS_CONNECTED && c->wr.seq >= rekey) {
+            /* RFC 8446 5.5: new keys before the key has sealed too much */
+            rc = mt_hs13_send_key_update(c, 0);
+        }
+        if (rc == 0) {
+            rc = mt_rec_seal(&c->wr, MT_CT_APPLICATION_DATA, c->rec_version, data + *n, k, &c->out);
+        }
         if (rc < 0) {
             return mt_conn_fail(c, rc);
         }

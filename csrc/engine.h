@@ -32,6 +32,9 @@ typedef struct mt_chain {
 #define MT_MAX_CHAINS 8
 #define MT_MAX_LIST 64
 
+/* Records sealed under one TLS 1.3 write key before a KeyUpdate (mt_config.key_update_records). */
+#define MT_KEY_UPDATE_RECORDS (1u << 24)
+
 /* Policy shared by connections; owned by the application, must outlive its connections. */
 typedef struct mt_config {
     uint16_t min_version, max_version;
@@ -111,6 +114,10 @@ typedef struct mt_config {
      * sends anyway is skipped); early data is accepted only with `replay` set. Client: the most
      * early data mt_conn_write_early takes (0: none is sent). */
     uint32_t max_early_data;
+    /* TLS 1.3: after this many records under one write key we send a KeyUpdate before the next
+     * (RFC 8446 5.5: AES-GCM may seal at most 2^24.5 full-size records per key). 0:
+     * MT_KEY_UPDATE_RECORDS. */
+    uint64_t key_update_records;
     struct mt_replay *replay; /* server: the anti-replay register for 0-RTT (replay.h) */
 } mt_config;
 

@@ -465,6 +465,22 @@ static void key_update(void)
     CHECK_EQ(mt_conn_send_hs(p.s, 24, (const uint8_t *)"\x02", 1), 0);
     CHECK_EQ(pump(p.c, p.s), -MT_E_ILLEGAL_PARAMETER);
     free_pair(&p);
+    /* on a data limit (RFC 8446 5.5): after key_update_records records under one key, the
+     * writer moves to new keys by itself; 100 records of 1 KiB with a limit of 8 */
+    setup(&p, &id);
+    p.ccfg.key_update_records = 8;
+    CHECK_EQ(run(&p), 0);
+    uint8_t ap0[MT_KS13_MAX_HASH];
+    memcpy(ap0, p.c->c_ap, p.c->hlen);
+    for (int i = 0; i < 100; i++) {
+        CHECK_EQ(echo(p.c, p.s, 1024), 0);
+        CHECK(p.c->wr.seq <= 8);
+    }
+    CHECK(memcmp(ap0, p.c->c_ap, p.c->hlen) != 0);
+    CHECK(memcmp(p.c->c_ap, p.s->c_ap, p.c->hlen) == 0);
+    /* the peer saw application data between them: no "too many KeyUpdates" */
+    CHECK_EQ(echo(p.s, p.c, 1000), 0);
+    free_pair(&p);
     free_id(&id);
 }
 
