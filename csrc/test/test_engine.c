@@ -54,7 +54,7 @@ static int find_hs(const uint8_t *p, const rec_span *r, size_t nr, uint8_t type)
 /* The edited flight in a new buffer (*len updated), or NULL when this is not the flight. */
 static uint8_t *tamper(const uint8_t *p, size_t *len)
 {
-    rec_span r[16];
+    rec_span r[16] = {{0, 0}};
     size_t nr = 0;
     for (size_t off = 0; off + 5 <= *len && nr < 16; nr++) {
         r[nr].off = off;
