@@ -18,6 +18,7 @@ describe("moontls keygen", function()
       { "ed25519", "ed25519, 255 bits", "ED25519 Private%-Key" },
       { "ed448", "ed448, 448 bits", "ED448 Private%-Key" },
       { "rsa-2048", "rsa, 2048 bits", "Private%-Key: %(2048 bit, 2 primes%)" },
+      { "rsa-pss-2048", "rsa-pss, 2048 bits", "No PSS parameter restrictions" },
    }
    for _, e in ipairs(expect) do
       it("writes a " .. e[1] .. " key openssl accepts, with mode 0600", function()

@@ -6,10 +6,12 @@ local M = {}
 M.usage = [[
   keygen --type T --out F
              generate a private key and write it to F as PKCS#8 PEM (mode 0600);
-             T is rsa-2048, rsa-3072, rsa-4096, ec-p256, ec-p384, ec-p521,
-             ed25519 or ed448]]
+             T is rsa-2048, rsa-3072, rsa-4096, rsa-pss-2048, rsa-pss-3072,
+             rsa-pss-4096 (an RSASSA-PSS key: signs with PSS only), ec-p256,
+             ec-p384, ec-p521, ed25519 or ed448]]
 
 local kinds = { ["rsa-2048"] = true, ["rsa-3072"] = true, ["rsa-4096"] = true,
+   ["rsa-pss-2048"] = true, ["rsa-pss-3072"] = true, ["rsa-pss-4096"] = true,
    ["ec-p256"] = true, ["ec-p384"] = true, ["ec-p521"] = true,
    ed25519 = true, ed448 = true }
 
