@@ -17,8 +17,7 @@
 #include "ticket.h"
 
 /* the largest ticket we send: one sealed by ticket.c, or the application's */
-#define TICKET_BYTES_MAX                                                                           \
-    (MT_TICKET_OVERHEAD + MT_TICKET_PREFIX + MT_SESSION_BODY_MAX + MT_TICKET_MAX)
+#define TICKET_BYTES_MAX (MT_TICKET_OVERHEAD + MT_SESSION_FIELDS_MAX + MT_TICKET_MAX)
 
 int mt_tk_enabled(const mt_conn *c)
 {

@@ -15,8 +15,7 @@ enum { FORMAT_PLAIN = 3, FORMAT_SEALED = 4 };
 #define CHECK_LEN 8
 #define NONCE_LEN 12
 #define TAG_LEN 16
-#define CONTENT_MAX                                                                                \
-    (MT_SESSION_BODY_MAX + 1 + 4 + 4 + 4 + 2 + MT_TICKET_MAX + 3 + MT_SESSION_CHAIN_MAX)
+#define CONTENT_MAX (MT_SESSION_FIELDS_MAX + MT_SESSION_CHAIN_MAX)
 
 static void header(uint8_t h[HEADER_LEN], uint8_t format)
 {
@@ -26,7 +25,7 @@ static void header(uint8_t h[HEADER_LEN], uint8_t format)
     h[3] = format;
 }
 
-int mt_session_body_write(const mt_session *s, mt_wr *w)
+MT_WUR static int body_write(const mt_session *s, mt_wr *w)
 {
     size_t sni = strnlen(s->sni, sizeof(s->sni)), alpn = strnlen(s->alpn, sizeof(s->alpn));
     ENSURE(s->suite != 0 && s->sid_len <= 32 && sni < sizeof(s->sni) && alpn < sizeof(s->alpn),
@@ -82,14 +81,6 @@ MT_WUR static int body_fields(mt_rd *r, mt_session *s)
     return read_name(r, s->alpn);
 }
 
-int mt_session_body_read(const uint8_t *p, size_t len, mt_session *s)
-{
-    mt_rd r;
-    mt_rd_init(&r, p, len);
-    GUARD(body_fields(&r, s));
-    return mt_rd_end(&r);
-}
-
 /* A chain: entries of opaque<1..2^24-1>, nothing left over. */
 MT_WUR static int check_chain(const uint8_t *p, size_t len)
 {
@@ -113,7 +104,7 @@ MT_WUR static int content_write(const mt_session *s, const mt_session_extra *x, 
     if (x->chain_len) {
         ENSURE(check_chain(x->chain, x->chain_len) == 0, INVALID_ARG);
     }
-    GUARD(mt_session_body_write(s, w));
+    GUARD(body_write(s, w));
     GUARD(mt_wr_u8(w, x->verified));
     GUARD(mt_wr_u32(w, s->lifetime));
     GUARD(mt_wr_u32(w, s->age_add));
@@ -151,6 +142,16 @@ MT_WUR static int content_read(const uint8_t *p, size_t len, mt_session *s, uint
         GUARD(mt_wr_bytes(chain, v.p + v.off, n));
     }
     return 0;
+}
+
+int mt_session_fields_write(const mt_session *s, mt_wr *w)
+{
+    return content_write(s, NULL, w);
+}
+
+int mt_session_fields_read(const uint8_t *p, size_t len, mt_session *s)
+{
+    return content_read(p, len, s, NULL, NULL);
 }
 
 int mt_session_encode(const mt_session *s, const mt_session_extra *x, const uint8_t *key,

@@ -24,11 +24,15 @@
 
 #define MT_SESSION_KEY_LEN 32
 
-/* The body alone (also what a session ticket seals): at most this many bytes. */
+/* The body alone: at most this many bytes. */
 #define MT_SESSION_BODY_MAX (2 + 2 + 1 + 8 + 33 + 49 + 256 + 256)
-MT_WUR int mt_session_body_write(const mt_session *s, mt_wr *w);
-/* Errors: -MT_E_DECODE, -MT_E_TRUNCATED, -MT_E_TRAILING. *s is not wiped on error. */
-MT_WUR int mt_session_body_read(const uint8_t *p, size_t len, mt_session *s);
+
+/* The session's own fields, body | extra without verdict or chain (what a ticket seals): at
+ * most this many bytes. Errors as mt_session_encode; reading: -MT_E_DECODE, -MT_E_TRUNCATED,
+ * -MT_E_TRAILING, and *s is not wiped on error. */
+#define MT_SESSION_FIELDS_MAX (MT_SESSION_BODY_MAX + 1 + 4 + 4 + 4 + 2 + MT_TICKET_MAX + 3)
+MT_WUR int mt_session_fields_write(const mt_session *s, mt_wr *w);
+MT_WUR int mt_session_fields_read(const uint8_t *p, size_t len, mt_session *s);
 
 /* Most bytes of peer chain an encoding keeps (a longer chain is left out: verified stays). */
 #define MT_SESSION_CHAIN_MAX 65536

@@ -69,18 +69,14 @@ int mt_tickets_rotate(mt_tickets *t, int64_t now)
 
 int mt_ticket_seal(mt_tickets *t, const mt_session *s, int64_t now, mt_wr *out)
 {
-    uint8_t body_buf[MT_TICKET_PREFIX + MT_SESSION_BODY_MAX], ct[sizeof(body_buf)],
-        nonce[NONCE_LEN], tag[TAG_LEN];
+    uint8_t body_buf[MT_SESSION_FIELDS_MAX], ct[sizeof(body_buf)], nonce[NONCE_LEN], tag[TAG_LEN];
     mt_wr body;
     struct gcm_aes256_ctx g;
     int rc;
     ENSURE(t->n > 0, INVALID_ARG);
     GUARD(mt_tickets_rotate(t, now));
     mt_wr_init_fixed(&body, body_buf, sizeof(body_buf));
-    BAIL(rc, mt_wr_u32(&body, s->age_add));
-    BAIL(rc, mt_wr_u32(&body, s->lifetime));
-    BAIL(rc, mt_wr_u32(&body, s->max_early_data));
-    BAIL(rc, mt_session_body_write(s, &body));
+    BAIL(rc, mt_session_fields_write(s, &body));
     BAIL(rc, mt_rng_bytes(nonce, sizeof(nonce)));
     const mt_ticket_key *k = &t->keys[0];
     gcm_aes256_set_key(&g, k->key);
@@ -101,7 +97,7 @@ out:
 
 int mt_ticket_open(mt_tickets *t, const uint8_t *p, size_t len, int64_t now, mt_session *s)
 {
-    uint8_t pt[MT_TICKET_PREFIX + MT_SESSION_BODY_MAX], tag[TAG_LEN];
+    uint8_t pt[MT_SESSION_FIELDS_MAX], tag[TAG_LEN];
     struct gcm_aes256_ctx g;
     mt_session_wipe(s);
     GUARD(mt_tickets_rotate(t, now));
@@ -122,19 +118,8 @@ int mt_ticket_open(mt_tickets *t, const uint8_t *p, size_t len, int64_t now, mt_
     gcm_aes256_digest(&g, TAG_LEN, tag);
     mt_wipe(&g, sizeof(g));
     int rc = mt_ct_eq(tag, p + len - TAG_LEN, TAG_LEN) ? 0 : -MT_E_SESSION_DAMAGED;
-    if (rc == 0) {
-        mt_rd r;
-        uint32_t age_add, lifetime, max_early;
-        mt_rd_init(&r, pt, n);
-        if (mt_rd_u32(&r, &age_add) < 0 || mt_rd_u32(&r, &lifetime) < 0 ||
-            mt_rd_u32(&r, &max_early) < 0 ||
-            mt_session_body_read(pt + MT_TICKET_PREFIX, n - MT_TICKET_PREFIX, s) < 0) {
-            rc = -MT_E_SESSION_DAMAGED;
-        } else {
-            s->age_add = age_add;
-            s->lifetime = lifetime;
-            s->max_early_data = max_early;
-        }
+    if (rc == 0 && mt_session_fields_read(pt, n, s) < 0) {
+        rc = -MT_E_SESSION_DAMAGED;
     }
     mt_wipe(pt, sizeof(pt));
     if (rc < 0) {
