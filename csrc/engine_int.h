@@ -324,6 +324,17 @@ MT_WUR int mt_conn_send_ccs(mt_conn *c);
 /* Add bytes to the running transcript hashes. */
 void mt_conn_transcript(mt_conn *c, const uint8_t *p, size_t n);
 
+/* The peer's chain is in: the application judges it (MT_DECIDE_VERIFY) when the configuration
+ * verifies peers, else it stands as sent. */
+static inline void mt_conn_ask_verify(mt_conn *c)
+{
+    if (c->cfg->verify_peer) {
+        c->decision = MT_DECIDE_VERIFY;
+    } else {
+        c->chain_ok = 1;
+    }
+}
+
 /* Hash of the transcript so far under the suite's PRF hash (SHA-256 before a suite is
  * chosen); returns its length. */
 size_t mt_conn_transcript_hash(const mt_conn *c, uint8_t *out);

@@ -136,11 +136,7 @@ int mt_hs12_on_client_certificate(mt_conn *c, const uint8_t *body, size_t len)
     /* RFC 5246 7.4.6: the certificate must be of a type CertificateRequest allowed */
     ENSURE(cert_type_of(c->h->peer_key) != 0, UNSUPPORTED_CERTIFICATE);
     c->hs = MT_HS_S_WAIT_CKE;
-    if (c->cfg->verify_peer) {
-        c->decision = MT_DECIDE_VERIFY;
-    } else {
-        c->chain_ok = 1;
-    }
+    mt_conn_ask_verify(c);
     return 0;
 }
 

@@ -386,11 +386,7 @@ int mt_hs12_on_server_certificate(mt_conn *c, const uint8_t *body, size_t len)
         c->ske_ok = 1;
         c->hs = MT_HS_C_WAIT_SHD;
     }
-    if (c->cfg->verify_peer) {
-        c->decision = MT_DECIDE_VERIFY;
-    } else {
-        c->chain_ok = 1;
-    }
+    mt_conn_ask_verify(c);
     return 0;
 }
 

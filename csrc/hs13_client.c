@@ -634,11 +634,7 @@ MT_WUR static int on_server_certificate(mt_conn *c, const uint8_t *body, size_t 
     /* RFC 8446 4.4.2.4: an empty server Certificate is decode_error */
     ENSURE(c->npeer > 0, DECODE);
     c->hs = MT_HS13_C_WAIT_CV;
-    if (c->cfg->verify_peer) {
-        c->decision = MT_DECIDE_VERIFY;
-    } else {
-        c->chain_ok = 1;
-    }
+    mt_conn_ask_verify(c);
     return 0;
 }
 

@@ -679,11 +679,7 @@ MT_WUR static int on_client_certificate(mt_conn *c, const uint8_t *body, size_t 
         return 0;
     }
     c->hs = MT_HS13_S_WAIT_CV;
-    if (c->cfg->verify_peer) {
-        c->decision = MT_DECIDE_VERIFY;
-    } else {
-        c->chain_ok = 1;
-    }
+    mt_conn_ask_verify(c);
     return 0;
 }
 
@@ -768,10 +764,8 @@ MT_WUR static int pha_certificate(mt_conn *c, const uint8_t *body, size_t len)
         return 0;
     }
     c->pha = MT_PHA_WAIT_CV;
-    c->chain_ok = !c->cfg->verify_peer;
-    if (c->cfg->verify_peer) {
-        c->decision = MT_DECIDE_VERIFY;
-    }
+    c->chain_ok = 0;
+    mt_conn_ask_verify(c);
     return 0;
 }
 
