@@ -521,47 +521,45 @@ static void records_after_handshake(void)
 /* Start a pair, take the client's ClientHello to the server and give the client the
  * ServerHello and CCS records; the rest of the server's flight (EncryptedExtensions ..
  * Finished) is decrypted with the server's handshake secret into msgs. */
-static size_t server_flight(pair *p, uint8_t *msgs, size_t cap)
+/* The handshake messages in the protected records of q[0..len) (other records skipped),
+ * opened with `from`'s handshake secret `secret`, into msgs; returns their length. */
+static size_t open_flight(const mt_conn *from, const uint8_t *secret, const uint8_t *q, size_t len,
+                          uint8_t *msgs, size_t cap)
 {
-    size_t len, used, n = 0;
-    CHECK_EQ(start(p), 0);
-    const uint8_t *q = mt_conn_out(p->c, &len);
-    CHECK_EQ(mt_conn_feed(p->s, q, len, &used), 0);
-    mt_conn_out_done(p->c, len);
-    q = mt_conn_out(p->s, &len);
-    size_t sh = 5 + ((size_t)q[3] << 8 | q[4]), plain = sh + 6; /* ServerHello, CCS */
-    CHECK_EQ(mt_conn_feed(p->c, q, plain, &used), 0);
+    size_t n = 0;
     mt_rec_prot rd;
     memset(&rd, 0, sizeof(rd));
-    CHECK_EQ(mt_ks13_set_prot(&rd, mt_ks13_suite_hash(p->s->suite), p->s->s_hs, p->s->hlen,
-                              p->s->suite->aead),
+    CHECK_EQ(mt_ks13_set_prot(&rd, mt_ks13_suite_hash(from->suite), secret, from->hlen,
+                              from->suite->aead),
              0);
     uint8_t rec[MT_REC_MAX];
-    for (size_t at = plain; at + 5 <= len;) {
+    for (size_t at = 0; at + 5 <= len;) {
         size_t rl = (size_t)q[at + 3] << 8 | q[at + 4], off, k;
         uint8_t type = q[at];
-        memcpy(rec, q + at + 5, rl);
-        CHECK_EQ(mt_rec_open(&rd, &type, 0x0303, rec, rl, &off, &k), 0);
-        CHECK_EQ(type, MT_CT_HANDSHAKE);
-        CHECK(n + k <= cap);
-        memcpy(msgs + n, rec + off, k);
-        n += k;
+        if (type == MT_CT_APPLICATION_DATA) {
+            memcpy(rec, q + at + 5, rl);
+            CHECK_EQ(mt_rec_open(&rd, &type, 0x0303, rec, rl, &off, &k), 0);
+            CHECK_EQ(type, MT_CT_HANDSHAKE);
+            CHECK(n + k <= cap);
+            memcpy(msgs + n, rec + off, k);
+            n += k;
+        }
         at += 5 + rl;
     }
     mt_rec_prot_clear(&rd);
-    mt_conn_out_done(p->s, len);
     return n;
 }
 
-/* Encrypt msgs as the server would and feed them to the client. */
-static int feed_client(pair *p, const uint8_t *msgs, size_t n)
+/* Handshake messages sealed as `from` would (its handshake secret `secret`), fed to `to`. */
+static int seal_and_feed(const mt_conn *from, const uint8_t *secret, mt_conn *to,
+                         const uint8_t *msgs, size_t n)
 {
     mt_rec_prot wr;
     mt_wr out;
     memset(&wr, 0, sizeof(wr));
     mt_wr_init_growable(&out, 1 << 20);
-    CHECK_EQ(mt_ks13_set_prot(&wr, mt_ks13_suite_hash(p->s->suite), p->s->s_hs, p->s->hlen,
-                              p->s->suite->aead),
+    CHECK_EQ(mt_ks13_set_prot(&wr, mt_ks13_suite_hash(from->suite), secret, from->hlen,
+                              from->suite->aead),
              0);
     for (size_t at = 0; at < n;) {
         size_t k = n - at < 16384 ? n - at : 16384;
@@ -569,10 +567,31 @@ static int feed_client(pair *p, const uint8_t *msgs, size_t n)
         at += k;
     }
     size_t used;
-    int rc = mt_conn_feed(p->c, out.p, out.len, &used);
+    int rc = mt_conn_feed(to, out.p, out.len, &used);
     mt_wr_free(&out);
     mt_rec_prot_clear(&wr);
     return rc;
+}
+
+static size_t server_flight(pair *p, uint8_t *msgs, size_t cap)
+{
+    size_t len, used;
+    CHECK_EQ(start(p), 0);
+    const uint8_t *q = mt_conn_out(p->c, &len);
+    CHECK_EQ(mt_conn_feed(p->s, q, len, &used), 0);
+    mt_conn_out_done(p->c, len);
+    q = mt_conn_out(p->s, &len);
+    size_t sh = 5 + ((size_t)q[3] << 8 | q[4]), plain = sh + 6; /* ServerHello, CCS */
+    CHECK_EQ(mt_conn_feed(p->c, q, plain, &used), 0);
+    size_t n = open_flight(p->s, p->s->s_hs, q + plain, len - plain, msgs, cap);
+    mt_conn_out_done(p->s, len);
+    return n;
+}
+
+/* Encrypt msgs as the server would and feed them to the client. */
+static int feed_client(pair *p, const uint8_t *msgs, size_t n)
+{
+    return seal_and_feed(p->s, p->s->s_hs, p->c, msgs, n);
 }
 
 /* Offsets and lengths (with header) of the messages in a stream. */
@@ -839,7 +858,7 @@ static void hellos_mangled(void)
  * with its handshake secret; the server has had everything before it. */
 static size_t client_flight(pair *p, uint8_t *msgs, size_t cap)
 {
-    size_t len, used, n = 0;
+    size_t len, used;
     CHECK_EQ(start(p), 0);
     const uint8_t *q = mt_conn_out(p->c, &len);
     CHECK_EQ(mt_conn_feed(p->s, q, len, &used), 0);
@@ -847,50 +866,15 @@ static size_t client_flight(pair *p, uint8_t *msgs, size_t cap)
     q = mt_conn_out(p->s, &len);
     CHECK_EQ(mt_conn_feed(p->c, q, len, &used), 0);
     mt_conn_out_done(p->s, len);
-    mt_rec_prot rd;
-    memset(&rd, 0, sizeof(rd));
-    CHECK_EQ(mt_ks13_set_prot(&rd, mt_ks13_suite_hash(p->c->suite), p->c->c_hs, p->c->hlen,
-                              p->c->suite->aead),
-             0);
     q = mt_conn_out(p->c, &len);
-    uint8_t rec[MT_REC_MAX];
-    for (size_t at = 0; at + 5 <= len;) {
-        size_t rl = (size_t)q[at + 3] << 8 | q[at + 4], off, k;
-        uint8_t type = q[at];
-        if (type == MT_CT_APPLICATION_DATA) {
-            memcpy(rec, q + at + 5, rl);
-            CHECK_EQ(mt_rec_open(&rd, &type, 0x0303, rec, rl, &off, &k), 0);
-            CHECK_EQ(type, MT_CT_HANDSHAKE);
-            CHECK(n + k <= cap);
-            memcpy(msgs + n, rec + off, k);
-            n += k;
-        }
-        at += 5 + rl;
-    }
+    size_t n = open_flight(p->c, p->c->c_hs, q, len, msgs, cap);
     mt_conn_out_done(p->c, len);
-    mt_rec_prot_clear(&rd);
     return n;
 }
 /* Encrypt msgs as the client would and feed them to the server. */
 static int feed_server(pair *p, const uint8_t *msgs, size_t n)
 {
-    mt_rec_prot wr;
-    mt_wr out;
-    memset(&wr, 0, sizeof(wr));
-    mt_wr_init_growable(&out, 1 << 20);
-    CHECK_EQ(mt_ks13_set_prot(&wr, mt_ks13_suite_hash(p->c->suite), p->c->c_hs, p->c->hlen,
-                              p->c->suite->aead),
-             0);
-    for (size_t at = 0; at < n;) {
-        size_t k = n - at < 16384 ? n - at : 16384;
-        CHECK_EQ(mt_rec_seal(&wr, MT_CT_HANDSHAKE, 0x0303, msgs + at, k, &out), 0);
-        at += k;
-    }
-    size_t used;
-    int rc = mt_conn_feed(p->s, out.p, out.len, &used);
-    mt_wr_free(&out);
-    mt_rec_prot_clear(&wr);
-    return rc;
+    return seal_and_feed(p->c, p->c->c_hs, p->s, msgs, n);
 }
 
 /* The client's second flight rewritten: a bad signature, a bad Finished, a Finished twice,
