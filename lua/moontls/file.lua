@@ -170,7 +170,7 @@ function M.wrap(sock, ctx, opts)
    local self = setmetatable({ tr = tr, conn = conn, ctx = ctx }, File)
    if ctx.mode == "client" then
       self.server_name, self.offered = opts.server_name, session
-      if cache_key then self.cache, self.cache_key = cache, cache_key end
+      self.cache_key = cache_key
    end
    self.tmo = opts.timeout
    if opts.read_limit then self.read_limit = opts.read_limit end
@@ -291,9 +291,9 @@ end
 local function remember(self)
    if self.connected then
       local s = self:getsession()
-      if s then self.cache:put(self.cache_key, s) end
+      if s then self.ctx.client_sessions:put(self.cache_key, s) end
    elseif self.offered then
-      self.cache:remove(self.cache_key)
+      self.ctx.client_sessions:remove(self.cache_key)
    end
 end
 
@@ -319,7 +319,7 @@ local function run(self, goal, due)
          if self.early_out then early_resend(self) end
          if self.ctx.keylog then self.ctx:log_key(conn:keylog()) end
          decider.record(self)
-         if self.cache then remember(self) end
+         if self.cache_key then remember(self) end
       end
       -- a renegotiation (either side's) has new keys once it ends
       if st.handshaking then
@@ -697,7 +697,7 @@ end
 -- Frees the engine and closes the transport.
 local function release(self)
    if self.released then return end
-   if self.cache then remember(self) end
+   if self.cache_key then remember(self) end
    self.released = true
    unwatch(self)
    if self.timer then
