@@ -412,6 +412,22 @@ int mt_hs12_read_signed(const uint8_t *body, size_t len, uint16_t *scheme, const
     return mt_rd_borrow(&v, *sig_len, sig);
 }
 
+int mt_hs12_send_signed(mt_conn *c, uint16_t scheme, const mt_wr *sig)
+{
+    mt_wr w;
+    mt_wr_init_growable(&w, MT_HS_MAX);
+    int rc = 0;
+    BAIL(rc, mt_wr_u16(&w, scheme));
+    BAIL(rc, mt_wr_open(&w, 2));
+    BAIL(rc, mt_wr_bytes(&w, sig->p, sig->len));
+    BAIL(rc, mt_wr_close(&w));
+    BAIL(rc, mt_wr_finish(&w));
+    BAIL(rc, mt_conn_send_hs(c, HT_CERTIFICATE_VERIFY, w.p, w.len));
+out:
+    mt_wr_free(&w);
+    return rc;
+}
+
 /* Which message each state takes. */
 static const struct {
     int state;

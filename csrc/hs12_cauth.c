@@ -242,21 +242,14 @@ int mt_hs12_send_certificate_verify(mt_conn *c)
     }
     mt_sig_alg alg;
     ENSURE(c->h->th_keep == 1 && mt_hs12_sigalg_of(c->cv_sigalg, &alg), INTERNAL);
-    mt_wr w, sig;
-    mt_wr_init_growable(&w, MT_HS_MAX);
+    mt_wr sig;
     mt_wr_init_growable(&sig, MT_HS_MAX);
-    int rc = 0;
     /* RFC 5246 7.4.8: over every handshake message so far (through ClientKeyExchange) */
-    BAIL(rc, mt_key_sign(c->h->chain->key, alg, c->h->th_raw.p, c->h->th_raw.len, &sig));
+    int rc = mt_key_sign(c->h->chain->key, alg, c->h->th_raw.p, c->h->th_raw.len, &sig);
     stop_recording(c);
-    BAIL(rc, mt_wr_u16(&w, c->cv_sigalg));
-    BAIL(rc, mt_wr_open(&w, 2));
-    BAIL(rc, mt_wr_bytes(&w, sig.p, sig.len));
-    BAIL(rc, mt_wr_close(&w));
-    BAIL(rc, mt_wr_finish(&w));
-    BAIL(rc, mt_conn_send_hs(c, HT_CERTIFICATE_VERIFY, w.p, w.len));
-out:
-    mt_wr_free(&w);
+    if (rc == 0) {
+        rc = mt_hs12_send_signed(c, c->cv_sigalg, &sig);
+    }
     mt_wr_free(&sig);
     return rc;
 }

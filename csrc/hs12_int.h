@@ -68,6 +68,8 @@ MT_WUR int mt_hs12_parse_exts(mt_rd *r, ext_list *e);
  * after; *sig points into body. */
 MT_WUR int mt_hs12_read_signed(const uint8_t *body, size_t len, uint16_t *scheme,
                                const uint8_t **sig, size_t *sig_len);
+/* Send a CertificateVerify of that shape: scheme and the signature sig. */
+MT_WUR int mt_hs12_send_signed(mt_conn *c, uint16_t scheme, const mt_wr *sig);
 /* The record_size_limit value of an extension body (RFC 8449 4): < 64 is illegal_parameter;
  * *limit is what a TLS 1.2 record may carry under it (at most 2^14), less `minus` bytes. */
 MT_WUR int mt_hs12_read_rsl(mt_rd d, size_t minus, size_t *limit);

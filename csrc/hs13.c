@@ -386,19 +386,12 @@ int mt_hs13_send_certificate_verify(mt_conn *c, const mt_key *key, uint16_t sche
     mt_sig_alg alg;
     ENSURE(mt_hs12_sigalg_of(scheme, &alg), INTERNAL);
     size_t mn = cv_content(c, c->server, m);
-    mt_wr w, sig;
-    mt_wr_init_growable(&w, MT_HS_MAX);
+    mt_wr sig;
     mt_wr_init_growable(&sig, MT_HS_MAX);
-    int rc = 0;
-    BAIL(rc, mt_key_sign(key, alg, m, mn, &sig));
-    BAIL(rc, mt_wr_u16(&w, scheme));
-    BAIL(rc, mt_wr_open(&w, 2));
-    BAIL(rc, mt_wr_bytes(&w, sig.p, sig.len));
-    BAIL(rc, mt_wr_close(&w));
-    BAIL(rc, mt_wr_finish(&w));
-    BAIL(rc, mt_conn_send_hs(c, HT_CERTIFICATE_VERIFY, w.p, w.len));
-out:
-    mt_wr_free(&w);
+    int rc = mt_key_sign(key, alg, m, mn, &sig);
+    if (rc == 0) {
+        rc = mt_hs12_send_signed(c, scheme, &sig);
+    }
     mt_wr_free(&sig);
     return rc;
 }
