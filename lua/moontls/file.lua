@@ -828,9 +828,11 @@ function File:pending()
    return out
 end
 
+local verdict
+
 function File:info()
    local t = self.conn:info()
-   t.verified = self:verified()
+   t.verified = verdict(self, t)
    return t
 end
 
@@ -843,8 +845,9 @@ function File:getsniname()
 end
 
 -- The session this connection resumed (the one offered to it), if it resumed one.
-local function resumed_from(self)
-   if self.offered and self.conn:info().resumed then return self.offered end
+-- (info: conn:info() when the caller has it already)
+local function resumed_from(self, info)
+   if self.offered and (info or self.conn:info()).resumed then return self.offered end
 end
 
 -- The peer chain as DER strings: as received, or kept with the session a resumption used.
@@ -854,13 +857,17 @@ local function peer_ders(self)
    return self.conn:peer_chain()
 end
 
+function verdict(self, info)
+   local s = resumed_from(self, info)
+   if s then return s:info().verified end
+   return self.verdict
+end
+
 --- The verdict on the peer's chain: "ok" (verified, or accepted by the verify hook) or nil
 -- (not checked: verify = "none", or no certificate from a client).
 -- A resumed connection gives the verdict of the handshake that made its session.
 function File:verified()
-   local s = resumed_from(self)
-   if s then return s:info().verified end
-   return self.verdict
+   return verdict(self)
 end
 
 function File:getpeercertificate(n)
