@@ -749,6 +749,23 @@ static void server_messages_rewritten(void)
 
 /* The hellos: extensions renamed away (missing_extension), every cut of the ServerHello, a
  * ServerHello with an extension it may not carry. */
+/* The handshake message in record rec cut to `cut` bytes of body (record and message lengths
+ * saying so), fed to `to`: 1 when refused with an alert queued, 0 when taken. */
+static int feed_cut(mt_conn *to, uint8_t *rec, size_t cut)
+{
+    size_t used, alen;
+    rec[3] = (uint8_t)((4 + cut) >> 8);
+    rec[4] = (uint8_t)(4 + cut);
+    rec[6] = 0;
+    rec[7] = (uint8_t)(cut >> 8);
+    rec[8] = (uint8_t)cut;
+    if (mt_conn_feed(to, rec, 9 + cut, &used) == 0) {
+        return 0;
+    }
+    CHECK(mt_conn_out(to, &alen) != NULL && alen > 0);
+    return 1;
+}
+
 static void hellos_mangled(void)
 {
     ident id;
@@ -803,18 +820,8 @@ static void hellos_mangled(void)
             free_pair(&p);
             break;
         }
-        sh[3] = (uint8_t)((4 + cut) >> 8);
-        sh[4] = (uint8_t)(4 + cut);
-        sh[6] = 0;
-        sh[7] = (uint8_t)(cut >> 8);
-        sh[8] = (uint8_t)cut;
-        int rc = mt_conn_feed(p.c, sh, 9 + cut, &used);
         trials++;
-        if (rc < 0) {
-            refused++;
-            size_t alen;
-            CHECK(mt_conn_out(p.c, &alen) != NULL && alen > 0);
-        }
+        refused += feed_cut(p.c, sh, cut);
         free_pair(&p);
     }
     printf("# %zu cut ServerHellos, %zu refused\n", trials, refused);
@@ -945,7 +952,7 @@ static void client_hello_cut(void)
         pair p;
         setup(&p, &id);
         CHECK_EQ(start(&p), 0);
-        size_t len, used;
+        size_t len;
         const uint8_t *q = mt_conn_out(p.c, &len);
         uint8_t ch[2048];
         memcpy(ch, q, len);
@@ -953,18 +960,8 @@ static void client_hello_cut(void)
             free_pair(&p);
             break;
         }
-        ch[3] = (uint8_t)((4 + cut) >> 8);
-        ch[4] = (uint8_t)(4 + cut);
-        ch[6] = 0;
-        ch[7] = (uint8_t)(cut >> 8);
-        ch[8] = (uint8_t)cut;
-        int rc = mt_conn_feed(p.s, ch, 9 + cut, &used);
         trials++;
-        if (rc < 0) {
-            refused++;
-            size_t alen;
-            CHECK(mt_conn_out(p.s, &alen) != NULL && alen > 0);
-        }
+        refused += feed_cut(p.s, ch, cut);
         free_pair(&p);
     }
     printf("# %zu cut ClientHellos, %zu refused\n", trials, refused);
